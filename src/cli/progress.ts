@@ -1,0 +1,46 @@
+/** Live progress of a run on stderr: one line per journaled step, then the result. */
+import type { WorkflowHandle } from '@temporalio/client';
+import { progressQuery, type StepLine } from '../workflows/api.ts';
+
+export function formatStep(step: StepLine): string {
+  const mark = step.error ? '✗' : '✓';
+  const usage = step.usage?.totalTokens !== undefined ? `  ${step.usage.totalTokens} tokens` : '';
+  const error = step.error ? `  ${step.error}` : '';
+  return `  ${mark} #${step.seq} ${step.kind} ${step.name}  ${step.durationMs} ms${usage}${error}`;
+}
+
+/** Polls the run's progress query until `done` settles, writing new lines as they come. */
+export async function followProgress(
+  handle: WorkflowHandle,
+  done: Promise<unknown>,
+  write: (line: string) => void,
+  intervalMs = 150,
+): Promise<void> {
+  let seq = 0;
+  let event = 0;
+  let waitingShown: string | undefined;
+  let finished = false;
+  done.then(
+    () => (finished = true),
+    () => (finished = true),
+  );
+  const poll = async () => {
+    const progress = await handle.query(progressQuery, seq, event);
+    for (const step of progress.steps) write(formatStep(step));
+    for (const e of progress.events) write(`    · event ${e.name} ${JSON.stringify(e.data)}`);
+    seq += progress.steps.length;
+    event += progress.events.length;
+    if (progress.status === 'waiting' && progress.waitingOn !== waitingShown) {
+      waitingShown = progress.waitingOn;
+      const hint = progress.waitingOn?.startsWith('signal.wait ')
+        ? ` (send it: llmspell signal ${handle.workflowId} ${progress.waitingOn.slice(12)} '<json>')`
+        : '';
+      write(`  … waiting on ${progress.waitingOn}${hint}`);
+    }
+  };
+  while (!finished) {
+    await poll().catch(() => {});
+    await Promise.race([new Promise((resolve) => setTimeout(resolve, intervalMs)), done.catch(() => {})]);
+  }
+  await poll().catch(() => {});
+}

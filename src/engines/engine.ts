@@ -1,0 +1,19 @@
+import type { SpellRuntime } from './runtime.ts';
+import type { RunRequest } from './protocol.ts';
+
+/**
+ * One engine instance, used for one run and then disposed. Every engine lives in
+ * `src/engines/<name>/` and runs inside an engine worker thread.
+ */
+export interface Engine {
+  /** Runs the script from the top; returns once it finished (`runtime.finish`) or the runtime stopped it. */
+  run(request: RunRequest, runtime: SpellRuntime): Promise<void>;
+  /** Bytes the engine's heap holds now (the WebAssembly heap never shrinks: used to recycle threads). */
+  heapBytes(): number;
+  dispose(): void;
+}
+
+/** Creates engines of one kind; `create` is called ahead of time so a run never pays a cold start. */
+export interface EngineFactory {
+  create(): Promise<Engine>;
+}

@@ -1,0 +1,1 @@
+export { LuaEngineFactory } from './engine.ts';

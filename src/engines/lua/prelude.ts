@@ -1,0 +1,260 @@
+/**
+ * Lua side of the bridge, run once in every fresh Lua state before the spell.
+ * It removes what a spell must not reach (DESIGN §4), converts values to JSON with the
+ * conversion rules of DESIGN §3, and defines the spell API on top of one host function.
+ */
+export const LUA_PRELUDE = String.raw`
+local host = ...
+local limits, start_ms = { output = 0, memory = 0 }, 0
+local type, next, rawlen, rawget, tostring, select, error, pcall, setmetatable, getmetatable =
+      type, next, rawlen, rawget, tostring, select, error, pcall, setmetatable, getmetatable
+local mtype, floor, huge, tointeger = math.type, math.floor, math.huge, math.tointeger
+local sformat, sgsub, sbyte, smatch, concat, utf8len = string.format, string.gsub, string.byte, string.match, table.concat, utf8.len
+local running = coroutine.running
+local getinfo = debug.getinfo
+local raw_load, raw_collectgarbage, raw_date, raw_time = load, collectgarbage, os.date, os.time
+local raw_setmetatable = setmetatable
+
+-- Errors raised into the script are tables: e.type, e.message, e.where; tostring(e) reads well.
+local ErrorMT = { __name = 'SpellError', __tostring = function(e)
+  return e.type .. ': ' .. (e.where and (e.where .. ': ') or '') .. e.message
+end }
+
+local function script_where()
+  for level = 3, 30 do
+    local info = getinfo(level, 'Sl')
+    if not info then return nil end
+    if info.source ~= '=llmspell' and info.currentline and info.currentline > 0 then
+      return info.short_src .. ':' .. info.currentline
+    end
+  end
+end
+
+local function raise(data)
+  error(setmetatable({ type = data.type, message = data.message, where = data.where or script_where() }, ErrorMT), 0)
+end
+
+-- JSON encoding with the bridge's conversion rules.
+local escapes = { ['"'] = '\\"', ['\\'] = '\\\\', ['\n'] = '\\n', ['\r'] = '\\r', ['\t'] = '\\t' }
+local function escape(c) return escapes[c] or sformat('\\u%04x', sbyte(c)) end
+
+local encode_value
+local function conversion_error(path, message)
+  error(setmetatable({ type = 'SpellBridgeArgument', message = path .. ': ' .. message }, ErrorMT), 0)
+end
+
+function encode_value(v, path, seen, out, depth)
+  local t = type(v)
+  if t == 'nil' then out[#out + 1] = 'null'
+  elseif t == 'boolean' then out[#out + 1] = v and 'true' or 'false'
+  elseif t == 'number' then
+    if v ~= v or v == huge or v == -huge then conversion_error(path, 'NaN and infinity cannot cross the bridge') end
+    if mtype(v) == 'integer' then out[#out + 1] = sformat('%d', v) else out[#out + 1] = sformat('%.17g', v) end
+  elseif t == 'string' then
+    if not utf8len(v) then conversion_error(path, 'string is not valid UTF-8') end
+    out[#out + 1] = '"' .. sgsub(v, '[%c"\\]', escape) .. '"'
+  elseif t == 'table' then
+    if seen[v] then conversion_error(path, 'table contains itself (cycle)') end
+    if depth > 200 then conversion_error(path, 'nesting deeper than 200 levels') end
+    seen[v] = true
+    local n, count, is_array = rawlen(v), 0, true
+    for k in next, v do
+      count = count + 1
+      if mtype(k) ~= 'integer' or k < 1 or k > n then is_array = false end
+    end
+    if count == 0 then
+      out[#out + 1] = '{}'
+    elseif is_array and count == n then
+      out[#out + 1] = '['
+      for i = 1, n do
+        if i > 1 then out[#out + 1] = ',' end
+        encode_value(rawget(v, i), path .. '[' .. i .. ']', seen, out, depth + 1)
+      end
+      out[#out + 1] = ']'
+    else
+      out[#out + 1] = '{'
+      local first = true
+      for k, item in next, v do
+        local key
+        if type(k) == 'string' then
+          if not utf8len(k) then conversion_error(path, 'key is not valid UTF-8') end
+          key = k
+        elseif mtype(k) == 'integer' then key = sformat('%d', k)
+        elseif type(k) == 'number' and k == k and k ~= huge and k ~= -huge then key = sformat('%.17g', k)
+        else conversion_error(path, 'a ' .. type(k) .. ' key cannot cross the bridge') end
+        if not first then out[#out + 1] = ',' end
+        first = false
+        out[#out + 1] = '"' .. sgsub(key, '[%c"\\]', escape) .. '":'
+        encode_value(item, path .. '.' .. key, seen, out, depth + 1)
+      end
+      out[#out + 1] = '}'
+    end
+    seen[v] = nil
+  else
+    conversion_error(path, 'a ' .. t .. ' cannot cross the bridge')
+  end
+end
+
+local function encode(v, path)
+  local out = {}
+  encode_value(v, path or 'value', {}, out, 0)
+  local s = concat(out)
+  if #s > limits.output then
+    error(setmetatable({ type = 'SpellOutputLimit',
+      message = (path or 'value') .. ': ' .. #s .. ' bytes of JSON is over the output limit of ' .. limits.output .. ' bytes' }, ErrorMT), 0)
+  end
+  return s
+end
+
+local main_co
+-- Every bridge call goes through here: a recorded or pure call answers at once, new work is awaited.
+local function call(kind, args)
+  local ok, enc = pcall(encode, args, kind)
+  if not ok then
+    if type(enc) == 'table' then enc.where = script_where(); error(enc, 0) end
+    error(enc, 0)
+  end
+  local status, payload = host(kind, enc)
+  if status == 2 then status, payload = payload:await() end
+  if status == 1 then raise(payload) end
+  return payload
+end
+
+-- Effects and commands may not run inside a script's own coroutine: the await must reach the engine.
+local function boundary(kind, args)
+  if running() ~= main_co then
+    raise({ type = 'NotSupported', message = kind .. ' cannot be called inside a coroutine' })
+  end
+  return call(kind, args)
+end
+
+local function check_opts(fn, v)
+  if v ~= nil and type(v) ~= 'table' then
+    raise({ type = 'SpellBridgeArgument', message = fn .. ': arguments must be a table, got ' .. type(v) })
+  end
+  return v or {}
+end
+
+-- The spell API (DESIGN §3).
+llm = {
+  generate = function(args) return boundary('llm.generate', check_opts('llm.generate', args)) end,
+}
+tool = {
+  call = function(name, args) return boundary('tool.call', { name = name, args = args }) end,
+}
+function sleep(seconds) return boundary('sleep', { seconds = seconds }) end
+signal = {
+  wait = function(name, opts)
+    opts = check_opts('signal.wait', opts)
+    return boundary('signal.wait', { name = name, timeout = opts.timeout })
+  end,
+}
+function step(name, fn, opts)
+  if type(fn) ~= 'function' then
+    raise({ type = 'SpellBridgeArgument', message = 'step: field "fn": expected a function, got ' .. type(fn) })
+  end
+  local begun = boundary('step', { name = name, options = opts })
+  if begun.replayed then return begun.value end
+  local ok, res = pcall(fn)
+  local outcome
+  if ok then
+    local eok, enc = pcall(encode, res, 'step result')
+    if eok then outcome = '{"ok":true,"value":' .. enc .. '}' else ok, res = false, enc end
+  end
+  if not ok then
+    local e = res
+    if type(e) == 'table' and getmetatable(e) == ErrorMT then
+      e = { type = e.type, message = e.message, where = e.where }
+    else
+      local where, msg = smatch(tostring(e), '^([^:]+:%d+): (.*)$')
+      e = { type = 'SpellScriptError', message = msg or tostring(e), where = where }
+    end
+    outcome = '{"ok":false,"error":' .. encode(e, 'step error') .. '}'
+  end
+  local status, payload = host('step.end', outcome)
+  if status == 2 then status, payload = payload:await() end
+  if status == 1 then raise(payload) end
+  return payload
+end
+state = {
+  get = function(key) return call('state.get', { key = key }) end,
+  set = function(key, value) call('state.set', { key = key, value = value }) end,
+  delete = function(key) call('state.delete', { key = key }) end,
+  keys = function() return call('state.keys', {}) end,
+}
+event = { emit = function(name, data) call('event.emit', { name = name, data = data }) end }
+log = {
+  info = function(message, fields) call('log.info', { message = message, fields = fields }) end,
+  warn = function(message, fields) call('log.warn', { message = message, fields = fields }) end,
+  error = function(message, fields) call('log.error', { message = message, fields = fields }) end,
+}
+json = {
+  encode = function(v) return encode(v, 'json.encode') end,
+  decode = function(text) return call('json.decode', { text = text }) end,
+}
+function print(...)
+  local parts = {}
+  for i = 1, select('#', ...) do parts[i] = tostring((select(i, ...))) end
+  call('log.info', { message = concat(parts, '\t') })
+end
+
+-- Sandbox: no files, processes, native code, bytecode or GC hooks.
+io, debug, package, require, dofile, loadfile = nil, nil, nil, nil, nil, nil
+string.dump = nil
+function load(chunk, chunkname, mode, env)
+  if type(chunk) ~= 'string' then
+    raise({ type = 'NotSupported', message = 'load: only source text can be loaded' })
+  end
+  if env == nil then return raw_load(chunk, chunkname, 't') end
+  return raw_load(chunk, chunkname, 't', env)
+end
+local allowed_gc = { collect = true, count = true, step = true }
+function collectgarbage(opt, ...)
+  opt = opt or 'collect'
+  if not allowed_gc[opt] then raise({ type = 'NotSupported', message = 'collectgarbage("' .. tostring(opt) .. '") is not allowed' }) end
+  return raw_collectgarbage(opt, ...)
+end
+_G.setmetatable = function(t, mt)
+  if type(mt) == 'table' and rawget(mt, '__gc') ~= nil then
+    raise({ type = 'NotSupported', message = '__gc metamethods are not allowed' })
+  end
+  return raw_setmetatable(t, mt)
+end
+-- Deterministic clock and random: time is the workflow's time at this point of the run.
+local function now_ms() local _, ms = host('spell.now'); return ms end
+os = {
+  time = function(t) if t ~= nil then return raw_time(t) end return floor(now_ms() / 1000) end,
+  clock = function() return (now_ms() - start_ms) / 1000 end,
+  date = function(fmt, t) return raw_date(fmt or '%c', t or floor(now_ms() / 1000)) end,
+}
+local randomseed = math.randomseed
+math.randomseed = nil
+
+function __llmspell_main(source, chunkname, input, id, attempt, seed, started_ms, output_limit, memory_limit)
+  main_co = running()
+  randomseed(seed)
+  start_ms, limits.output, limits.memory = started_ms, output_limit, memory_limit
+  spell = { input = input, id = id, attempt = attempt }
+  local chunk, syntax = raw_load(source, chunkname, 't', _ENV)
+  if not chunk then
+    local where, msg = smatch(syntax, '^([^:]+:%d+): (.*)$')
+    return '{"ok":false,"error":' .. encode({ type = 'SpellSyntaxError', message = msg or syntax, where = where }) .. '}'
+  end
+  local ok, res = pcall(chunk, input)
+  if ok then
+    local eok, enc = pcall(encode, res, 'result')
+    if eok then return '{"ok":true,"value":' .. enc .. '}' end
+    ok, res = false, enc
+  end
+  local e = res
+  if type(e) == 'table' and getmetatable(e) == ErrorMT then
+    e = { type = e.type, message = e.message, where = e.where }
+  elseif type(e) == 'string' and e == 'not enough memory' then
+    e = { type = 'SpellMemoryLimit', message = 'the script used more memory than its limit of ' .. limits.memory .. ' bytes' }
+  else
+    local where, msg = smatch(tostring(e), '^([^:]+:%d+): (.*)$')
+    e = { type = 'SpellScriptError', message = msg or tostring(e), where = where }
+  end
+  return '{"ok":false,"error":' .. encode(e, 'error') .. '}'
+end
+`;

@@ -1,0 +1,108 @@
+/**
+ * Messages between the activity (main thread) and an engine worker thread, and the
+ * request/outcome of one re-execution of a spell.
+ */
+import type {
+  BoundaryCall,
+  Json,
+  JournalEntry,
+  LogRecord,
+  SpellErrorData,
+  SpellEvent,
+  StateOp,
+} from '../journal/types.ts';
+
+export type EngineName = 'lua';
+
+/** Limits enforced on every run of a script. */
+export interface Limits {
+  /** Time the script itself may run per activity (time spent waiting on effects excluded). */
+  timeoutMs: number;
+  /** Memory the engine may allocate for the script. */
+  memoryLimitBytes: number;
+  /** Largest result, argument, event or state value, as JSON. */
+  outputLimitBytes: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  timeoutMs: 10_000,
+  memoryLimitBytes: 64 * 1024 * 1024,
+  outputLimitBytes: 1024 * 1024,
+};
+
+/** Completed effects of the step being executed, saved by activity heartbeat. */
+export interface Checkpoint {
+  /** Seq of the boundary the activity was executing. */
+  seq: number;
+  /** The completed top-level effect (when the boundary is not a step). */
+  entry?: JournalEntry;
+  /** Completed effects inside the step. */
+  children: JournalEntry[];
+}
+
+/** One re-execution of a spell, from the top, against its journal. */
+export interface RunRequest {
+  engine: EngineName;
+  source: string;
+  /** Shown in error locations (`hello.lua:3`). */
+  fileName: string;
+  input: Json;
+  spell: {
+    /** Workflow id. */
+    id: string;
+    runId: string;
+    /** Activity attempt (1-based). */
+    attempt: number;
+    /** Workflow start time: the deterministic clock before any journaled call. */
+    startedAtMs: number;
+    /** Seed for math.random. */
+    seed: number;
+  };
+  journal: JournalEntry[];
+  /** Model id used by `llm.generate` calls that name none. */
+  defaultModel: string;
+  /** Side effects of pure calls (events, logs, state ops) with a call index below this were already reported. */
+  reportFromCall: number;
+  checkpoint?: Checkpoint;
+  limits: Limits;
+}
+
+/** Where the script stopped. */
+export type Next =
+  | { type: 'boundary'; call: BoundaryCall }
+  | { type: 'done'; result: Json }
+  | { type: 'failed'; error: SpellErrorData }
+  /** A step asked for retries and failed: the activity fails so Temporal retries it. */
+  | { type: 'retry'; error: SpellErrorData };
+
+export interface RunOutcome {
+  /** The one new journal entry this execution produced, if any. */
+  entries: JournalEntry[];
+  events: SpellEvent[];
+  logs: LogRecord[];
+  stateOps: StateOp[];
+  /** Bridge-call counter when the script stopped. */
+  calls: number;
+  next: Next;
+}
+
+/** An effect the engine thread asks the host to carry out. */
+export interface EffectRequest {
+  kind: 'llm.generate' | 'tool.call';
+  name: string;
+  args: Json;
+}
+
+export type EffectResult =
+  | { ok: true; value: Json; usage?: JournalEntry['usage'] }
+  | { ok: false; error: SpellErrorData };
+
+export type ToThread =
+  | { type: 'run'; id: number; request: RunRequest }
+  | { type: 'effectResult'; id: number; callId: number; result: EffectResult };
+
+export type FromThread =
+  | { type: 'ready' }
+  | { type: 'effect'; id: number; callId: number; effect: EffectRequest }
+  | { type: 'checkpoint'; id: number; checkpoint: Checkpoint }
+  | { type: 'outcome'; id: number; outcome: RunOutcome; memoryUsedBytes: number };

@@ -1,0 +1,415 @@
+/**
+ * The engine-independent half of a spell run, inside the engine's worker thread:
+ * journaled re-execution (DESIGN §2). Every bridge call from a script lands in
+ * `call()`; recorded calls answer synchronously, the first new effect is handed to
+ * the host, and the run stops at the next durable boundary after it.
+ */
+import type { z } from 'zod';
+import { argsDigest } from '../journal/canonical.ts';
+import type {
+  BoundaryCall,
+  EntryKind,
+  Json,
+  JournalEntry,
+  LogRecord,
+  SpellErrorData,
+  SpellEvent,
+  StateOp,
+} from '../journal/types.ts';
+import { COMMAND_KINDS } from '../journal/types.ts';
+import { parseArgs } from '../bridge/validate.ts';
+import { llmGenerateArgs } from '../bridge/llm.ts';
+import { toolCallArgs } from '../bridge/tool.ts';
+import { stepArgs, type StepArgs } from '../bridge/step.ts';
+import { sleepArgs } from '../bridge/sleep.ts';
+import { signalWaitArgs } from '../bridge/signal.ts';
+import { stateKeyArgs, stateKeysArgs, stateSetArgs } from '../bridge/state.ts';
+import { eventEmitArgs } from '../bridge/event.ts';
+import { logArgs } from '../bridge/log.ts';
+import { jsonDecodeArgs } from '../bridge/json.ts';
+import { NotSupported, SpellError, SpellNondeterminism, SpellOutputLimit } from '../errors/index.ts';
+import type { Checkpoint, EffectRequest, EffectResult, Next, RunOutcome, RunRequest } from './protocol.ts';
+
+/** What a bridge call answers: a value, a script-level error, or work the script must await. */
+export type CallAnswer =
+  | { status: 'ok'; value: Json }
+  | { status: 'error'; error: SpellErrorData }
+  | { status: 'async'; promise: Promise<CallAnswer> };
+
+/** How the runtime reaches the host (the activity on the main thread). */
+export interface RuntimeHost {
+  effect(request: EffectRequest): Promise<EffectResult>;
+  checkpoint(checkpoint: Checkpoint): void;
+}
+
+interface ActiveStep {
+  seq: number;
+  name: string;
+  argsDigest: string;
+  options: StepArgs['options'];
+  startedAt: number;
+  callsAtStart: number;
+  children: JournalEntry[];
+  stateOps: StateOp[];
+}
+
+const never = new Promise<never>(() => {});
+
+/** Call kinds whose arguments are validated here, by schema. */
+const SCHEMAS: Record<string, z.ZodType> = {
+  'llm.generate': llmGenerateArgs,
+  'tool.call': toolCallArgs,
+  step: stepArgs,
+  sleep: sleepArgs,
+  'signal.wait': signalWaitArgs,
+  'state.get': stateKeyArgs,
+  'state.delete': stateKeyArgs,
+  'state.set': stateSetArgs,
+  'state.keys': stateKeysArgs,
+  'event.emit': eventEmitArgs,
+  'log.info': logArgs,
+  'log.warn': logArgs,
+  'log.error': logArgs,
+  'json.decode': jsonDecodeArgs,
+};
+
+const EFFECT_KINDS = new Set(['llm.generate', 'tool.call']);
+
+export class SpellRuntime {
+  readonly state = new Map<string, Json>();
+  /** Deterministic clock: the workflow start, then the end of the last journaled call passed. */
+  nowMs: number;
+  private seq = 0;
+  private calls = 0;
+  private executed: JournalEntry | undefined;
+  private step: ActiveStep | undefined;
+  private readonly events: SpellEvent[] = [];
+  private readonly logs: LogRecord[] = [];
+  private readonly stateOps: StateOp[] = [];
+  private stopped: RunOutcome | undefined;
+  private resolveStop!: (outcome: RunOutcome) => void;
+  /** Settles when the script reaches a point where this execution must end. */
+  readonly stoppedAt: Promise<RunOutcome>;
+
+  private readonly request: RunRequest;
+  private readonly host: RuntimeHost;
+
+  constructor(request: RunRequest, host: RuntimeHost) {
+    this.request = request;
+    this.host = host;
+    this.nowMs = request.spell.startedAtMs;
+    this.stoppedAt = new Promise((resolve) => (this.resolveStop = resolve));
+  }
+
+  get isStopped(): boolean {
+    return this.stopped !== undefined;
+  }
+
+  /** One bridge call from the script. `args` is plain data already converted from the engine. */
+  call(kind: string, args: Json): CallAnswer {
+    if (this.stopped) return { status: 'async', promise: never };
+    const callIndex = this.calls++;
+    try {
+      this.checkSize(kind, args);
+      const schema = SCHEMAS[kind];
+      if (!schema) throw new NotSupported(`${kind} is not supported`);
+      const parsed = parseArgs(kind, schema, args) as Record<string, Json>;
+      switch (kind) {
+        case 'state.get':
+          return ok(this.state.get(parsed.key as string) ?? null);
+        case 'state.keys':
+          return ok([...this.state.keys()].sort());
+        case 'state.set':
+        case 'state.delete':
+          return this.stateChange(callIndex, kind, parsed);
+        case 'event.emit':
+          if (callIndex >= this.request.reportFromCall) {
+            this.events.push({ call: callIndex, name: parsed.name as string, data: parsed.data ?? null });
+          }
+          return ok(null);
+        case 'log.info':
+        case 'log.warn':
+        case 'log.error':
+          if (callIndex >= this.request.reportFromCall) {
+            this.logs.push({
+              call: callIndex,
+              level: kind.slice(4) as LogRecord['level'],
+              message: parsed.message as string,
+              ...(parsed.fields !== undefined ? { fields: parsed.fields } : {}),
+            });
+          }
+          return ok(null);
+        case 'json.decode':
+          return this.jsonDecode(parsed.text as string);
+        default:
+          return this.boundary(kind as EntryKind, parsed);
+      }
+    } catch (error) {
+      return this.fail(error);
+    }
+  }
+
+  /** Ends the step begun by a `step` call whose answer was `{run: true}`; `outcome` is fn's result or error. */
+  endStep(outcome: { ok: true; value: Json } | { ok: false; error: SpellErrorData }): CallAnswer {
+    const step = this.step;
+    if (!step || this.stopped) return { status: 'async', promise: never };
+    this.step = undefined;
+    const callsInside = this.calls - step.callsAtStart;
+    try {
+      if (outcome.ok) this.checkSize('step result', outcome.value);
+    } catch (error) {
+      return this.fail(error);
+    }
+    const entry: JournalEntry = {
+      seq: step.seq,
+      kind: 'step',
+      name: step.name,
+      argsDigest: step.argsDigest,
+      ...(outcome.ok ? { result: outcome.value } : { error: outcome.error }),
+      startedAt: step.startedAt,
+      durationMs: Math.max(0, Date.now() - step.startedAt),
+      attempt: this.request.spell.attempt,
+      children: step.children,
+      calls: callsInside,
+      stateOps: step.stateOps,
+    };
+    const maxAttempts = step.options?.retry?.max_attempts ?? 1;
+    if (!outcome.ok && this.request.spell.attempt < maxAttempts) {
+      this.stop({ type: 'retry', error: outcome.error });
+      return { status: 'async', promise: never };
+    }
+    this.record(entry);
+    return outcome.ok ? ok(outcome.value) : { status: 'error', error: outcome.error };
+  }
+
+  /** The script returned (or raised) at top level. */
+  finish(outcome: { ok: true; value: Json } | { ok: false; error: SpellErrorData }): void {
+    if (this.stopped) return;
+    if (outcome.ok) {
+      try {
+        this.checkSize('result', outcome.value);
+        if (this.seq < this.request.journal.length) {
+          const held = this.request.journal[this.seq]!;
+          throw new SpellNondeterminism(
+            `call #${held.seq}: history holds ${describe(held)} but the script returned without making it`,
+          );
+        }
+      } catch (error) {
+        this.fail(error);
+        return;
+      }
+      this.stop({ type: 'done', result: outcome.value });
+    } else {
+      this.stop({ type: 'failed', error: outcome.error });
+    }
+  }
+
+  /** A limit or nondeterminism: ends the run whatever the script does next. */
+  fatal(error: SpellErrorData): void {
+    this.stop({ type: 'failed', error });
+  }
+
+  private stop(next: Next): void {
+    if (this.stopped) return;
+    this.stopped = {
+      entries: this.executed ? [this.executed] : [],
+      events: this.events,
+      logs: this.logs,
+      stateOps: this.stateOps,
+      calls: this.calls,
+      next,
+    };
+    this.resolveStop(this.stopped);
+  }
+
+  private fail(error: unknown): CallAnswer {
+    const data = toErrorData(error);
+    if (error instanceof SpellNondeterminism || error instanceof SpellOutputLimit) {
+      this.fatal(data);
+      return { status: 'async', promise: never };
+    }
+    return { status: 'error', error: data };
+  }
+
+  private checkSize(what: string, value: unknown): void {
+    if (value === undefined) return;
+    const size = JSON.stringify(value)?.length ?? 0;
+    if (size > this.request.limits.outputLimitBytes) {
+      throw new SpellOutputLimit(
+        `${what}: ${size} bytes of JSON is over the output limit of ${this.request.limits.outputLimitBytes} bytes`,
+      );
+    }
+  }
+
+  private stateChange(callIndex: number, kind: string, args: Record<string, Json>): CallAnswer {
+    const key = args.key as string;
+    const op: StateOp =
+      kind === 'state.set' && args.value !== undefined && args.value !== null
+        ? { op: 'set', key, value: args.value }
+        : { op: 'delete', key };
+    applyStateOp(this.state, op);
+    this.step?.stateOps.push(op);
+    if (callIndex >= this.request.reportFromCall) this.stateOps.push(op);
+    return ok(null);
+  }
+
+  private jsonDecode(text: string): CallAnswer {
+    try {
+      return ok(JSON.parse(text) as Json);
+    } catch (error) {
+      return { status: 'error', error: { type: 'SpellBridgeArgument', message: `json.decode: ${(error as Error).message}` } };
+    }
+  }
+
+  /** A call that crosses a durable boundary: replayed from the journal, executed, or the place to stop. */
+  private boundary(kind: EntryKind, args: Record<string, Json>): CallAnswer {
+    if (kind === 'llm.generate' && args.model === undefined) args = { ...args, model: this.request.defaultModel };
+    const name = boundaryName(kind, args);
+    const digest = argsDigest(args);
+    if (this.step) return this.inStep(kind, name, digest, args);
+
+    const seq = this.seq++;
+    const held = this.request.journal[seq];
+    if (held) {
+      if (held.kind !== kind || held.name !== name || held.argsDigest !== digest) {
+        throw new SpellNondeterminism(
+          `call #${seq}: history holds ${describe(held)} but the script asked for ${describe({ kind, name, argsDigest: digest })}`,
+        );
+      }
+      this.nowMs = held.startedAt + held.durationMs;
+      if (kind === 'step') {
+        for (const op of held.stateOps ?? []) applyStateOp(this.state, op);
+        this.calls += held.calls ?? 0;
+        return held.error ? { status: 'error', error: held.error } : ok({ replayed: true, value: held.result ?? null });
+      }
+      return answerOf(held);
+    }
+
+    // New work. Commands belong to the workflow; one new effect per execution.
+    if (this.executed || COMMAND_KINDS.includes(kind)) {
+      const call: BoundaryCall = { seq, kind, name, argsDigest: digest, args };
+      this.stop({ type: 'boundary', call });
+      return { status: 'async', promise: never };
+    }
+    const saved = this.request.checkpoint;
+    if (kind === 'step') {
+      this.step = {
+        seq,
+        name,
+        argsDigest: digest,
+        options: (args as StepArgs).options,
+        startedAt: Date.now(),
+        callsAtStart: this.calls,
+        children: [],
+        stateOps: [],
+      };
+      return ok({ replayed: false });
+    }
+    if (saved?.seq === seq && saved.entry) {
+      this.record(saved.entry);
+      return answerOf(saved.entry);
+    }
+    return this.execute(seq, kind, name, digest, args, (entry) => {
+      this.record(entry);
+      this.host.checkpoint({ seq, entry, children: [] });
+    });
+  }
+
+  /** A call made inside the step being executed: effects run (or come from the checkpoint), commands refuse. */
+  private inStep(kind: EntryKind, name: string, digest: string, args: Record<string, Json>): CallAnswer {
+    const step = this.step!;
+    if (!EFFECT_KINDS.has(kind)) {
+      throw new NotSupported(`${kind === 'step' ? 'step' : kind} cannot be used inside step "${step.name}"`);
+    }
+    const childSeq = step.children.length;
+    const saved = this.request.checkpoint;
+    const held = saved?.seq === step.seq ? saved.children[childSeq] : undefined;
+    if (held) {
+      if (held.kind !== kind || held.name !== name || held.argsDigest !== digest) {
+        throw new SpellNondeterminism(
+          `step "${step.name}" call #${childSeq}: checkpoint holds ${describe(held)} but the script asked for ${describe({ kind, name, argsDigest: digest })}`,
+        );
+      }
+      step.children.push(held);
+      return answerOf(held);
+    }
+    return this.execute(childSeq, kind, name, digest, args, (entry) => {
+      step.children.push(entry);
+      this.host.checkpoint({ seq: step.seq, children: [...step.children] });
+    });
+  }
+
+  private execute(
+    seq: number,
+    kind: EntryKind,
+    name: string,
+    digest: string,
+    args: Json,
+    onDone: (entry: JournalEntry) => void,
+  ): CallAnswer {
+    const startedAt = Date.now();
+    const promise = this.host
+      .effect({ kind: kind as EffectRequest['kind'], name, args })
+      .then((result): CallAnswer => {
+        if (this.stopped) return { status: 'async', promise: never };
+        const entry: JournalEntry = {
+          seq,
+          kind,
+          name,
+          argsDigest: digest,
+          ...(result.ok ? { result: result.value } : { error: result.error }),
+          startedAt,
+          durationMs: Date.now() - startedAt,
+          attempt: this.request.spell.attempt,
+          ...(result.ok && result.usage ? { usage: result.usage } : {}),
+        };
+        try {
+          if (result.ok) this.checkSize(`${kind} result`, result.value);
+        } catch (error) {
+          return this.fail(error);
+        }
+        onDone(entry);
+        return answerOf(entry);
+      });
+    return { status: 'async', promise };
+  }
+
+  private record(entry: JournalEntry): void {
+    this.executed = entry;
+    this.nowMs = entry.startedAt + entry.durationMs;
+  }
+}
+
+export function applyStateOp(state: Map<string, Json>, op: StateOp): void {
+  if (op.op === 'set') state.set(op.key, op.value);
+  else state.delete(op.key);
+}
+
+function ok(value: Json): CallAnswer {
+  return { status: 'ok', value };
+}
+
+function answerOf(entry: JournalEntry): CallAnswer {
+  return entry.error ? { status: 'error', error: entry.error } : ok(entry.result ?? null);
+}
+
+function boundaryName(kind: EntryKind, args: Record<string, Json>): string {
+  switch (kind) {
+    case 'llm.generate':
+      return args.model as string;
+    case 'sleep':
+      return `${args.seconds as number}s`;
+    default:
+      return args.name as string;
+  }
+}
+
+function describe(call: { kind: string; name: string; argsDigest: string }): string {
+  return `${call.kind} "${call.name}" (args digest ${call.argsDigest.slice(0, 12)})`;
+}
+
+export function toErrorData(error: unknown): SpellErrorData {
+  if (error instanceof SpellError) return error.toData();
+  if (error instanceof Error) return { type: 'SpellHostError', message: error.message };
+  return { type: 'SpellHostError', message: String(error) };
+}

@@ -1,0 +1,56 @@
+/**
+ * Entry point of an engine worker thread. Runs one spell execution at a time; keeps
+ * a fresh engine ready for the next one so no run pays a cold start.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Engine, EngineFactory } from './engine.ts';
+import type { EffectResult, EngineName, FromThread, ToThread } from './protocol.ts';
+import { SpellRuntime } from './runtime.ts';
+import { LuaEngineFactory } from './lua/index.ts';
+
+const port = parentPort!;
+const engineName = (workerData as { engine: EngineName }).engine;
+const factories: Record<EngineName, () => EngineFactory> = { lua: () => new LuaEngineFactory() };
+const factory = factories[engineName]();
+
+const post = (message: FromThread) => port.postMessage(message);
+const pendingEffects = new Map<number, (result: EffectResult) => void>();
+let nextCallId = 0;
+let warm: Promise<Engine> = factory.create();
+
+port.on('message', (message: ToThread) => {
+  if (message.type === 'effectResult') {
+    const resolve = pendingEffects.get(message.callId);
+    pendingEffects.delete(message.callId);
+    resolve?.(message.result);
+    return;
+  }
+  void run(message.id, message.request);
+});
+
+async function run(id: number, request: Extract<ToThread, { type: 'run' }>['request']): Promise<void> {
+  const engine = await warm;
+  const runtime = new SpellRuntime(request, {
+    effect: (effect) =>
+      new Promise((resolve) => {
+        const callId = nextCallId++;
+        pendingEffects.set(callId, resolve);
+        post({ type: 'effect', id, callId, effect });
+      }),
+    checkpoint: (checkpoint) => post({ type: 'checkpoint', id, checkpoint }),
+  });
+  await Promise.race([engine.run(request, runtime), runtime.stoppedAt]);
+  const outcome = await runtime.stoppedAt;
+  const heapBytes = engine.heapBytes();
+  engine.dispose();
+  pendingEffects.clear();
+  warm = factory.create();
+  post({ type: 'outcome', id, outcome, memoryUsedBytes: heapBytes });
+}
+
+warm.then(
+  () => post({ type: 'ready' }),
+  (error: unknown) => {
+    throw error;
+  },
+);

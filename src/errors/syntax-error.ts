@@ -1,0 +1,6 @@
+import { SpellError } from './spell-error.ts';
+
+/** The spell's source does not compile. */
+export class SpellSyntaxError extends SpellError {
+  readonly type = 'SpellSyntaxError';
+}

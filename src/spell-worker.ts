@@ -1,0 +1,49 @@
+/** A worker that runs spells: engine pool + activities + workflows on one task queue. */
+import { Client } from '@temporalio/client';
+import { Worker, type NativeConnection } from '@temporalio/worker';
+import { EnginePool, type EnginePoolOptions } from './engines/pool.ts';
+import type { HostTool } from './bridge/effects.ts';
+import { createModelResolver, type ProviderMap } from './models/registry.ts';
+import { createSpellPlugin } from './plugin.ts';
+import { workflowBundle } from './workflow-bundle.ts';
+
+export const DEFAULT_TASK_QUEUE = 'llmspell';
+
+export interface SpellWorkerOptions {
+  connection: NativeConnection;
+  /** Client used by activities to rebuild runs they have not cached. */
+  client: Client;
+  namespace?: string;
+  /** Default `llmspell`. */
+  taskQueue?: string;
+  /** Extra model providers by name, next to the built-in `offline`. */
+  providers?: ProviderMap;
+  /** Host tools callable with `tool.call(name, args)`. */
+  tools?: Record<string, HostTool>;
+  pool?: EnginePoolOptions;
+  /** Where the workflow bundle is cached. */
+  cacheDir: string;
+  /** Most spell steps run at once on this worker. Default 16. */
+  maxConcurrentSteps?: number;
+}
+
+export async function createSpellWorker(options: SpellWorkerOptions): Promise<{ worker: Worker; pool: EnginePool }> {
+  const pool = new EnginePool(options.pool);
+  const [bundle] = await Promise.all([workflowBundle(options.cacheDir), pool.warm(['lua'])]);
+  const worker = await Worker.create({
+    connection: options.connection,
+    namespace: options.namespace ?? 'default',
+    taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentSteps ?? 16,
+    plugins: [
+      createSpellPlugin({
+        pool,
+        client: options.client,
+        models: createModelResolver(options.providers),
+        tools: options.tools ?? {},
+        workflowBundle: bundle,
+      }),
+    ],
+  });
+  return { worker, pool };
+}

@@ -1,0 +1,1 @@
+export { spellWorkflow } from './spell.ts';
