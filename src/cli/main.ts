@@ -20,7 +20,8 @@ import { readHistory } from './history.ts';
 
 const USAGE = `usage: llmspell <command> [options]
 
-  run <file> [--input JSON] [--json] [--engine lua] [--model ID] [--timeout MS] [--memory BYTES] [--address HOST:PORT]
+  run <file> [--input JSON] [--json] [--engine lua] [--model ID] [--timeout MS] [--memory BYTES]
+             [--id RUN-ID] [--address HOST:PORT] [--task-queue NAME]
       run a spell with an in-process worker, showing each step; prints the result
   start <file> [same options]   start a spell for a running worker; prints its run id
   worker [--address HOST:PORT]  run a worker until interrupted
@@ -44,6 +45,7 @@ const runOptions = {
   memory: { type: 'string' },
   address: { type: 'string' },
   'task-queue': { type: 'string' },
+  id: { type: 'string' },
 } as const;
 
 function parse<O extends ParseArgsOptionsConfig>(args: string[], options: O) {
@@ -117,6 +119,7 @@ async function run(args: string[]): Promise<number> {
       ...(spell.input !== undefined ? { input: spell.input } : {}),
       options: spell.options,
       ...(spell.values['task-queue'] ? { taskQueue: spell.values['task-queue'] } : {}),
+      ...(spell.values.id ? { workflowId: spell.values.id } : {}),
     });
     if (!json) say(`▶ ${spell.file} (run ${handle.workflowId}, ${spell.engine}, Temporal ${target.address})`);
     const result = handle.result();
@@ -163,6 +166,7 @@ async function start(args: string[]): Promise<number> {
       ...(spell.input !== undefined ? { input: spell.input } : {}),
       options: spell.options,
       ...(spell.values['task-queue'] ? { taskQueue: spell.values['task-queue'] } : {}),
+      ...(spell.values.id ? { workflowId: spell.values.id } : {}),
     });
     process.stdout.write(spell.values.json ? `${JSON.stringify({ runId: handle.workflowId, status: 'started' })}\n` : `${handle.workflowId}\n`);
     return EXIT_CODES.ok;

@@ -1,0 +1,44 @@
+/** Runs a script once through an engine pool, with host effects answered in-process. */
+import type { Json, JournalEntry } from '../../src/journal/types.ts';
+import { DEFAULT_LIMITS, type EngineName, type Limits, type RunOutcome, type EffectRequest, type EffectResult } from '../../src/engines/protocol.ts';
+import type { EnginePool } from '../../src/engines/pool.ts';
+
+export interface RunOnceOptions {
+  engine?: EngineName;
+  input?: Json;
+  journal?: JournalEntry[];
+  limits?: Partial<Limits>;
+  effect?: (request: EffectRequest) => Promise<EffectResult>;
+  fileName?: string;
+}
+
+export function runOnce(pool: EnginePool, source: string, options: RunOnceOptions = {}): Promise<RunOutcome> {
+  return pool.run(
+    {
+      engine: options.engine ?? 'lua',
+      source,
+      fileName: options.fileName ?? 'test.lua',
+      input: options.input ?? null,
+      spell: { id: 'spell-test', runId: 'run-test', attempt: 1, startedAtMs: 1_700_000_000_000, seed: 7 },
+      journal: options.journal ?? [],
+      defaultModel: 'offline:echo',
+      reportFromCall: 0,
+      limits: { ...DEFAULT_LIMITS, ...options.limits },
+    },
+    {
+      effect: options.effect ?? (async (request) => ({ ok: true, value: { echoed: request.args } })),
+      checkpoint: () => {},
+    },
+  );
+}
+
+/** The result of a script that finished, or the error of one that failed. */
+export function resultOf(outcome: RunOutcome): Json {
+  if (outcome.next.type !== 'done') throw new Error(`expected done, got ${JSON.stringify(outcome.next)}`);
+  return outcome.next.result;
+}
+
+export function errorOf(outcome: RunOutcome): { type: string; message: string; where?: string } {
+  if (outcome.next.type !== 'failed') throw new Error(`expected failed, got ${JSON.stringify(outcome.next)}`);
+  return outcome.next.error;
+}
