@@ -10,7 +10,8 @@ import type { Checkpoint, RunOutcome } from '../engines/protocol.ts';
 import type { EnginePool } from '../engines/pool.ts';
 import { executeEffect, type EffectDeps } from '../bridge/effects.ts';
 import { ProviderError } from '../errors/index.ts';
-import { journalQuery, sourceQuery, type RunSpellInput, type RunSpellResult } from '../workflows/api.ts';
+import type { RunSpellInput, RunSpellResult } from '../workflows/api.ts';
+import { runFromHistory } from './history.ts';
 import { RunCache, appendEntries, emptyJournal, type CachedRun } from './run-cache.ts';
 
 /** What the activities need from the worker. */
@@ -33,14 +34,15 @@ export function createActivities(deps: ActivityDeps) {
       appendEntries(run, input.tail);
       if (run.hash === input.journalHash && run.sourceHash === input.sourceHash) return run;
     }
-    const handle = deps.client.workflow.getHandle(input.workflowId, input.runId);
-    const { source, input: spellInput } = await handle.query(sourceQuery);
-    run = { source, input: spellInput, sourceHash: sha256Hex(source), ...emptyJournal() };
-    while (run.journal.length < input.journalLength) {
-      const page = await handle.query(journalQuery, run.journal.length);
-      if (page.entries.length === 0) break;
-      appendEntries(run, page.entries.slice(0, input.journalLength - run.journal.length));
-    }
+    // Not cached here (a restart, another worker): rebuild from the run's history.
+    const rebuilt = runFromHistory(await deps.client.workflow.getHandle(input.workflowId, input.runId).fetchHistory());
+    run = {
+      source: rebuilt.spell.source,
+      input: rebuilt.spell.input ?? null,
+      sourceHash: sha256Hex(rebuilt.spell.source),
+      ...emptyJournal(),
+    };
+    appendEntries(run, rebuilt.entries.slice(0, input.journalLength));
     if (run.hash !== input.journalHash || run.sourceHash !== input.sourceHash) {
       throw ApplicationFailure.nonRetryable(
         `journal of ${key} rebuilt from the workflow does not match its hash (${run.journal.length} entries)`,
@@ -54,14 +56,15 @@ export function createActivities(deps: ActivityDeps) {
   return {
     async runSpell(input: RunSpellInput): Promise<RunSpellResult> {
       const ctx = Context.current();
-      const run = await loadRun(input);
       const attempt = ctx.info.attempt;
       let checkpoint = attempt > 1 ? (ctx.info.heartbeatDetails as Checkpoint | undefined) : undefined;
-      // Keep heartbeating while an effect runs so a lost worker is noticed, not a slow model.
+      // Heartbeat throughout (a slow model is not a lost worker), always with the latest checkpoint.
       const heartbeatEveryMs = Math.max(100, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3);
       const beat = setInterval(() => ctx.heartbeat(checkpoint), heartbeatEveryMs);
       let outcome: RunOutcome;
+      let run: CachedRun;
       try {
+        run = await loadRun(input);
         outcome = await deps.pool.run(
           {
             engine: input.engine,

@@ -73,6 +73,3 @@ export const stateQuery = defineQuery<Record<string, Json>>('spell.state');
 export const eventsQuery = defineQuery<SpellEvent[]>('spell.events');
 /** Timeline from step `fromSeq` and events from index `fromEvent`. */
 export const progressQuery = defineQuery<SpellProgress, [number, number]>('spell.progress');
-/** Journal entries from `from`, at most about 1 MiB of them: how a worker rebuilds a run it has not cached. */
-export const journalQuery = defineQuery<{ entries: JournalEntry[]; total: number }, [number]>('spell.journal');
-export const sourceQuery = defineQuery<{ source: string; input: Json }>('spell.source');

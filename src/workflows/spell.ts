@@ -14,14 +14,12 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { BoundaryCall, Json, JournalEntry, SpellEvent } from '../journal/types.ts';
-import { EMPTY_JOURNAL_HASH, canonicalJson, rollJournalHash, sha256Hex } from '../journal/canonical.ts';
+import { EMPTY_JOURNAL_HASH, rollJournalHash, sha256Hex } from '../journal/canonical.ts';
 import type { Limits } from '../engines/protocol.ts';
 import type { createActivities } from '../activities/index.ts';
 import {
   eventsQuery,
-  journalQuery,
   progressQuery,
-  sourceQuery,
   spellSignal,
   stateQuery,
   type SpellProgress,
@@ -32,7 +30,6 @@ import {
 const DEFAULT_LIMITS: Limits = { timeoutMs: 10_000, memoryLimitBytes: 64 * 1024 * 1024, outputLimitBytes: 1024 * 1024 };
 const NON_RETRYABLE = ['SpellTimeout', 'SpellMemoryLimit', 'SpellOutputLimit', 'SpellNondeterminism', 'SpellJournalMismatch'];
 const MAX_EVENTS_KEPT = 1000;
-const JOURNAL_PAGE_BYTES = 1024 * 1024;
 
 /** Runs a spell to completion; its return value is the spell's result. */
 export async function spellWorkflow(run: SpellWorkflowInput): Promise<Json> {
@@ -70,16 +67,6 @@ export async function spellWorkflow(run: SpellWorkflowInput): Promise<Json> {
     steps: journal.slice(fromSeq).map(stepLine),
     events: events.slice(Math.max(0, fromEvent - droppedEvents)),
   }));
-  setHandler(journalQuery, (from) => {
-    const entries: JournalEntry[] = [];
-    let bytes = 0;
-    for (let i = from; i < journal.length && (bytes < JOURNAL_PAGE_BYTES || entries.length === 0); i++) {
-      entries.push(journal[i]!);
-      bytes += canonicalJson(journal[i]).length;
-    }
-    return { entries, total: journal.length };
-  });
-  setHandler(sourceQuery, () => ({ source: run.source, input: run.input ?? null }));
 
   let next: BoundaryCall | undefined;
   for (;;) {

@@ -1,0 +1,69 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, inject, it } from 'vitest';
+import { startSpell } from '../../src/client.ts';
+import { cacheDir, repoRoot, testClient } from '../helpers/worker.ts';
+
+const children: ChildProcess[] = [];
+afterAll(() => children.forEach((child) => child.kill('SIGKILL')));
+
+function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--no-node-snapshot', join(repoRoot, 'test/fixtures/crash-worker.ts')], {
+    env: { ...process.env, ...env, TEMPORAL_ADDRESS: inject('temporalAddress'), CACHE_DIR: cacheDir },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (data: Buffer) => data.toString().includes('ready') && resolve(child));
+    child.once('exit', (code) => reject(new Error(`worker exited early (${code})`)));
+  });
+}
+
+it('resumes a step on a new worker after SIGKILL without repeating a completed model call', async () => {
+  const taskQueue = `crash-${randomUUID()}`;
+  const callLog = join(mkdtempSync(join(tmpdir(), 'llmspell-crash-')), 'calls.log');
+  const first = await startWorkerProcess({ TASK_QUEUE: taskQueue, CALL_LOG: callLog, SLOW_MS: '600000' });
+
+  const { client, connection } = await testClient();
+  const source = `
+    local intro = llm.generate{ model = "counting:m", prompt = "intro" }
+    local work = step("work", function()
+      local a = llm.generate{ model = "counting:m", prompt = "inside the step" }
+      local b = tool.call("slow", {})
+      return { a = a.text, b = b }
+    end)
+    return { intro = intro.text, a = work.a, b = work.b }
+  `;
+  const handle = await startSpell(client, {
+    source,
+    fileName: 'crash.lua',
+    engine: 'lua',
+    taskQueue,
+    options: { heartbeatTimeoutMs: 2000 },
+  });
+
+  // Wait until the step's completed model call is checkpointed in the activity's heartbeat.
+  await expect
+    .poll(
+      async () => {
+        const pending = (await handle.describe()).raw.pendingActivities?.[0];
+        const data = pending?.heartbeatDetails?.payloads?.[0]?.data;
+        if (!data) return 0;
+        return (JSON.parse(Buffer.from(data).toString()) as { children: unknown[] }).children.length;
+      },
+      { timeout: 20_000, interval: 100 },
+    )
+    .toBe(1);
+  expect(readFileSync(callLog, 'utf8')).toBe('model intro\nmodel inside the step\nslow start\n');
+
+  first.kill('SIGKILL');
+  await startWorkerProcess({ TASK_QUEUE: taskQueue, CALL_LOG: callLog, SLOW_MS: '10' });
+
+  expect(await handle.result()).toEqual({ intro: 'answer to intro', a: 'answer to inside the step', b: 'slow done' });
+  // Each model call ran once; only the tool that was in flight when the worker died ran again.
+  expect(readFileSync(callLog, 'utf8')).toBe('model intro\nmodel inside the step\nslow start\nslow start\n');
+  await connection.close();
+});
