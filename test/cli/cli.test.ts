@@ -1,0 +1,95 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { repoRoot } from '../helpers/worker.ts';
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `./llmspell …` as a user would, against the test run's Temporal server. */
+function llmspell(args: string[]): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(join(repoRoot, 'llmspell'), args, {
+      env: { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress') },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'llmspell-cli-'));
+function spell(name: string, source: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, source);
+  return file;
+}
+const queue = () => ['--task-queue', `cli-${randomUUID()}`];
+
+describe('llmspell run', () => {
+  it('runs hello.lua with live step lines and prints the result', async () => {
+    const r = await llmspell(['run', join(repoRoot, 'examples/hello.lua'), '--input', '{"name":"Ada"}', ...queue()]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/✓ #0 llm\.generate offline:echo {2}\d+ ms {2}\d+ tokens/);
+    expect(r.stderr).toMatch(/✓ #1 step summarize {2}\d+ ms/);
+    expect(JSON.parse(r.stdout)).toMatchObject({ greeting: 'echo: Say hello to Ada', greeted: 'Ada' });
+  });
+
+  it('prints one JSON object with --json', async () => {
+    const r = await llmspell(['run', join(repoRoot, 'examples/hello.lua'), '--json', ...queue()]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { runId: string; status: string; result: { greeted: string } };
+    expect(out.status).toBe('completed');
+    expect(out.runId).toMatch(/^spell-hello-/);
+    expect(out.result.greeted).toBe('world');
+  });
+
+  it.each([
+    ['syntax error', 'local = 1', 2, /SpellSyntaxError: bad\.lua:1: .*near '='/],
+    ['runtime error', 'local t = nil\nreturn t.x', 1, /SpellScriptError: bad\.lua:2: attempt to index a nil value \(local 't'\)/],
+    ['bad bridge argument', 'local r = llm.generate{ prompt = "x", temperature = "hot" }\nreturn r', 2, /SpellBridgeArgument: bad\.lua:1: llm\.generate: field "temperature"/],
+    ['unknown model', 'local r = llm.generate{ model = "acme:big", prompt = "x" }\nreturn r', 2, /UnknownModel: bad\.lua:1: model "acme:big": no provider "acme"/],
+    ['time limit', 'while true do end', 3, /SpellTimeout: the script ran longer than its time limit of 300 ms/],
+  ])('%s: clear message and exit code %s', async (_, source, code, message) => {
+    const r = await llmspell(['run', spell('bad.lua', source), '--timeout', '300', '--json', ...queue()]);
+    expect(r.code).toBe(code);
+    const out = JSON.parse(r.stdout) as { status: string; error: { type: string; message: string } };
+    expect(out.status).toBe('failed');
+    expect(`${out.error.type}: ${out.error.message}`).toMatch(message);
+  });
+
+  it.each([
+    [['run', 'missing.lua'], /cannot read missing\.lua: ENOENT/],
+    [['run', join(repoRoot, 'examples/hello.lua'), '--input', '{oops'], /--input is not valid JSON/],
+    [['run', spell('x.py', 'print(1)')], /x\.py: cannot tell the engine from the extension "\.py"/],
+    [['run', join(repoRoot, 'examples/hello.lua'), '--timeout', 'soon'], /--timeout: expected a positive integer/],
+    [['frobnicate'], /unknown command "frobnicate"/],
+    [['replay', 'x'], /replay is not supported yet/],
+  ])('bad usage %j exits 2 with a message', async (args, message) => {
+    const r = await llmspell(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('carries out sleep and signal.wait (with and without timeout) for a CLI-started run', async () => {
+    const id = `approve-${randomUUID()}`;
+    const running = llmspell(['run', join(repoRoot, 'test/fixtures/spells/approve.lua'), '--id', id, '--json', ...queue()]);
+    // Signal until the run exists and takes it (signals before the wait are buffered by name).
+    await expect
+      .poll(async () => (await llmspell(['signal', id, 'approve', '{"by":"ops","ok":true}'])).code, { timeout: 20_000 })
+      .toBe(0);
+    const r = await running;
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ runId: id, status: 'completed', result: { decision: { by: 'ops', ok: true }, late: true } });
+    const history = await llmspell(['history', id]);
+    expect(history.stdout).toMatch(/#0 sleep 1s .*\n#1 signal\.wait approve .*→ \{"by":"ops","ok":true\}\n#2 signal\.wait late .*→ null\nstatus: COMPLETED/);
+  });
+});
