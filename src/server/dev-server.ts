@@ -3,8 +3,9 @@
  * local dev server from the `temporal` CLI, started once with its database in a file
  * (so runs survive restarts) and reused while it runs.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -37,6 +38,65 @@ async function reachable(address: string, timeoutMs: number): Promise<boolean> {
   }
 }
 
+/** A free TCP port on the loopback interface. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+export interface DevServerOptions {
+  port: number;
+  /** Database file; in memory when absent. */
+  dbFile?: string;
+  /** Keep running after this process exits (the CLI's shared server). */
+  detached?: boolean;
+  /** Where the server's output goes; discarded when absent. */
+  logFile?: string;
+  /** Default: `temporal` on PATH, or `LLMSPELL_TEMPORAL_BIN`. */
+  executable?: string;
+}
+
+/** Starts `temporal server start-dev` and resolves once it answers. */
+export async function startDevServer(options: DevServerOptions): Promise<{ address: string; process: ChildProcess; stop(): Promise<void> }> {
+  const address = `127.0.0.1:${options.port}`;
+  const output = options.logFile ? openSync(options.logFile, 'a') : 'ignore';
+  const child = spawn(
+    options.executable ?? process.env.LLMSPELL_TEMPORAL_BIN ?? 'temporal',
+    [
+      'server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'error',
+      ...(options.dbFile ? ['--db-filename', options.dbFile, '--ui-port', String(options.port + 1000)] : ['--headless']),
+    ],
+    { detached: options.detached ?? false, stdio: ['ignore', output, output] },
+  );
+  const failed = new Promise<never>((_, reject) => {
+    child.once('error', (error) =>
+      reject(new Error(`cannot start the Temporal dev server (${error.message}); run scripts/bootstrap.sh or set TEMPORAL_ADDRESS`)),
+    );
+    child.once('exit', (code) => reject(new Error(`the Temporal dev server exited (code ${code})${options.logFile ? `; see ${options.logFile}` : ''}`)));
+  });
+  failed.catch(() => {});
+  if (options.detached) child.unref();
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+    if (child.exitCode === null) child.kill('SIGKILL');
+  };
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (await Promise.race([reachable(address, 1000), failed])) return { address, process: child, stop };
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await stop();
+  throw new Error(`the Temporal dev server did not come up on ${address} within 60 s`);
+}
+
 export async function ensureTemporal(options: ConnectOptions): Promise<TemporalTarget> {
   const namespace = options.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default';
   const given = options.address ?? process.env.TEMPORAL_ADDRESS;
@@ -44,36 +104,14 @@ export async function ensureTemporal(options: ConnectOptions): Promise<TemporalT
   const port = options.devPort ?? Number(process.env.LLMSPELL_DEV_PORT ?? 7233);
   const address = `127.0.0.1:${port}`;
   if (await reachable(address, 1000)) return { address, namespace, started: false };
-
   mkdirSync(options.stateDir, { recursive: true });
-  const log = openSync(join(options.stateDir, 'temporal.log'), 'a');
-  const child = spawn(
-    process.env.LLMSPELL_TEMPORAL_BIN ?? 'temporal',
-    [
-      'server', 'start-dev',
-      '--db-filename', join(options.stateDir, 'temporal.db'),
-      '--ip', '127.0.0.1',
-      '--port', String(port),
-      '--ui-port', String(port + 1000),
-      '--log-level', 'error',
-    ],
-    { detached: true, stdio: ['ignore', log, log] },
-  );
-  const failed = new Promise<never>((_, reject) => {
-    child.once('error', (error) =>
-      reject(new Error(`cannot start the Temporal dev server (${error.message}); run scripts/bootstrap.sh or set TEMPORAL_ADDRESS`)),
-    );
-    child.once('exit', (code) => reject(new Error(`the Temporal dev server exited (code ${code}); see ${join(options.stateDir, 'temporal.log')}`)));
+  await startDevServer({
+    port,
+    dbFile: join(options.stateDir, 'temporal.db'),
+    logFile: join(options.stateDir, 'temporal.log'),
+    detached: true,
   });
-  failed.catch(() => {});
-  child.unref();
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const up = await Promise.race([reachable(address, 1000), failed]);
-    if (up) return { address, namespace, started: true };
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`the Temporal dev server did not come up on ${address} within 60 s`);
+  return { address, namespace, started: true };
 }
 
 export async function workerConnection(target: TemporalTarget): Promise<NativeConnection> {

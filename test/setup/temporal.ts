@@ -1,12 +1,10 @@
 /**
  * Starts a real Temporal dev server (the `temporal` CLI, in-memory database, free port)
- * for the whole test run, and stops it afterwards.
+ * for the whole test run, and stops it afterwards. TEMPORAL_ADDRESS uses an existing one.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { Connection } from '@temporalio/client';
+import { freePort, startDevServer } from '../../src/server/dev-server.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -14,49 +12,21 @@ declare module 'vitest' {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-let server: ChildProcess | undefined;
+let stop: (() => Promise<void>) | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
-  const existing = process.env.TEMPORAL_ADDRESS;
-  if (existing) {
-    project.provide('temporalAddress', existing);
+  if (process.env.TEMPORAL_ADDRESS) {
+    project.provide('temporalAddress', process.env.TEMPORAL_ADDRESS);
     return;
   }
-  const port = await freePort();
-  const binary = process.env.LLMSPELL_TEMPORAL_BIN ?? join(import.meta.dirname, '../../.tools/temporal/temporal');
-  server = spawn(binary, ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
+  const server = await startDevServer({
+    port: await freePort(),
+    executable: process.env.LLMSPELL_TEMPORAL_BIN ?? join(import.meta.dirname, '../../.tools/temporal/temporal'),
   });
-  const address = `127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      const connection = await Connection.connect({ address, connectTimeout: 1000 });
-      await connection.workflowService.getSystemInfo({});
-      await connection.close();
-      break;
-    } catch (error) {
-      if (Date.now() > deadline || server.exitCode !== null) throw new Error(`Temporal dev server did not start: ${error}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-  project.provide('temporalAddress', address);
+  stop = server.stop;
+  project.provide('temporalAddress', server.address);
 }
 
 export async function teardown(): Promise<void> {
-  if (!server) return;
-  const exited = new Promise((resolve) => server!.once('exit', resolve));
-  server.kill('SIGTERM');
-  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
-  if (server.exitCode === null) server.kill('SIGKILL');
+  await stop?.();
 }

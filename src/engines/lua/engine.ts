@@ -19,12 +19,20 @@ class LuaEngine implements Engine {
 
   /** Loads the prelude: the host function is the only way out of the sandbox. */
   init(): void {
-    const host = (kind: string, payload?: string): LuaMultiReturn => {
+    const host = (kind: string, payload: string): unknown => {
       const runtime = this.runtime;
       if (!runtime) return answer({ status: 'error', error: { type: 'NotSupported', message: 'no run in progress' } });
-      if (kind === 'spell.now') return values(0, runtime.nowMs);
-      if (kind === 'step.end') return answer(runtime.endStep(JSON.parse(payload!) as Outcome));
-      return answer(runtime.call(kind, JSON.parse(payload!) as Json));
+      switch (kind) {
+        case 'spell.now':
+          return runtime.nowMs;
+        case 'step.end':
+          return answer(runtime.endStep(JSON.parse(payload) as Outcome));
+        case 'state.get':
+        case 'state.delete':
+          return answer(runtime.call(kind, { key: payload }));
+        default:
+          return answer(runtime.call(kind, JSON.parse(payload) as Json));
+      }
     };
     const global = this.lua.global;
     global.loadString(LUA_PRELUDE, '=llmspell');
@@ -82,14 +90,19 @@ class LuaEngine implements Engine {
 /** Several values returned to Lua at once: (status, payload). */
 const values = (...items: unknown[]): LuaMultiReturn => LuaMultiReturn.of(...items) as LuaMultiReturn;
 
-function answer(a: CallAnswer): LuaMultiReturn {
+/** A plain value when the call succeeded; otherwise a function the prelude calls for (status, payload). */
+function answer(a: CallAnswer): unknown {
+  return a.status === 'ok' ? toLua(a.value) : () => settled(a);
+}
+
+function settled(a: CallAnswer): LuaMultiReturn {
   switch (a.status) {
     case 'ok':
       return values(0, toLua(a.value));
     case 'error':
       return values(1, a.error);
     case 'async':
-      return values(2, a.promise.then(answer));
+      return values(2, a.promise.then(settled));
   }
 }
 

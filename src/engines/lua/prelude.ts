@@ -107,6 +107,15 @@ local function encode(v, path)
 end
 
 local main_co
+-- The host answers a plain value, or a function for the rare cases (an error, work to await)
+-- that returns (status, payload): a single return value keeps the common path cheap.
+local function settle(r)
+  local status, payload = r()
+  if status == 2 then status, payload = payload:await() end
+  if status == 1 then raise(payload) end
+  return payload
+end
+
 -- Every bridge call goes through here: a recorded or pure call answers at once, new work is awaited.
 local function call(kind, args)
   local ok, enc = pcall(encode, args, kind)
@@ -114,10 +123,17 @@ local function call(kind, args)
     if type(enc) == 'table' then enc.where = script_where(); error(enc, 0) end
     error(enc, 0)
   end
-  local status, payload = host(kind, enc)
-  if status == 2 then status, payload = payload:await() end
-  if status == 1 then raise(payload) end
-  return payload
+  local r = host(kind, enc)
+  if type(r) == 'function' then return settle(r) end
+  return r
+end
+
+-- Calls whose only argument is a key skip JSON: the host receives the string itself.
+local function call_key(kind, key)
+  if type(key) ~= 'string' or not utf8len(key) then return call(kind, { key = key }) end
+  local r = host(kind, key)
+  if type(r) == 'function' then return settle(r) end
+  return r
 end
 
 -- Effects and commands may not run inside a script's own coroutine: the await must reach the engine.
@@ -171,15 +187,14 @@ function step(name, fn, opts)
     end
     outcome = '{"ok":false,"error":' .. encode(e, 'step error') .. '}'
   end
-  local status, payload = host('step.end', outcome)
-  if status == 2 then status, payload = payload:await() end
-  if status == 1 then raise(payload) end
-  return payload
+  local r = host('step.end', outcome)
+  if type(r) == 'function' then return settle(r) end
+  return r
 end
 state = {
-  get = function(key) return call('state.get', { key = key }) end,
+  get = function(key) return call_key('state.get', key) end,
   set = function(key, value) call('state.set', { key = key, value = value }) end,
-  delete = function(key) call('state.delete', { key = key }) end,
+  delete = function(key) call_key('state.delete', key) end,
   keys = function() return call('state.keys', {}) end,
 }
 event = { emit = function(name, data) call('event.emit', { name = name, data = data }) end }
@@ -221,7 +236,7 @@ _G.setmetatable = function(t, mt)
   return raw_setmetatable(t, mt)
 end
 -- Deterministic clock and random: time is the workflow's time at this point of the run.
-local function now_ms() local _, ms = host('spell.now'); return ms end
+local function now_ms() return host('spell.now') end
 os = {
   time = function(t) if t ~= nil then return raw_time(t) end return floor(now_ms() / 1000) end,
   clock = function() return (now_ms() - start_ms) / 1000 end,

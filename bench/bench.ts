@@ -1,0 +1,145 @@
+/**
+ * llmspell benchmarks, measured side by side in one process against one Temporal dev server:
+ *  (a) a 50-step spell vs a hand-written workflow making the same 50 activity calls;
+ *  (b) the cost of a sync bridge call (state.get) from Lua vs a plain Lua function call;
+ *  (c) the share of a 200-step spell's time spent re-executing recorded calls.
+ * Run: scripts/bench.sh
+ */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { generateText } from 'ai';
+import { createSpellWorker } from '../src/spell-worker.ts';
+import { startSpell } from '../src/client.ts';
+import { freePort, startDevServer } from '../src/server/dev-server.ts';
+import { EnginePool } from '../src/engines/pool.ts';
+import { DEFAULT_LIMITS, type RunRequest } from '../src/engines/protocol.ts';
+import { createModelResolver } from '../src/models/registry.ts';
+import { runFromHistory } from '../src/activities/history.ts';
+import type { JournalEntry } from '../src/journal/types.ts';
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+const root = join(import.meta.dirname, '..');
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const fmt = (n: number, digits = 2) => n.toFixed(digits);
+
+const server = await startDevServer({ port: await freePort(), executable: join(root, '.tools/temporal/temporal') });
+const connection = await Connection.connect({ address: server.address });
+const client = new Client({ connection });
+const native = await NativeConnection.connect({ address: server.address });
+const spellQueue = `bench-spell-${randomUUID()}`;
+const baseQueue = `bench-base-${randomUUID()}`;
+const { worker: spellWorker, pool } = await createSpellWorker({
+  connection: native,
+  client,
+  taskQueue: spellQueue,
+  cacheDir: join(root, '.llmspell/cache'),
+});
+const model = createModelResolver().languageModel('offline:echo');
+const baseWorker = await Worker.create({
+  connection: native,
+  taskQueue: baseQueue,
+  workflowsPath: join(import.meta.dirname, 'workflows.ts'),
+  activities: { generate: async (prompt: string) => (await generateText({ model, prompt, maxRetries: 0 })).text },
+});
+const running = Promise.all([spellWorker.run(), baseWorker.run()]);
+
+const stepsSource = (n: number) => `
+  local last
+  for i = 1, ${n} do last = llm.generate{ prompt = "step " .. i } end
+  return last.text
+`;
+
+async function timeSpell(steps: number): Promise<{ ms: number; workflowId: string }> {
+  const t0 = performance.now();
+  const handle = await startSpell(client, { source: stepsSource(steps), fileName: `bench-${steps}.lua`, engine: 'lua', taskQueue: spellQueue });
+  const result = await handle.result();
+  if (result !== `echo: step ${steps}`) throw new Error(`unexpected result ${String(result)}`);
+  return { ms: performance.now() - t0, workflowId: handle.workflowId };
+}
+
+async function timeHandWritten(steps: number): Promise<number> {
+  const t0 = performance.now();
+  const result = await client.workflow.execute('handWritten', { taskQueue: baseQueue, workflowId: `base-${randomUUID()}`, args: [steps] });
+  if (result !== `echo: step ${steps}`) throw new Error(`unexpected result ${String(result)}`);
+  return performance.now() - t0;
+}
+
+// (a) 50 steps, alternating so both see the same server state; first round warms up.
+await timeSpell(50);
+await timeHandWritten(50);
+const spellMs: number[] = [];
+const baseMs: number[] = [];
+for (let round = 0; round < 5; round++) {
+  spellMs.push((await timeSpell(50)).ms);
+  baseMs.push(await timeHandWritten(50));
+}
+const ratioA = median(spellMs) / median(baseMs);
+
+// (b) sync bridge call cost, in an engine thread like a real run.
+const request = (source: string, journal: JournalEntry[] = []): RunRequest => ({
+  engine: 'lua',
+  source,
+  fileName: 'bench.lua',
+  input: null,
+  spell: { id: 'bench', runId: 'bench', attempt: 1, startedAtMs: Date.now(), seed: 1 },
+  journal,
+  defaultModel: 'offline:echo',
+  reportFromCall: 0,
+  limits: { ...DEFAULT_LIMITS, timeoutMs: 60_000 },
+});
+const benchPool = new EnginePool({ maxThreadsPerEngine: 1 });
+const noEffects = { effect: async () => ({ ok: true as const, value: null }), checkpoint: () => {} };
+async function timeRun(source: string, journal?: JournalEntry[]): Promise<number> {
+  const t0 = performance.now();
+  await benchPool.run(request(source, journal), noEffects);
+  return performance.now() - t0;
+}
+const N = 200_000;
+const loop = (body: string) => `state.set("k", 1) local f = function(k) return k end for i = 1, ${N} do ${body} end return 1`;
+for (let i = 0; i < 3; i++) await timeRun(loop('local v = state.get("k")'));
+const emptyMs: number[] = [];
+const bridgeMs: number[] = [];
+const plainMs: number[] = [];
+for (let i = 0; i < 5; i++) {
+  emptyMs.push(await timeRun(loop('')));
+  bridgeMs.push(await timeRun(loop('local v = state.get("k")')));
+  plainMs.push(await timeRun(loop('local v = f("k")')));
+}
+const perBridgeUs = ((median(bridgeMs) - median(emptyMs)) / N) * 1000;
+const perPlainUs = ((median(plainMs) - median(emptyMs)) / N) * 1000;
+
+// (c) re-execution share of a 200-step spell.
+const big = await timeSpell(200);
+const journal = runFromHistory(await client.workflow.getHandle(big.workflowId).fetchHistory()).entries;
+let replayMs = 0;
+let scriptMs = 0;
+const fresh = await timeRun(stepsSource(200), []);
+for (let k = 0; k < journal.length; k++) {
+  const t = await timeRun(stepsSource(200), journal.slice(0, k));
+  scriptMs += t;
+  replayMs += Math.max(0, t - fresh);
+}
+
+console.log(`llmspell benchmarks (${new Date().toISOString()}, Node ${process.version}, ${(await import('node:os')).cpus().length} cores)`);
+console.log('');
+console.log('(a) 50-step spell vs hand-written workflow (50 activities), median of 5');
+console.log(`    spell ${fmt(median(spellMs), 0)} ms · hand-written ${fmt(median(baseMs), 0)} ms · ratio ${fmt(ratioA, 3)}x (target <= 1.05x)`);
+console.log('(b) sync bridge call from Lua, state.get, 200k calls');
+console.log(`    state.get ${fmt(perBridgeUs)} us/call · plain Lua function ${fmt(perPlainUs, 3)} us/call (target <= 5 us)`);
+console.log('(c) journal re-execution in a 200-step spell');
+console.log(
+  `    total ${fmt(big.ms, 0)} ms · replaying recorded calls ${fmt(replayMs, 0)} ms = ${fmt((replayMs / big.ms) * 100, 1)}% (target <= 5%)` +
+    ` · all script time incl. engine hand-off ${fmt((scriptMs / big.ms) * 100, 1)}%`,
+);
+
+await benchPool.close();
+spellWorker.shutdown();
+baseWorker.shutdown();
+await running;
+await pool.close();
+await native.close();
+await connection.close();
+await server.stop();
+process.exit(0);
