@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // isolated-vm needs it in every process that creates isolates.
+    execArgv: ['--no-node-snapshot'],
   },
 });

@@ -8,6 +8,8 @@ import type { RunRequest } from './protocol.ts';
 export interface Engine {
   /** Runs the script from the top; returns once it finished (`runtime.finish`) or the runtime stopped it. */
   run(request: RunRequest, runtime: SpellRuntime): Promise<void>;
+  /** Set when the memory limit is fixed at creation (V8 isolates): a run with another limit needs a new engine. */
+  readonly fixedMemoryLimitBytes?: number;
   /** Bytes the engine's heap holds now (the WebAssembly heap never shrinks: used to recycle threads). */
   heapBytes(): number;
   dispose(): void;
@@ -15,5 +17,5 @@ export interface Engine {
 
 /** Creates engines of one kind; `create` is called ahead of time so a run never pays a cold start. */
 export interface EngineFactory {
-  create(): Promise<Engine>;
+  create(memoryLimitBytes?: number): Promise<Engine>;
 }

@@ -12,7 +12,7 @@ import type {
   StateOp,
 } from '../journal/types.ts';
 
-export type EngineName = 'lua';
+export type EngineName = 'lua' | 'javascript';
 
 /** Limits enforced on every run of a script. */
 export interface Limits {

@@ -87,6 +87,7 @@ export class SpellRuntime {
   private readonly logs: LogRecord[] = [];
   private readonly stateOps: StateOp[] = [];
   private stopped: RunOutcome | undefined;
+  private randomState: number;
   private resolveStop!: (outcome: RunOutcome) => void;
   /** Settles when the script reaches a point where this execution must end. */
   readonly stoppedAt: Promise<RunOutcome>;
@@ -98,11 +99,20 @@ export class SpellRuntime {
     this.request = request;
     this.host = host;
     this.nowMs = request.spell.startedAtMs;
+    this.randomState = request.spell.seed | 0;
     this.stoppedAt = new Promise((resolve) => (this.resolveStop = resolve));
   }
 
   get isStopped(): boolean {
     return this.stopped !== undefined;
+  }
+
+  /** Next number in [0, 1) of the run's seeded sequence (mulberry32): the same in every engine. */
+  random(): number {
+    this.randomState = (this.randomState + 0x6d2b79f5) | 0;
+    let t = Math.imul(this.randomState ^ (this.randomState >>> 15), 1 | this.randomState);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 
   /** One bridge call from the script. `args` is plain data already converted from the engine. */

@@ -7,10 +7,14 @@ import type { Engine, EngineFactory } from './engine.ts';
 import type { EffectResult, EngineName, FromThread, ToThread } from './protocol.ts';
 import { SpellRuntime } from './runtime.ts';
 import { LuaEngineFactory } from './lua/index.ts';
+import { JavaScriptEngineFactory } from './javascript/index.ts';
 
 const port = parentPort!;
 const engineName = (workerData as { engine: EngineName }).engine;
-const factories: Record<EngineName, () => EngineFactory> = { lua: () => new LuaEngineFactory() };
+const factories: Record<EngineName, () => EngineFactory> = {
+  lua: () => new LuaEngineFactory(),
+  javascript: () => new JavaScriptEngineFactory(),
+};
 const factory = factories[engineName]();
 
 const post = (message: FromThread) => port.postMessage(message);
@@ -29,7 +33,12 @@ port.on('message', (message: ToThread) => {
 });
 
 async function run(id: number, request: Extract<ToThread, { type: 'run' }>['request']): Promise<void> {
-  const engine = await warm;
+  let engine = await warm;
+  const limit = request.limits.memoryLimitBytes;
+  if (engine.fixedMemoryLimitBytes !== undefined && engine.fixedMemoryLimitBytes !== limit) {
+    engine.dispose();
+    engine = await factory.create(limit);
+  }
   const runtime = new SpellRuntime(request, {
     effect: (effect) =>
       new Promise((resolve) => {

@@ -25,6 +25,8 @@ class LuaEngine implements Engine {
       switch (kind) {
         case 'spell.now':
           return runtime.nowMs;
+        case 'spell.random':
+          return runtime.random();
         case 'step.end':
           return answer(runtime.endStep(JSON.parse(payload) as Outcome));
         case 'state.get':
@@ -52,7 +54,6 @@ class LuaEngine implements Engine {
       toLua(request.input),
       request.spell.id,
       request.spell.attempt,
-      request.spell.seed,
       request.spell.startedAtMs,
       request.limits.outputLimitBytes,
       request.limits.memoryLimitBytes,
@@ -61,7 +62,7 @@ class LuaEngine implements Engine {
     }
     let text: string;
     try {
-      const result = await thread.run(9);
+      const result = await thread.run(8);
       text = result[0] as string;
     } catch (error) {
       // Errors that escape the driver's pcall: allocation failures inside the runtime itself.

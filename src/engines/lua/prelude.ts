@@ -57,14 +57,16 @@ function encode_value(v, path, seen, out, depth)
     if seen[v] then conversion_error(path, 'table contains itself (cycle)') end
     if depth > 200 then conversion_error(path, 'nesting deeper than 200 levels') end
     seen[v] = true
-    local n, count, is_array = rawlen(v), 0, true
+    -- Keys 1..n are an array; holes (nil, e.g. a JSON null) are kept as null unless the
+    -- table is mostly holes, which is an object with string keys.
+    local n, count, is_array = 0, 0, true
     for k in next, v do
       count = count + 1
-      if mtype(k) ~= 'integer' or k < 1 or k > n then is_array = false end
+      if mtype(k) ~= 'integer' or k < 1 then is_array = false elseif k > n then n = k end
     end
     if count == 0 then
       out[#out + 1] = '{}'
-    elseif is_array and count == n then
+    elseif is_array and n <= 2 * count then
       out[#out + 1] = '['
       for i = 1, n do
         if i > 1 then out[#out + 1] = ',' end
@@ -242,12 +244,19 @@ os = {
   clock = function() return (now_ms() - start_ms) / 1000 end,
   date = function(fmt, t) return raw_date(fmt or '%c', t or floor(now_ms() / 1000)) end,
 }
-local randomseed = math.randomseed
+-- math.random draws from the run's seeded sequence, shared by every engine.
+local raw_random = math.random
+math.random = function(m, n)
+  local r = host('spell.random')
+  if m == nil then return r end
+  if n == nil then m, n = 1, m end
+  if m > n then raw_random(m, n) end -- raises Lua's own "interval is empty" error
+  return m + floor(r * (n - m + 1))
+end
 math.randomseed = nil
 
-function __llmspell_main(source, chunkname, input, id, attempt, seed, started_ms, output_limit, memory_limit)
+function __llmspell_main(source, chunkname, input, id, attempt, started_ms, output_limit, memory_limit)
   main_co = running()
-  randomseed(seed)
   start_ms, limits.output, limits.memory = started_ms, output_limit, memory_limit
   spell = { input = input, id = id, attempt = attempt }
   local chunk, syntax = raw_load(source, chunkname, 't', _ENV)

@@ -13,7 +13,7 @@ describe('lua engine: conversion', () => {
         array = {1, 2, 3}, map = {a = 1, b = {c = "d"}}, empty = {},
         int = 42, float = 3.5, big = 9007199254740991, neg = -0.25,
         unicode = "héllo → 世界 🎉", bool = false, nested = {{1}, {x = {}}},
-        sparse = {[1] = "a", [3] = "c"}, input = ...,
+        sparse = {[1] = "a", [3] = "c"}, holey = {[1] = "x", [9] = "y"}, input = ...,
       }`,
       { input: { list: [1, 2], obj: { k: 'v' }, n: 1.5 } },
     );
@@ -28,7 +28,8 @@ describe('lua engine: conversion', () => {
       unicode: 'héllo → 世界 🎉',
       bool: false,
       nested: [[1], { x: {} }],
-      sparse: { '1': 'a', '3': 'c' },
+      sparse: ['a', null, 'c'],
+      holey: { '1': 'x', '9': 'y' },
       input: { list: [1, 2], obj: { k: 'v' }, n: 1.5 },
     });
   });

@@ -1,0 +1,165 @@
+/** The JavaScript engine: a V8 isolate (isolated-vm) with its own heap limit, one per run. */
+import ivm from 'isolated-vm';
+import type { Json, SpellErrorData } from '../../journal/types.ts';
+import type { Engine, EngineFactory } from '../engine.ts';
+import { DEFAULT_LIMITS, type RunRequest } from '../protocol.ts';
+import type { CallAnswer, SpellRuntime } from '../runtime.ts';
+import { JS_PRELUDE } from './prelude.ts';
+import { answerError, answerLater, answerOk } from './conversion.ts';
+
+type Outcome = { ok: true; value: Json } | { ok: false; error: SpellErrorData };
+
+/** Smallest heap V8 accepts for an isolate. */
+const MIN_MEMORY_MB = 8;
+
+class JavaScriptEngine implements Engine {
+  private runtime: SpellRuntime | undefined;
+  private readonly isolate: ivm.Isolate;
+  private readonly context: ivm.Context;
+  private readonly start: ivm.Reference<(...args: unknown[]) => void>;
+  private readonly settle: ivm.Reference<(id: string, text: string) => void>;
+  private nextId = 0;
+  readonly fixedMemoryLimitBytes: number;
+  private finished: ((outcome: Outcome) => void) | undefined;
+  /** Budget left for the script's own execution in this run. */
+  private deadline = 0;
+
+  constructor(isolate: ivm.Isolate, context: ivm.Context, memoryLimitBytes: number) {
+    this.isolate = isolate;
+    this.fixedMemoryLimitBytes = memoryLimitBytes;
+    this.context = context;
+    const host = (kind: string, payload: string): string => this.host(kind, payload);
+    context.global.setSync('__host', new ivm.Callback(host));
+    context.evalSync(JS_PRELUDE, { filename: 'llmspell:prelude' });
+    this.start = context.global.getSync('__start', { reference: true });
+    this.settle = context.global.getSync('__settle', { reference: true });
+    context.global.deleteSync('__start');
+    context.global.deleteSync('__settle');
+  }
+
+  private host(kind: string, payload: string): string {
+    const runtime = this.runtime;
+    if (!runtime) return answerError({ type: 'NotSupported', message: 'no run in progress' });
+    switch (kind) {
+      case 'spell.now':
+        return answerOk(runtime.nowMs);
+      case 'spell.random':
+        return answerOk(runtime.random());
+      case '__finish':
+        this.finished?.(JSON.parse(payload) as Outcome);
+        return answerOk(null);
+      case 'step.end':
+        return this.answer(runtime.endStep(JSON.parse(payload) as Outcome));
+      default:
+        return this.answer(runtime.call(kind, JSON.parse(payload) as Json));
+    }
+  }
+
+  private answer(a: CallAnswer): string {
+    switch (a.status) {
+      case 'ok':
+        return answerOk(a.value);
+      case 'error':
+        return answerError(a.error);
+      case 'async': {
+        const id = this.nextId++;
+        void a.promise.then((next) => this.resume(id, next));
+        return answerLater(id);
+      }
+    }
+  }
+
+  /** Settles an awaited call inside the isolate; the script runs on until its next await. */
+  private resume(id: number, next: CallAnswer): void {
+    if (this.isolate.isDisposed || !this.runtime || this.runtime.isStopped) return;
+    try {
+      this.settle.applySync(undefined, [String(id), this.answer(next)], { timeout: this.remainingMs() });
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private remainingMs(): number {
+    return Math.max(1, Math.ceil(this.deadline - performance.now()));
+  }
+
+  private fail(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    const limits = this.runtimeLimits;
+    if (/timed out/i.test(message)) {
+      this.finished?.({ ok: false, error: { type: 'SpellTimeout', message: `the script ran longer than its time limit of ${limits.timeoutMs} ms` } });
+    } else if (/memory limit/i.test(message) || this.isolate.isDisposed) {
+      this.finished?.({ ok: false, error: { type: 'SpellMemoryLimit', message: `the script used more memory than its limit of ${limits.memoryLimitBytes} bytes` } });
+    } else {
+      this.finished?.({ ok: false, error: { type: 'SpellScriptError', message } });
+    }
+  }
+
+  private runtimeLimits = { timeoutMs: 0, memoryLimitBytes: 0 };
+
+  async run(request: RunRequest, runtime: SpellRuntime): Promise<void> {
+    this.runtime = runtime;
+    this.runtimeLimits = request.limits;
+    // Time is charged while the script runs; waiting on effects happens outside the isolate.
+    this.deadline = performance.now() + request.limits.timeoutMs;
+    const outcome = new Promise<Outcome>((resolve) => (this.finished = resolve));
+    let main: ivm.Reference<unknown>;
+    try {
+      // The body runs as an async function: top-level await and return work, lines keep their numbers.
+      const script = this.isolate.compileScriptSync(`(async function (input) {${request.source}\n})`, {
+        filename: request.fileName,
+      });
+      main = script.runSync(this.context, { reference: true, timeout: this.remainingMs() }) as ivm.Reference<unknown>;
+    } catch (error) {
+      runtime.finish({ ok: false, error: syntaxError(error, request.fileName) });
+      return;
+    }
+    try {
+      this.start.applySync(
+        undefined,
+        [
+          main.derefInto(),
+          request.input === null ? '' : JSON.stringify(request.input),
+          request.spell.id,
+          request.spell.attempt,
+          request.fileName,
+          request.limits.outputLimitBytes,
+        ],
+        { timeout: this.remainingMs() },
+      );
+    } catch (error) {
+      this.fail(error);
+    }
+    runtime.finish(await outcome);
+  }
+
+  heapBytes(): number {
+    if (this.isolate.isDisposed) return 0;
+    const heap = this.isolate.getHeapStatisticsSync();
+    return heap.total_heap_size + heap.externally_allocated_size;
+  }
+
+  dispose(): void {
+    this.runtime = undefined;
+    this.finished = undefined;
+    if (!this.isolate.isDisposed) this.isolate.dispose();
+  }
+}
+
+function syntaxError(error: unknown, fileName: string): SpellErrorData {
+  const message = error instanceof Error ? error.message : String(error);
+  const line = /:(\d+)/.exec(String((error as Error)?.stack ?? ''))?.[1];
+  return {
+    type: error instanceof SyntaxError || /SyntaxError/.test(String((error as Error)?.name)) ? 'SpellSyntaxError' : 'SpellScriptError',
+    message: message.replace(/ \[.*?:\d+:\d+\]$/, ''),
+    ...(line ? { where: `${fileName}:${line}` } : {}),
+  };
+}
+
+export class JavaScriptEngineFactory implements EngineFactory {
+  async create(memoryLimitBytes = DEFAULT_LIMITS.memoryLimitBytes): Promise<Engine> {
+    const isolate = new ivm.Isolate({ memoryLimit: Math.max(MIN_MEMORY_MB, Math.ceil(memoryLimitBytes / (1024 * 1024))) });
+    const context = isolate.createContextSync();
+    return new JavaScriptEngine(isolate, context, memoryLimitBytes);
+  }
+}

@@ -1,0 +1,1 @@
+export { JavaScriptEngineFactory } from './engine.ts';

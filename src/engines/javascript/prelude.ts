@@ -1,0 +1,208 @@
+/**
+ * Isolate side of the bridge, run once in every fresh V8 context before the spell: the
+ * spell API in camelCase over one host callback, the conversion rules of DESIGN §3, and
+ * deterministic Math.random and Date. Nothing of Node exists in the isolate.
+ */
+export const JS_PRELUDE = String.raw`
+(function (global) {
+  'use strict';
+  const host = global.__host;
+  delete global.__host;
+  const { parse, stringify } = JSON;
+  const pending = new Map();
+  let limits = { output: 0 };
+  let fileName = 'spell.js';
+  let done = false;
+
+  class SpellError extends Error {
+    constructor(data) {
+      super(data.message);
+      this.name = data.type;
+      this.type = data.type;
+      if (data.where) this.where = data.where;
+    }
+    toString() { return this.type + ': ' + (this.where ? this.where + ': ' : '') + this.message; }
+  }
+
+  // file:line of the innermost frame in the spell's own file.
+  function whereOf(error) {
+    const stack = String((error && error.stack) || '');
+    const at = stack.indexOf(fileName + ':');
+    if (at < 0) return undefined;
+    const line = /^\d+/.exec(stack.slice(at + fileName.length + 1));
+    return line ? fileName + ':' + line[0] : undefined;
+  }
+  function here() { return whereOf(new Error()); }
+
+  function conversionError(path, message) {
+    throw new SpellError({ type: 'SpellBridgeArgument', message: path + ': ' + message });
+  }
+
+  // JSON with the bridge's rules: undefined/null in objects are absent, in arrays null.
+  function encodeValue(v, path, seen, depth) {
+    switch (typeof v) {
+      case 'undefined': return 'null';
+      case 'boolean': return v ? 'true' : 'false';
+      case 'number':
+        if (!Number.isFinite(v)) conversionError(path, 'NaN and infinity cannot cross the bridge');
+        return stringify(v);
+      case 'string': {
+        if (!v.isWellFormed()) conversionError(path, 'string is not valid UTF-16 text (lone surrogate)');
+        return stringify(v);
+      }
+      case 'object': {
+        if (v === null) return 'null';
+        if (seen.has(v)) conversionError(path, 'object contains itself (cycle)');
+        if (depth > 200) conversionError(path, 'nesting deeper than 200 levels');
+        const kind = Object.prototype.toString.call(v);
+        seen.add(v);
+        let out;
+        if (Array.isArray(v)) {
+          const parts = [];
+          for (let i = 0; i < v.length; i++) parts.push(encodeValue(v[i], path + '[' + i + ']', seen, depth + 1));
+          out = '[' + parts.join(',') + ']';
+        } else if (kind === '[object Object]') {
+          const parts = [];
+          for (const key of Object.keys(v)) {
+            const item = v[key];
+            if (item === undefined || item === null) continue;
+            if (!key.isWellFormed()) conversionError(path, 'key is not valid UTF-16 text');
+            parts.push(stringify(key) + ':' + encodeValue(item, path + '.' + key, seen, depth + 1));
+          }
+          out = '{' + parts.join(',') + '}';
+        } else {
+          conversionError(path, 'a ' + kind.slice(8, -1) + ' cannot cross the bridge');
+        }
+        seen.delete(v);
+        return out;
+      }
+      default:
+        conversionError(path, 'a ' + typeof v + ' cannot cross the bridge');
+    }
+  }
+  function encode(v, path) {
+    const s = encodeValue(v, path, new Set(), 0);
+    if (s.length > limits.output) {
+      throw new SpellError({ type: 'SpellOutputLimit', message: path + ': ' + s.length + ' bytes of JSON is over the output limit of ' + limits.output + ' bytes' });
+    }
+    return s;
+  }
+  // null inside objects is absent, as nil is in Lua.
+  function reviver(key, value) { return value === null && !Array.isArray(this) ? undefined : value; }
+  function decode(text) { return parse(text, reviver); }
+
+  // Host answers: '0' + JSON value, '1' + JSON error, '2' + id of work to await.
+  function answer(text) {
+    const status = text.charCodeAt(0);
+    if (status === 48) return text.length === 1 ? undefined : decode(text.slice(1));
+    if (status === 49) {
+      const data = parse(text.slice(1));
+      if (!data.where) data.where = here();
+      throw new SpellError(data);
+    }
+    const id = text.slice(1);
+    return new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
+  }
+  function call(kind, args) {
+    let payload;
+    try { payload = encode(args, kind); } catch (e) { if (e instanceof SpellError && !e.where) e.where = here(); throw e; }
+    return answer(host(kind, payload));
+  }
+  global.__settle = function (id, text) {
+    const p = pending.get(id);
+    pending.delete(id);
+    try { p.resolve(answer(text)); } catch (e) { p.reject(e); }
+  };
+  async function effect(kind, args) { return call(kind, args); }
+  function options(fn, v) {
+    if (v !== undefined && (v === null || typeof v !== 'object')) {
+      throw new SpellError({ type: 'SpellBridgeArgument', message: fn + ': arguments must be an object, got ' + (v === null ? 'null' : typeof v), where: here() });
+    }
+    return v || {};
+  }
+
+  function errorData(e) {
+    if (e instanceof SpellError) return { type: e.type, message: e.message, where: e.where };
+    if (e instanceof Error) {
+      if (/memory limit/.test(e.message)) return { type: 'SpellMemoryLimit', message: e.message };
+      if (e instanceof RangeError && /call stack/.test(e.message)) return { type: 'SpellScriptError', message: e.message, where: whereOf(e) };
+      return { type: 'SpellScriptError', message: (e.name && e.name !== 'Error' ? e.name + ': ' : '') + e.message, where: whereOf(e) };
+    }
+    let text;
+    try { text = typeof e === 'string' ? e : stringify(e); } catch { text = String(e); }
+    return { type: 'SpellScriptError', message: 'uncaught ' + text };
+  }
+
+  const api = {
+    llm: { generate: (args) => effect('llm.generate', options('llm.generate', args)) },
+    tool: { call: (name, args) => effect('tool.call', { name, args }) },
+    sleep: (seconds) => effect('sleep', { seconds }),
+    signal: { wait: (name, opts) => effect('signal.wait', { name, timeout: options('signal.wait', opts).timeout }) },
+    step: async (name, fn, opts) => {
+      if (typeof fn !== 'function') {
+        throw new SpellError({ type: 'SpellBridgeArgument', message: 'step: field "fn": expected a function, got ' + typeof fn, where: here() });
+      }
+      const begun = await call('step', { name, options: opts });
+      if (begun.replayed) return begun.value;
+      let outcome;
+      try {
+        const value = await fn();
+        outcome = '{"ok":true,"value":' + encode(value, 'step result') + '}';
+      } catch (e) {
+        outcome = '{"ok":false,"error":' + stringify(errorData(e)) + '}';
+      }
+      return answer(host('step.end', outcome));
+    },
+    state: {
+      get: (key) => call('state.get', { key }),
+      set: (key, value) => { call('state.set', { key, value }); },
+      delete: (key) => { call('state.delete', { key }); },
+      keys: () => call('state.keys', {}),
+    },
+    event: { emit: (name, data) => { call('event.emit', { name, data }); } },
+    log: {
+      info: (message, fields) => { call('log.info', { message, fields }); },
+      warn: (message, fields) => { call('log.warn', { message, fields }); },
+      error: (message, fields) => { call('log.error', { message, fields }); },
+    },
+    json: { encode: (v) => encode(v, 'json.encode'), decode: (text) => call('json.decode', { text }) },
+    console: {},
+  };
+  api.console.log = api.console.info = (...args) => api.log.info(args.map((a) => (typeof a === 'string' ? a : stringify(a))).join(' '));
+  api.console.warn = (...args) => api.log.warn(args.map((a) => (typeof a === 'string' ? a : stringify(a))).join(' '));
+  api.console.error = (...args) => api.log.error(args.map((a) => (typeof a === 'string' ? a : stringify(a))).join(' '));
+  for (const name of Object.keys(api)) {
+    Object.freeze(api[name]);
+    Object.defineProperty(global, name, { value: api[name], writable: false, configurable: false, enumerable: false });
+  }
+
+  // Deterministic time and randomness: the workflow's time at this point of the run; a seeded PRNG.
+  const RealDate = Date;
+  const now = () => answer(host('spell.now', ''));
+  class SpellDate extends RealDate {
+    constructor(...args) { if (args.length === 0) super(now()); else super(...args); }
+    static now() { return now(); }
+  }
+  global.Date = SpellDate;
+  // The run's seeded sequence lives on the host, shared by every engine.
+  Math.random = function random() { return answer(host('spell.random', '')); };
+
+  global.__start = function (main, input, id, attempt, file, outputLimit) {
+    fileName = file;
+    limits.output = outputLimit;
+    const spellInfo = Object.freeze({ input: input === '' ? undefined : decode(input), id, attempt });
+    Object.defineProperty(global, 'spell', { value: spellInfo, writable: false, configurable: false });
+    let promise;
+    try { promise = Promise.resolve(main(spellInfo.input)); } catch (e) { promise = Promise.reject(e); }
+    promise.then(
+      (value) => {
+        let text;
+        try { text = '{"ok":true,"value":' + encode(value, 'result') + '}'; }
+        catch (e) { text = '{"ok":false,"error":' + stringify(errorData(e)) + '}'; }
+        host('__finish', text);
+      },
+      (e) => host('__finish', '{"ok":false,"error":' + stringify(errorData(e)) + '}'),
+    );
+  };
+})(globalThis);
+`;
