@@ -17,6 +17,8 @@ export interface SpellRunOptions {
   stepTimeoutMs?: number;
   /** Heartbeat timeout: how soon a lost worker is noticed inside a step. Default 30 s. */
   heartbeatTimeoutMs?: number;
+  /** Seed of math.random / Math.random. Default: derived from the run id. */
+  seed?: number;
 }
 
 export interface SpellWorkflowInput {

@@ -97,7 +97,7 @@ export async function spellWorkflow(run: SpellWorkflowInput): Promise<Json> {
             tail,
             reportFromCall: calls,
             startedAtMs,
-            seed: seedOf(info.workflowId),
+            seed: options.seed ?? seedOf(info.workflowId),
             defaultModel: options.defaultModel ?? 'offline:echo',
             limits,
             maxAttempts: Math.max(maxAttempts, retry?.maximumAttempts ?? 0),

@@ -10,6 +10,9 @@ export interface RunOnceOptions {
   limits?: Partial<Limits>;
   effect?: (request: EffectRequest) => Promise<EffectResult>;
   fileName?: string;
+  spellId?: string;
+  seed?: number;
+  startedAtMs?: number;
 }
 
 export function runOnce(pool: EnginePool, source: string, options: RunOnceOptions = {}): Promise<RunOutcome> {
@@ -19,7 +22,7 @@ export function runOnce(pool: EnginePool, source: string, options: RunOnceOption
       source,
       fileName: options.fileName ?? 'test.lua',
       input: options.input ?? null,
-      spell: { id: 'spell-test', runId: 'run-test', attempt: 1, startedAtMs: 1_700_000_000_000, seed: 7 },
+      spell: { id: options.spellId ?? 'spell-test', runId: 'run-test', attempt: 1, startedAtMs: options.startedAtMs ?? 1_700_000_000_000, seed: options.seed ?? 7 },
       journal: options.journal ?? [],
       defaultModel: 'offline:echo',
       reportFromCall: 0,

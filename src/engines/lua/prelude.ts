@@ -97,6 +97,26 @@ function encode_value(v, path, seen, out, depth)
   end
 end
 
+local function encode_value_text(v)
+  local out = {}
+  encode_value(v, 'error', {}, out, 0)
+  return concat(out)
+end
+
+-- An error value raised by the script itself, as journaled error data.
+local function script_error(e)
+  if type(e) == 'table' and getmetatable(e) == ErrorMT then
+    return { type = e.type, message = e.message, where = e.where }
+  elseif e == 'not enough memory' then
+    return { type = 'SpellMemoryLimit', message = 'the script used more memory than its limit of ' .. limits.memory .. ' bytes' }
+  elseif type(e) == 'string' then
+    local where, msg = smatch(e, '^([^:]+:%d+): (.*)$')
+    return { type = 'SpellScriptError', message = msg or e, where = where }
+  end
+  local ok, text = pcall(encode_value_text, e)
+  return { type = 'SpellScriptError', message = 'uncaught ' .. (ok and text or tostring(e)) }
+end
+
 local function encode(v, path)
   local out = {}
   encode_value(v, path or 'value', {}, out, 0)
@@ -180,13 +200,7 @@ function step(name, fn, opts)
     if eok then outcome = '{"ok":true,"value":' .. enc .. '}' else ok, res = false, enc end
   end
   if not ok then
-    local e = res
-    if type(e) == 'table' and getmetatable(e) == ErrorMT then
-      e = { type = e.type, message = e.message, where = e.where }
-    else
-      local where, msg = smatch(tostring(e), '^([^:]+:%d+): (.*)$')
-      e = { type = 'SpellScriptError', message = msg or tostring(e), where = where }
-    end
+    local e = script_error(res)
     outcome = '{"ok":false,"error":' .. encode(e, 'step error') .. '}'
   end
   local r = host('step.end', outcome)
@@ -270,15 +284,7 @@ function __llmspell_main(source, chunkname, input, id, attempt, started_ms, outp
     if eok then return '{"ok":true,"value":' .. enc .. '}' end
     ok, res = false, enc
   end
-  local e = res
-  if type(e) == 'table' and getmetatable(e) == ErrorMT then
-    e = { type = e.type, message = e.message, where = e.where }
-  elseif type(e) == 'string' and e == 'not enough memory' then
-    e = { type = 'SpellMemoryLimit', message = 'the script used more memory than its limit of ' .. limits.memory .. ' bytes' }
-  else
-    local where, msg = smatch(tostring(e), '^([^:]+:%d+): (.*)$')
-    e = { type = 'SpellScriptError', message = msg or tostring(e), where = where }
-  end
+  local e = script_error(res)
   return '{"ok":false,"error":' .. encode(e, 'error') .. '}'
 end
 `;

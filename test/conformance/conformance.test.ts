@@ -1,0 +1,152 @@
+/**
+ * Conformance: every spell in spells/ exists once per engine (`name.lua`, `name.js`) with one
+ * expected file (`name.json`). Each engine must give the expected result, the same result as
+ * the others, and the same journal (kinds, names, argument digests). Each run is then resumed
+ * from its Temporal history on a fresh engine pool, as a new worker would after a crash: it
+ * must reach the same result without running any effect again. A new engine only adds files.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { EngineName } from '../../src/engines/protocol.ts';
+import { EnginePool } from '../../src/engines/pool.ts';
+import type { Json, JournalEntry } from '../../src/journal/types.ts';
+import { eventsQuery, spellSignal } from '../../src/workflows/api.ts';
+import { readHistory } from '../../src/cli/history.ts';
+import { startTestWorker, type TestWorker } from '../helpers/worker.ts';
+import { runOnce } from '../helpers/engine.ts';
+
+const dir = join(import.meta.dirname, 'spells');
+const ENGINES: Record<string, EngineName> = { lua: 'lua', js: 'javascript' };
+
+interface Expected {
+  input?: Json;
+  signals?: Array<[string, Json]>;
+  result?: Json;
+  error?: { type: string; message?: string };
+  events?: Array<{ name: string; data: Json }>;
+}
+
+interface Run {
+  engine: string;
+  result?: Json;
+  error?: { type: string; message: string };
+  journal: JournalEntry[];
+  events: Array<{ name: string; data: Json }>;
+  source: string;
+  input: Json;
+  workflowId: string;
+  startedAtMs: number;
+}
+
+const names = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .map((f) => f.slice(0, -5))
+  .sort();
+
+let w: TestWorker;
+const pool = new EnginePool({ maxThreadsPerEngine: 2 });
+beforeAll(async () => {
+  w = await startTestWorker({
+    tools: {
+      add: (args) => (args as { a: number }).a + (args as { b: number }).b,
+      explode: (args) => {
+        throw new Error(`boom: ${(args as { why: string }).why}`);
+      },
+    },
+  });
+});
+afterAll(async () => {
+  await w.close();
+  await pool.close();
+});
+
+async function runSpell(name: string, ext: string, expected: Expected): Promise<Run> {
+  const source = readFileSync(join(dir, `${name}.${ext}`), 'utf8');
+  const handle = await w.start({
+    source,
+    fileName: `${name}.${ext}`,
+    engine: ENGINES[ext]!,
+    options: { seed: 20261124 },
+    ...(expected.input !== undefined ? { input: expected.input } : {}),
+  });
+  for (const [signal, payload] of expected.signals ?? []) await handle.signal(spellSignal, { name: signal, payload });
+  const startedAtMs = (await handle.describe()).startTime.getTime();
+  const run: Run = { engine: ext, journal: [], events: [], source, input: expected.input ?? null, workflowId: handle.workflowId, startedAtMs };
+  try {
+    run.result = await handle.result();
+  } catch (error) {
+    if (!(error instanceof WorkflowFailedError) || !(error.cause instanceof ApplicationFailure)) throw error;
+    run.error = { type: error.cause.type ?? '', message: error.cause.message };
+  }
+  run.journal = (await readHistory(w.client, handle.workflowId)).entries;
+  run.events = (await handle.query(eventsQuery)).map((e) => ({ name: e.name, data: e.data }));
+  return run;
+}
+
+/** What must be equal across engines: the shape of each journaled call, not timings. */
+const shape = (journal: JournalEntry[]) =>
+  journal.map((e) => ({
+    seq: e.seq,
+    kind: e.kind,
+    name: e.name,
+    argsDigest: e.argsDigest,
+    ok: e.error === undefined,
+    children: e.children?.map((c) => `${c.kind} ${c.name} ${c.argsDigest}`),
+  }));
+
+it('has at least 25 spells, each in every engine', () => {
+  expect(names.length).toBeGreaterThanOrEqual(25);
+  for (const name of names) for (const ext of Object.keys(ENGINES)) expect(readdirSync(dir)).toContain(`${name}.${ext}`);
+});
+
+describe.each(names)('%s', (name) => {
+  it('gives the expected result and the same journal in every engine, and resumes from history', async () => {
+    const expected = JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as Expected;
+    const runs = await Promise.all(Object.keys(ENGINES).map((ext) => runSpell(name, ext, expected)));
+    for (const run of runs) {
+      if (expected.error) {
+        expect(run.error, run.engine).toMatchObject(expected.error);
+      } else {
+        expect(run.error, `${run.engine}: ${run.error?.message}`).toBeUndefined();
+        if (expected.result !== null && typeof expected.result === 'object' && !Array.isArray(expected.result)) {
+          expect(run.result, run.engine).toMatchObject(expected.result as object);
+        } else {
+          expect(run.result, run.engine).toEqual(expected.result);
+        }
+      }
+      if (expected.events) expect(run.events, run.engine).toEqual(expected.events);
+    }
+    const [first, ...others] = runs;
+    for (const other of others) {
+      expect(other.result, `${other.engine} vs ${first!.engine}`).toEqual(first!.result);
+      expect(other.error?.type).toEqual(first!.error?.type);
+      expect(shape(other.journal), `${other.engine} journal vs ${first!.engine}`).toEqual(shape(first!.journal));
+    }
+    // Resume from history on a fresh pool: every recorded call replays, no effect runs again.
+    for (const run of runs) {
+      let effects = 0;
+      const outcome = await runOnce(pool, run.source, {
+        engine: ENGINES[run.engine]!,
+        fileName: `${name}.${run.engine}`,
+        input: run.input,
+        journal: run.journal,
+        spellId: run.workflowId,
+        seed: 20261124,
+        startedAtMs: run.startedAtMs,
+        effect: async () => {
+          effects++;
+          return { ok: true, value: null };
+        },
+      });
+      expect(effects, run.engine).toBe(0);
+      if (run.error) {
+        expect(outcome.next).toMatchObject({ type: 'failed', error: { type: run.error.type } });
+      } else {
+        expect(outcome.next, run.engine).toEqual({ type: 'done', result: run.result ?? null });
+      }
+    }
+  });
+});

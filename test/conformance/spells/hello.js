@@ -1,0 +1,2 @@
+const r = await llm.generate({ prompt: "hello" });
+return r.text;

@@ -1,0 +1,3 @@
+const r = await llm.generate({ system: "be brief", messages: [
+  { role: "user", content: "first" }, { role: "assistant", content: "ok" }, { role: "user", content: "second" }] });
+return { text: r.text, finish: r.finish_reason, model: r.model, tokens: r.usage.total_tokens };

@@ -1,0 +1,2 @@
+local r = llm.generate{ prompt = "ignored" }
+return nil

@@ -1,0 +1,3 @@
+const i = spell.input;
+state.set("kept", i.list);
+return { list: i.list, gone: i.gone, obj: i.obj, stored: state.get("kept") };

@@ -1,0 +1,2 @@
+local v = signal.wait("never", { timeout = 1 })
+return { timed_out = v == nil }

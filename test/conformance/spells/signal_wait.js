@@ -1,0 +1,3 @@
+const a = await signal.wait("approve");
+const b = await signal.wait("approve");
+return { a, b };

@@ -1,0 +1,3 @@
+local a = signal.wait("approve")
+local b = signal.wait("approve")
+return { a = a, b = b }

@@ -1,0 +1,1 @@
+return { has_id: typeof spell.id === "string" && spell.id.length > 0, attempt: spell.attempt, input: spell.input };

@@ -1,0 +1,1 @@
+return tool.call("add", { a = 2, b = 40 })

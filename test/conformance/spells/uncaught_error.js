@@ -1,0 +1,2 @@
+await llm.generate({ prompt: "before" });
+throw { reason: "policy" };

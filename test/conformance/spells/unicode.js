@@ -1,0 +1,4 @@
+const s = "héllo → 世界 🎉";
+state.set("u", s);
+const r = await llm.generate({ prompt: s });
+return { s: state.get("u"), echoed: r.text, key: { "ключ": "значение" } };
