@@ -2,6 +2,8 @@
  * Engine worker threads, on the activity's side. Scripts run in threads the host can
  * terminate: Lua pattern matching and tight loops cannot be interrupted from inside.
  */
+import { fork, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,22 +33,98 @@ export interface RunHandlers {
   signal?: AbortSignal;
 }
 
-const threadFile = fileURLToPath(new URL(`./thread${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+/**
+ * Where each engine runs and how it is stopped when a script overruns. Lua runs in a
+ * worker thread, terminated at the limit (pattern matching is uninterruptible C). V8
+ * isolates stop themselves through isolated-vm timeouts, but a thread holding one aborts
+ * the whole process when terminated, and an isolate thrashing at its heap limit can
+ * ignore both its timeout and its memory limit: JavaScript runs in a child process, which
+ * can always be killed, after a grace period past the limit.
+ */
+const PLACEMENT: Record<EngineName, { process: boolean; graceMs: number }> = {
+  lua: { process: false, graceMs: 0 },
+  javascript: { process: true, graceMs: 1000 },
+};
+
+const hostFile = fileURLToPath(new URL(`./thread${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+
+/** The common face of a worker thread and a child process running `thread.ts`. */
+interface EngineHost {
+  postMessage(message: ToThread): void;
+  on(event: 'message', listener: (message: FromThread) => void): void;
+  on(event: 'exit', listener: (code: number | null) => void): void;
+  on(event: 'error', listener: (error: Error & { code?: string }) => void): void;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  off(event: string, listener: (...args: any[]) => void): void;
+  once(event: 'exit', listener: (code: number | null) => void): void;
+  once(event: 'error', listener: (error: Error & { code?: string }) => void): void;
+  terminate(): Promise<unknown>;
+  /** Keeps this process alive while a run (or start-up) waits on the host; idle hosts do not. */
+  ref(): void;
+  unref(): void;
+}
+
+class ProcessHost extends EventEmitter implements EngineHost {
+  private readonly child: ChildProcess;
+
+  constructor(engine: EngineName) {
+    super();
+    this.child = fork(hostFile, [], {
+      execArgv: ['--no-node-snapshot', '--disable-warning=ExperimentalWarning', '--max-old-space-size=512'],
+      serialization: 'advanced',
+      // Only what Node needs: no API keys or other secrets in the process that hosts sandboxes.
+      env: { PATH: process.env.PATH ?? '', LLMSPELL_ENGINE: engine },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.child.on('message', (message) => this.emit('message', message));
+    this.child.on('exit', (code) => this.emit('exit', code));
+    this.child.on('error', (error) => this.emit('error', error));
+  }
+
+  ref(): void {
+    this.child.ref();
+    this.child.channel?.ref();
+  }
+
+  unref(): void {
+    this.child.unref();
+    this.child.channel?.unref();
+  }
+
+  postMessage(message: ToThread): void {
+    this.child.send(message);
+  }
+
+  async terminate(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.ref();
+    this.child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+function startHost(engine: EngineName): EngineHost {
+  if (PLACEMENT[engine].process) return new ProcessHost(engine);
+  // The V8 heap of the thread holds only the bridge; the script's heap is WebAssembly memory.
+  return new Worker(hostFile, { workerData: { engine }, resourceLimits: { maxOldGenerationSizeMb: 512 } }) as unknown as EngineHost;
+}
 
 class EngineThread {
-  readonly worker: Worker;
+  readonly worker: EngineHost;
   readonly ready: Promise<void>;
   private nextRunId = 0;
+  private readonly graceMs: number;
   dead = false;
 
   constructor(engine: EngineName) {
-    // The V8 heap of the thread holds only the bridge; the script's heap is WebAssembly memory.
-    this.worker = new Worker(threadFile, { workerData: { engine }, resourceLimits: { maxOldGenerationSizeMb: 512 } });
-    this.worker.unref();
+    this.graceMs = PLACEMENT[engine].graceMs;
+    this.worker = startHost(engine);
     this.ready = new Promise((resolve, reject) => {
       const onMessage = (message: FromThread) => {
         if (message.type !== 'ready') return;
         this.worker.off('message', onMessage);
+        this.worker.unref();
         resolve();
       };
       this.worker.on('message', onMessage);
@@ -64,7 +142,7 @@ class EngineThread {
     const id = this.nextRunId++;
     return new Promise((resolve, reject) => {
       let watchdog: NodeJS.Timeout | undefined;
-      let budgetMs = request.limits.timeoutMs;
+      let budgetMs = request.limits.timeoutMs + this.graceMs;
       let resumedAt = 0;
       const startClock = () => {
         resumedAt = performance.now();
@@ -75,6 +153,7 @@ class EngineThread {
         budgetMs -= performance.now() - resumedAt;
       };
       const finish = () => {
+        this.worker.unref();
         clearTimeout(watchdog);
         this.worker.off('message', onMessage);
         this.worker.off('exit', onExit);
@@ -109,7 +188,7 @@ class EngineThread {
           reject(error);
         }
       };
-      const onExit = (code: number) => {
+      const onExit = (code: number | null) => {
         finish();
         this.dead = true;
         reject(new Error(`engine thread exited unexpectedly (exit code ${code})`));
@@ -145,6 +224,7 @@ class EngineThread {
       this.worker.once('exit', onExit);
       this.worker.once('error', onError);
       handlers.signal?.addEventListener('abort', onAbort);
+      this.worker.ref();
       this.post({ type: 'run', id, request });
       startClock();
     });

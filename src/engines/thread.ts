@@ -1,6 +1,7 @@
 /**
- * Entry point of an engine worker thread. Runs one spell execution at a time; keeps
- * a fresh engine ready for the next one so no run pays a cold start.
+ * Entry point of an engine host: a worker thread (Lua) or a child process (JavaScript).
+ * Runs one spell execution at a time; keeps a fresh engine ready for the next one so no
+ * run pays a cold start.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Engine, EngineFactory } from './engine.ts';
@@ -9,8 +10,17 @@ import { SpellRuntime } from './runtime.ts';
 import { LuaEngineFactory } from './lua/index.ts';
 import { JavaScriptEngineFactory } from './javascript/index.ts';
 
-const port = parentPort!;
-const engineName = (workerData as { engine: EngineName }).engine;
+interface Port {
+  postMessage(message: FromThread): void;
+  on(event: 'message', listener: (message: ToThread) => void): void;
+}
+const port: Port = parentPort ?? {
+  postMessage: (message) => process.send!(message),
+  on: (_event, listener) => process.on('message', listener as (message: unknown) => void),
+};
+// A child process ends with its parent.
+if (!parentPort) process.on('disconnect', () => process.exit(0));
+const engineName = parentPort ? (workerData as { engine: EngineName }).engine : (process.env.LLMSPELL_ENGINE as EngineName);
 const factories: Record<EngineName, () => EngineFactory> = {
   lua: () => new LuaEngineFactory(),
   javascript: () => new JavaScriptEngineFactory(),

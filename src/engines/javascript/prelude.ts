@@ -8,8 +8,17 @@ export const JS_PRELUDE = String.raw`
   'use strict';
   const host = global.__host;
   delete global.__host;
+  // Primordials: what the bridge uses is captured now, so a script that rewrites
+  // prototypes or globals breaks only its own code, never the bridge's conversion.
   const { parse, stringify } = JSON;
-  const pending = new Map();
+  const { apply } = Reflect;
+  const { keys: keysOf, freeze, defineProperty } = Object;
+  const { isArray } = Array;
+  const toStringTag = Object.prototype.toString;
+  const isWellFormed = String.prototype.isWellFormed;
+  const { isFinite } = Number;
+  const SafePromise = Promise;
+  const pending = Object.create(null);
   let limits = { output: 0 };
   let fileName = 'spell.js';
   let done = false;
@@ -44,36 +53,40 @@ export const JS_PRELUDE = String.raw`
       case 'undefined': return 'null';
       case 'boolean': return v ? 'true' : 'false';
       case 'number':
-        if (!Number.isFinite(v)) conversionError(path, 'NaN and infinity cannot cross the bridge');
+        if (!isFinite(v)) conversionError(path, 'NaN and infinity cannot cross the bridge');
         return stringify(v);
       case 'string': {
-        if (!v.isWellFormed()) conversionError(path, 'string is not valid UTF-16 text (lone surrogate)');
+        if (!apply(isWellFormed, v, [])) conversionError(path, 'string is not valid UTF-16 text (lone surrogate)');
         return stringify(v);
       }
       case 'object': {
         if (v === null) return 'null';
-        if (seen.has(v)) conversionError(path, 'object contains itself (cycle)');
+        for (let i = 0; i < seen.length; i++) if (seen[i] === v) conversionError(path, 'object contains itself (cycle)');
         if (depth > 200) conversionError(path, 'nesting deeper than 200 levels');
-        const kind = Object.prototype.toString.call(v);
-        seen.add(v);
+        const kind = apply(toStringTag, v, []);
+        seen[seen.length] = v;
         let out;
-        if (Array.isArray(v)) {
-          const parts = [];
-          for (let i = 0; i < v.length; i++) parts.push(encodeValue(v[i], path + '[' + i + ']', seen, depth + 1));
-          out = '[' + parts.join(',') + ']';
+        if (isArray(v)) {
+          out = '[';
+          for (let i = 0; i < v.length; i++) out += (i > 0 ? ',' : '') + encodeValue(v[i], path + '[' + i + ']', seen, depth + 1);
+          out += ']';
         } else if (kind === '[object Object]') {
-          const parts = [];
-          for (const key of Object.keys(v)) {
+          out = '{';
+          let first = true;
+          const keys = keysOf(v);
+          for (let i = 0; i < keys.length; i++) {
+            const key = keys[i];
             const item = v[key];
             if (item === undefined || item === null) continue;
-            if (!key.isWellFormed()) conversionError(path, 'key is not valid UTF-16 text');
-            parts.push(stringify(key) + ':' + encodeValue(item, path + '.' + key, seen, depth + 1));
+            if (!apply(isWellFormed, key, [])) conversionError(path, 'key is not valid UTF-16 text');
+            out += (first ? '' : ',') + stringify(key) + ':' + encodeValue(item, path + '.' + key, seen, depth + 1);
+            first = false;
           }
-          out = '{' + parts.join(',') + '}';
+          out += '}';
         } else {
           conversionError(path, 'a ' + kind.slice(8, -1) + ' cannot cross the bridge');
         }
-        seen.delete(v);
+        seen.length--;
         return out;
       }
       default:
@@ -81,14 +94,14 @@ export const JS_PRELUDE = String.raw`
     }
   }
   function encode(v, path) {
-    const s = encodeValue(v, path, new Set(), 0);
+    const s = encodeValue(v, path, [], 0);
     if (s.length > limits.output) {
       throw new SpellError({ type: 'SpellOutputLimit', message: path + ': ' + s.length + ' bytes of JSON is over the output limit of ' + limits.output + ' bytes' });
     }
     return s;
   }
   // null inside objects is absent, as nil is in Lua.
-  function reviver(key, value) { return value === null && !Array.isArray(this) ? undefined : value; }
+  function reviver(key, value) { return value === null && !isArray(this) ? undefined : value; }
   function decode(text) { return parse(text, reviver); }
 
   // Host answers: '0' + JSON value, '1' + JSON error, '2' + id of work to await.
@@ -101,7 +114,7 @@ export const JS_PRELUDE = String.raw`
       throw new SpellError(data);
     }
     const id = text.slice(1);
-    return new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
+    return new SafePromise((resolve, reject) => { pending[id] = { resolve, reject }; });
   }
   function call(kind, args) {
     let payload;
@@ -109,8 +122,8 @@ export const JS_PRELUDE = String.raw`
     return answer(host(kind, payload));
   }
   global.__settle = function (id, text) {
-    const p = pending.get(id);
-    pending.delete(id);
+    const p = pending[id];
+    delete pending[id];
     try { p.resolve(answer(text)); } catch (e) { p.reject(e); }
   };
   async function effect(kind, args) { return call(kind, args); }
@@ -124,7 +137,7 @@ export const JS_PRELUDE = String.raw`
   function errorData(e) {
     if (e instanceof SpellError) return { type: e.type, message: e.message, where: e.where };
     if (e instanceof Error) {
-      if (/memory limit/.test(e.message)) return { type: 'SpellMemoryLimit', message: e.message };
+      if (e instanceof RangeError && /allocation failed/.test(e.message)) return { type: 'SpellMemoryLimit', message: e.message, where: whereOf(e) };
       if (e instanceof RangeError && /call stack/.test(e.message)) return { type: 'SpellScriptError', message: e.message, where: whereOf(e) };
       return { type: 'SpellScriptError', message: (e.name && e.name !== 'Error' ? e.name + ': ' : '') + e.message, where: whereOf(e) };
     }
@@ -168,12 +181,17 @@ export const JS_PRELUDE = String.raw`
     json: { encode: (v) => encode(v, 'json.encode'), decode: (text) => call('json.decode', { text }) },
     console: {},
   };
-  api.console.log = api.console.info = (...args) => api.log.info(args.map((a) => (typeof a === 'string' ? a : stringify(a))).join(' '));
-  api.console.warn = (...args) => api.log.warn(args.map((a) => (typeof a === 'string' ? a : stringify(a))).join(' '));
-  api.console.error = (...args) => api.log.error(args.map((a) => (typeof a === 'string' ? a : stringify(a))).join(' '));
-  for (const name of Object.keys(api)) {
-    Object.freeze(api[name]);
-    Object.defineProperty(global, name, { value: api[name], writable: false, configurable: false, enumerable: false });
+  function joinArgs(args) {
+    let text = '';
+    for (let i = 0; i < args.length; i++) text += (i > 0 ? ' ' : '') + (typeof args[i] === 'string' ? args[i] : stringify(args[i]));
+    return text;
+  }
+  api.console.log = api.console.info = (...args) => api.log.info(joinArgs(args));
+  api.console.warn = (...args) => api.log.warn(joinArgs(args));
+  api.console.error = (...args) => api.log.error(joinArgs(args));
+  for (const name of keysOf(api)) {
+    freeze(api[name]);
+    defineProperty(global, name, { value: api[name], writable: false, configurable: false, enumerable: false });
   }
 
   // Deterministic time and randomness: the workflow's time at this point of the run; a seeded PRNG.
@@ -190,10 +208,10 @@ export const JS_PRELUDE = String.raw`
   global.__start = function (main, input, id, attempt, file, outputLimit) {
     fileName = file;
     limits.output = outputLimit;
-    const spellInfo = Object.freeze({ input: input === '' ? undefined : decode(input), id, attempt });
-    Object.defineProperty(global, 'spell', { value: spellInfo, writable: false, configurable: false });
+    const spellInfo = freeze({ input: input === '' ? undefined : decode(input), id, attempt });
+    defineProperty(global, 'spell', { value: spellInfo, writable: false, configurable: false });
     let promise;
-    try { promise = Promise.resolve(main(spellInfo.input)); } catch (e) { promise = Promise.reject(e); }
+    try { promise = SafePromise.resolve(main(spellInfo.input)); } catch (e) { promise = SafePromise.reject(e); }
     promise.then(
       (value) => {
         let text;

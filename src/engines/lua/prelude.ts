@@ -229,6 +229,21 @@ function print(...)
   call('log.info', { message = concat(parts, '\t') })
 end
 
+-- Running out of memory ends the run: pcall and xpcall do not catch it.
+local raw_pcall, raw_xpcall = pcall, xpcall
+local function rethrow_memory(ok, ...)
+  if not ok and (...) == 'not enough memory' then error('not enough memory', 0) end
+  return ok, ...
+end
+-- (Assigned through _G: the prelude's own locals shadow these names.)
+_G.pcall = function(f, ...) return rethrow_memory(raw_pcall(f, ...)) end
+_G.xpcall = function(f, handler, ...)
+  return rethrow_memory(raw_xpcall(f, function(e)
+    if e == 'not enough memory' then return e end
+    return handler(e)
+  end, ...))
+end
+
 -- Sandbox: no files, processes, native code, bytecode or GC hooks.
 io, debug, package, require, dofile, loadfile = nil, nil, nil, nil, nil, nil
 string.dump = nil
@@ -271,6 +286,7 @@ math.randomseed = nil
 
 function __llmspell_main(source, chunkname, input, id, attempt, started_ms, output_limit, memory_limit)
   main_co = running()
+  __llmspell_main = nil -- one run per Lua state; the script cannot re-enter the driver
   start_ms, limits.output, limits.memory = started_ms, output_limit, memory_limit
   spell = { input = input, id = id, attempt = attempt }
   local chunk, syntax = raw_load(source, chunkname, 't', _ENV)

@@ -1,0 +1,87 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { EnginePool } from '../../../src/engines/pool.ts';
+import { errorOf, resultOf, runOnce } from '../../helpers/engine.ts';
+
+const pool = new EnginePool({ maxThreadsPerEngine: 2 });
+afterAll(() => pool.close());
+const js = (source: string, options: Parameters<typeof runOnce>[2] = {}) =>
+  runOnce(pool, source, { engine: 'javascript', fileName: 'test.js', ...options });
+
+describe('javascript engine: conversion', () => {
+  it('converts objects, arrays, numbers and strings by the bridge rules', async () => {
+    const outcome = await js(
+      `return {
+        array: [1, 2, 3], map: { a: 1, b: { c: 'd' } }, empty: {}, emptyList: [],
+        int: 42, float: 3.5, big: 9007199254740991, neg: -0.25,
+        unicode: 'héllo → 世界 🎉', bool: false, nested: [[1], { x: {} }],
+        holes: [1, undefined, null, 3], dropped: { u: undefined, n: null, k: 1 }, input,
+      }`,
+      { input: { list: [1, null, 2], obj: { k: 'v', gone: null }, n: 1.5 } },
+    );
+    expect(resultOf(outcome)).toEqual({
+      array: [1, 2, 3],
+      map: { a: 1, b: { c: 'd' } },
+      empty: {},
+      emptyList: [],
+      int: 42,
+      float: 3.5,
+      big: 9007199254740991,
+      neg: -0.25,
+      unicode: 'héllo → 世界 🎉',
+      bool: false,
+      nested: [[1], { x: {} }],
+      holes: [1, null, null, 3],
+      dropped: { k: 1 },
+      input: { list: [1, null, 2], obj: { k: 'v' }, n: 1.5 },
+    });
+  });
+
+  it.each([
+    ['a lone surrogate', "return { s: '\\ud800' }", /result\.s: string is not valid UTF-16 text/],
+    ['a cycle', 'const t = {}; t.self = t; return t', /result\.self: object contains itself \(cycle\)/],
+    ['a function', 'return { f: () => 1 }', /result\.f: a function cannot cross the bridge/],
+    ['NaN', 'return 0 / 0', /result: NaN and infinity cannot cross the bridge/],
+    ['a BigInt', 'return [1n]', /result\[0\]: a bigint cannot cross the bridge/],
+    ['a Date', 'return { d: new Date(0) }', /result\.d: a Date cannot cross the bridge/],
+    ['a Map', 'return new Map()', /result: a Map cannot cross the bridge/],
+  ])('refuses %s with an error naming the path', async (_, source, message) => {
+    const error = errorOf(await js(source));
+    expect(error.type).toBe('SpellBridgeArgument');
+    expect(error.message).toMatch(message);
+  });
+
+  it('names the bad argument of a bridge call and lets the script catch it', async () => {
+    const outcome = await js("try { state.set('k', { bad: Symbol('s') }) } catch (e) {\nreturn { type: e.type, message: e.message, where: e.where, text: String(e) } }");
+    expect(resultOf(outcome)).toEqual({
+      type: 'SpellBridgeArgument',
+      message: 'state.set.value.bad: a symbol cannot cross the bridge',
+      where: 'test.js:1',
+      text: 'SpellBridgeArgument: test.js:1: state.set.value.bad: a symbol cannot cross the bridge',
+    });
+  });
+
+  it('reports syntax errors and uncaught errors with file and line', async () => {
+    expect(errorOf(await js('const x = ;', { fileName: 'broken.js' }))).toEqual({
+      type: 'SpellSyntaxError',
+      message: "Unexpected token ';'",
+      where: 'broken.js:1',
+    });
+    expect(errorOf(await js('let a = 1;\nthrow new TypeError("bad thing")', { fileName: 'throws.js' }))).toEqual({
+      type: 'SpellScriptError',
+      message: 'TypeError: bad thing',
+      where: 'throws.js:2',
+    });
+  });
+
+  it('has no Node globals and deterministic Math.random and Date', async () => {
+    const outcome = await js(
+      'return [typeof process, typeof require, typeof Buffer, typeof setTimeout, typeof fetch, Math.random(), Date.now(), new Date().getTime()]',
+      { seed: 5, startedAtMs: 1_750_000_000_000 },
+    );
+    const again = await js('return [Math.random()]', { seed: 5 });
+    const result = resultOf(outcome) as unknown[];
+    expect(result.slice(0, 5)).toEqual(['undefined', 'undefined', 'undefined', 'undefined', 'undefined']);
+    expect(result[5]).toBe((resultOf(again) as number[])[0]);
+    expect(result.slice(6)).toEqual([1_750_000_000_000, 1_750_000_000_000]);
+  });
+});

@@ -1,0 +1,70 @@
+/** Hostile JavaScript: each ends with a typed error within its limit, and the next spell runs. */
+import { afterAll, describe, expect, it } from 'vitest';
+import { EnginePool } from '../../../src/engines/pool.ts';
+import { resultOf, runOnce } from '../../helpers/engine.ts';
+import { hostileCase, type HostileCase } from '../../helpers/hostile.ts';
+
+const pool = new EnginePool({ maxThreadsPerEngine: 2 });
+afterAll(() => pool.close());
+const js = (source: string) => runOnce(pool, source, { engine: 'javascript', fileName: 'test.js' });
+
+const cases: HostileCase[] = [
+  // CPU
+  ['tight loop', 'while (true) {}', 'SpellTimeout', /time limit of 300 ms/],
+  ['loop that swallows errors', 'for (;;) { try { while (true) {} } catch {} }', 'SpellTimeout', /time limit/],
+  ['catastrophic regex', 'return /(a+)+b/.test("a".repeat(40))', 'SpellTimeout', /time limit/],
+  ['long string operations', 'let s = "ab".repeat(1e5); for (;;) s = s.split("").reverse().join("")', 'SpellTimeout', /time limit/],
+  ['loop after an await', 'await tool.call("t", {}); while (true) {}', 'SpellTimeout', /time limit/],
+  ['endless microtasks', 'const f = async () => { await null; return f(); }; return f()', 'SpellTimeout', /time limit/],
+  ['endless promise chain', 'let p = Promise.resolve(); for (;;) p = p.then(() => 1)', 'SpellMemoryLimit', /memory/],
+  ['Atomics.wait', 'return Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0)', 'SpellTimeout', /time limit/],
+  ['loop in a Proxy trap', 'const p = new Proxy({}, { get() { while (true) {} } }); state.set("k", { p })', 'SpellTimeout', /time limit/],
+  ['loop in a getter read by the bridge', 'state.set("k", { get x() { for (;;) {} } })', 'SpellTimeout', /time limit/],
+  // memory
+  ['array growth', 'const a = []; for (;;) a.push("x".repeat(100) + a.length)', 'SpellMemoryLimit', /memory/, 'roomy'],
+  ['closures holding arrays', 'const fs = []; for (;;) { const big = new Array(1000).fill(1); fs.push(() => big) }', 'SpellTimeout', /time limit/],
+  ['huge ArrayBuffer', 'return new ArrayBuffer(1e9).byteLength', 'SpellMemoryLimit', /allocation failed/],
+  ['string doubling', 'let s = "x"; for (;;) s = s + s', 'SpellScriptError', /Invalid string length/],
+  ['deep recursion', 'function f() { return f() + 1 } return f()', 'SpellScriptError', /Maximum call stack size exceeded/],
+  // output
+  ['oversized result', 'return "x".repeat(2 * 1024 * 1024)', 'SpellOutputLimit', /over the output limit of 1048576 bytes/],
+  ['oversized bridge argument', 'state.set("k", "x".repeat(2 * 1024 * 1024))', 'SpellOutputLimit', /state\.set: .* over the output limit/],
+  ['oversized event', 'event.emit("e", { blob: "x".repeat(2 * 1024 * 1024) })', 'SpellOutputLimit', /event\.emit: .* over the output limit/],
+  ['deeply nested result', 'let t = {}, c = t; for (let i = 0; i < 300; i++) { c.x = {}; c = c.x } return t', 'SpellBridgeArgument', /nesting deeper than 200 levels/],
+  // escapes
+  ['constructor.constructor to process', 'return this.constructor.constructor("return process")().env', 'SpellScriptError', /process is not defined/],
+  ['Function to require', 'return Function("return require")()("fs")', 'SpellScriptError', /require is not defined/],
+  ['eval to process', 'return eval("process.env")', 'SpellScriptError', /process is not defined/],
+  ['dynamic import', 'await import("fs")', 'SpellScriptError', /Not supported/],
+  ['the host callback', 'return __host("tool.call", "{}")', 'SpellScriptError', /__host is not defined/],
+  ['the settle hook', 'return __settle("0", "0true")', 'SpellScriptError', /__settle is not defined/],
+  ['replacing a bridge function', '"use strict"; llm.generate = () => "fake"', 'SpellScriptError', /read only|read-only/],
+  ['redefining spell', '"use strict"; spell = {}', 'SpellScriptError', /read only|read-only/],
+  ['throwing a Symbol', 'throw Symbol("s")', 'SpellScriptError', /uncaught|Symbol/],
+  ['Proxy that throws on keys', 'state.set("k", new Proxy({}, { ownKeys() { throw new Error("trap") } }))', 'SpellScriptError', /trap/],
+  // bridge abuse
+  ['cyclic argument', 'const t = {}; t.me = t; state.set("k", t)', 'SpellBridgeArgument', /state\.set\.value\.me: object contains itself/],
+  ['a million bridge calls', 'for (let i = 0; i < 1e7; i++) state.get("k")', 'SpellTimeout', /time limit/],
+];
+
+describe('javascript sandbox', () => {
+  it('has at least 30 hostile cases', () => expect(cases.length).toBeGreaterThanOrEqual(30));
+  it.each(cases)('%s', async (...hostile) => hostileCase(pool, 'javascript', ...hostile));
+
+  it('survives 100k bridge calls within the limit', async () => {
+    expect(resultOf(await js('state.set("k", 1); let n = 0; for (let i = 0; i < 1e5; i++) n += state.get("k"); return n'))).toBe(100000);
+  });
+
+  it('keeps prototype pollution inside one run', async () => {
+    expect(resultOf(await js('Object.prototype.polluted = 1; Array.prototype.map = null; return ({}).polluted'))).toBe(1);
+    expect(resultOf(await js('return [({}).polluted ?? "clean", typeof [].map]'))).toEqual(['clean', 'function']);
+  });
+
+  it('lets a script break its own globals without breaking the bridge', async () => {
+    expect(resultOf(await js('Array.prototype.push = null; Object.keys = null; JSON.stringify = null; Set = null; state.set("k", [1, { a: 2 }]); return state.get("k")'))).toEqual([1, { a: 2 }]);
+  });
+
+  it('ignores an unhandled rejection and returns the result', async () => {
+    expect(resultOf(await js('Promise.reject(new Error("floating")); return "done"'))).toBe('done');
+  });
+});

@@ -1,0 +1,42 @@
+/** One hostile-script case: a typed error within the limit (plus a margin), then a healthy engine. */
+import { expect } from 'vitest';
+import type { EnginePool } from '../../src/engines/pool.ts';
+import type { EngineName, Limits } from '../../src/engines/protocol.ts';
+import { errorOf, resultOf, runOnce } from './engine.ts';
+
+/** [name, source, error type, message pattern, limits profile] */
+export type HostileCase = [string, string, string, RegExp, ('tight' | 'roomy')?];
+
+const PROFILES: Record<'tight' | 'roomy', Partial<Limits>> = {
+  // Time-limit cases use a short limit; memory cases a roomy one so memory, not time, runs out.
+  tight: { timeoutMs: 300, memoryLimitBytes: 32 * 1024 * 1024 },
+  roomy: { timeoutMs: 10_000, memoryLimitBytes: 32 * 1024 * 1024 },
+};
+/** Killing and replacing a thread or process, and engine start-up, fit in this. */
+const MARGIN_MS = 3000;
+
+export async function hostileCase(
+  pool: EnginePool,
+  engine: EngineName,
+  _name: string,
+  source: string,
+  type: string,
+  message: RegExp,
+  profile: 'tight' | 'roomy' = 'tight',
+): Promise<void> {
+  const limits = PROFILES[profile];
+  const started = performance.now();
+  const error = errorOf(
+    await runOnce(pool, source, {
+      engine,
+      fileName: engine === 'lua' ? 'test.lua' : 'test.js',
+      limits,
+      effect: async () => ({ ok: true, value: null }),
+    }),
+  );
+  const elapsedMs = performance.now() - started;
+  expect(error.type, error.message).toBe(type);
+  expect(error.message).toMatch(message);
+  expect(elapsedMs).toBeLessThan(limits.timeoutMs! + MARGIN_MS);
+  expect(resultOf(await runOnce(pool, engine === 'lua' ? 'return 1 + 1' : 'return 1 + 1', { engine }))).toBe(2);
+}
