@@ -43,6 +43,16 @@ describe('llmspell run', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ greeting: 'echo: Say hello to Ada', greeted: 'Ada' });
   });
 
+  it('runs hello.js on the JavaScript engine with the same result as hello.lua', async () => {
+    const [lua, js] = await Promise.all([
+      llmspell(['run', join(repoRoot, 'examples/hello.lua'), '--input', '{"name":"Ada"}', '--json', ...queue()]),
+      llmspell(['run', join(repoRoot, 'examples/hello.js'), '--input', '{"name":"Ada"}', '--json', ...queue()]),
+    ]);
+    expect(js.code).toBe(0);
+    expect(JSON.parse(js.stdout).result).toEqual(JSON.parse(lua.stdout).result);
+    expect(JSON.parse(js.stdout).runId).toMatch(/^spell-hello-/);
+  });
+
   it('prints one JSON object with --json', async () => {
     const r = await llmspell(['run', join(repoRoot, 'examples/hello.lua'), '--json', ...queue()]);
     expect(r.code).toBe(0);
@@ -58,7 +68,7 @@ describe('llmspell run', () => {
     ['bad bridge argument', 'local r = llm.generate{ prompt = "x", temperature = "hot" }\nreturn r', 2, /SpellBridgeArgument: bad\.lua:1: llm\.generate: field "temperature"/],
     ['unknown model', 'local r = llm.generate{ model = "acme:big", prompt = "x" }\nreturn r', 2, /UnknownModel: bad\.lua:1: model "acme:big": no provider "acme"/],
     ['time limit', 'while true do end', 3, /SpellTimeout: the script ran longer than its time limit of 300 ms/],
-  ])('%s: clear message and exit code %s', async (_, source, code, message) => {
+  ])('%s: clear message and exit code', async (_, source, code, message) => {
     const r = await llmspell(['run', spell('bad.lua', source), '--timeout', '300', '--json', ...queue()]);
     expect(r.code).toBe(code);
     const out = JSON.parse(r.stdout) as { status: string; error: { type: string; message: string } };

@@ -1,0 +1,135 @@
+/** Renders the spell API (src/bridge/api.ts) as TypeScript declarations and LuaLS annotations. */
+import { z } from 'zod';
+import { API, type ApiFunction, type ApiParam } from './api.ts';
+
+type Schema = {
+  type?: string | string[];
+  properties?: Record<string, Schema>;
+  required?: string[];
+  items?: Schema;
+  enum?: unknown[];
+  anyOf?: Schema[];
+  description?: string;
+  minimum?: number;
+  maximum?: number;
+};
+
+const toSchema = (schema: z.ZodType): Schema => z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' }) as Schema;
+const camel = (name: string) => name.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
+
+function tsType(s: Schema, indent = ''): string {
+  if (s.description === 'Json' || (!s.type && !s.anyOf && !s.enum)) return 'Json';
+  if (s.enum) return s.enum.map((v) => JSON.stringify(v)).join(' | ');
+  if (s.anyOf) return s.anyOf.map((x) => tsType(x, indent)).join(' | ');
+  switch (s.type) {
+    case 'string':
+      return 'string';
+    case 'number':
+    case 'integer':
+      return 'number';
+    case 'boolean':
+      return 'boolean';
+    case 'array':
+      return `Array<${s.items ? tsType(s.items, indent) : 'Json'}>`;
+    case 'object': {
+      const required = new Set(s.required ?? []);
+      const inner = `${indent}  `;
+      const fields = Object.entries(s.properties ?? {}).map(
+        ([key, value]) => `${inner}${key}${required.has(key) ? '' : '?'}: ${tsType(value, inner)};`,
+      );
+      return `{\n${fields.join('\n')}\n${indent}}`;
+    }
+    default:
+      return 'Json';
+  }
+}
+
+function luaType(s: Schema): string {
+  if (s.description === 'Json' || (!s.type && !s.anyOf && !s.enum)) return 'any';
+  if (s.enum) return s.enum.map((v) => JSON.stringify(v).replace(/"/g, "'")).join('|');
+  if (s.anyOf) return s.anyOf.map(luaType).join('|');
+  switch (s.type) {
+    case 'string':
+      return 'string';
+    case 'integer':
+      return 'integer';
+    case 'number':
+      return 'number';
+    case 'boolean':
+      return 'boolean';
+    case 'array':
+      return `${s.items ? luaType(s.items) : 'any'}[]`;
+    case 'object': {
+      const required = new Set(s.required ?? []);
+      const fields = Object.entries(s.properties ?? {}).map(([key, value]) => `${key}${required.has(key) ? '' : '?'}: ${luaType(value)}`);
+      return `{ ${fields.join(', ')} }`;
+    }
+    default:
+      return 'any';
+  }
+}
+
+const HEADER = 'Generated from src/bridge/api.ts by scripts/gen-types.ts: do not edit.';
+
+function dtsParam(p: ApiParam): string {
+  if (p.fn) return `${p.name}: () => Json | Promise<Json>`;
+  return `${camel(p.name)}${p.optional ? '?' : ''}: ${tsType(toSchema(p.schema), '  ')}`;
+}
+
+function dtsFunction(f: ApiFunction, indent: string): string {
+  // Free-form results (tool results, state values) are `any` so scripts can use them directly.
+  const result = f.result ? tsType(toSchema(f.result), indent).replace(/^Json$/, 'any') : 'void';
+  const returns = f.async ? `Promise<${result}>` : result;
+  const signature = `${f.name}(${f.params.map(dtsParam).join(', ')}): ${returns};`;
+  return `${indent}/** ${f.doc} */\n${indent}${f.module ? '' : 'declare function '}${signature}`;
+}
+
+export function renderDts(): string {
+  const modules = [...new Set(API.map((f) => f.module).filter((m): m is string => m !== null))];
+  const parts = [
+    `// ${HEADER}`,
+    '// JavaScript spells: the file is the body of an async function (top-level await and return).',
+    '',
+    '/** Plain data: undefined is absent in objects and null in arrays. */',
+    'type Json = null | undefined | boolean | number | string | Json[] | { [key: string]: Json };',
+    '',
+    '/** The spell\'s input (also spell.input). */',
+    'declare const input: any;',
+    'declare const spell: { readonly input: any; readonly id: string; readonly attempt: number };',
+    '/** console.log/info/warn/error log through the bridge (log.*). */',
+    'declare const console: { log(...args: unknown[]): void; info(...args: unknown[]): void; warn(...args: unknown[]): void; error(...args: unknown[]): void };',
+    ...API.filter((f) => f.module === null).map((f) => dtsFunction(f, '')),
+    ...modules.map((m) => `declare const ${m}: {\n${API.filter((f) => f.module === m).map((f) => dtsFunction(f, '  ')).join('\n')}\n};`),
+    '',
+  ];
+  return parts.join('\n');
+}
+
+function luaFunction(f: ApiFunction): string {
+  const lines = [`--- ${f.doc}`];
+  for (const p of f.params) {
+    lines.push(`---@param ${p.name}${p.optional ? '?' : ''} ${p.fn ? 'fun(): any' : luaType(toSchema(p.schema))}`);
+  }
+  if (f.result) lines.push(`---@return ${luaType(toSchema(f.result))}`);
+  lines.push(`function ${f.module ? `${f.module}.` : ''}${f.name}(${f.params.map((p) => p.name).join(', ')}) end`);
+  return lines.join('\n');
+}
+
+export function renderLua(): string {
+  const modules = [...new Set(API.map((f) => f.module).filter((m): m is string => m !== null))];
+  return [
+    '---@meta',
+    `-- ${HEADER}`,
+    '-- Lua spells (LuaLS): add this folder to workspace.library.',
+    '',
+    '---@class spell',
+    '---@field input any',
+    '---@field id string',
+    '---@field attempt integer',
+    'spell = {}',
+    '',
+    ...modules.map((m) => `${m} = {}`),
+    '',
+    ...API.map(luaFunction).flatMap((f) => [f, '']),
+  ].join('\n');
+}

@@ -1,0 +1,82 @@
+// Generated from src/bridge/api.ts by scripts/gen-types.ts: do not edit.
+// JavaScript spells: the file is the body of an async function (top-level await and return).
+
+/** Plain data: undefined is absent in objects and null in arrays. */
+type Json = null | undefined | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** The spell's input (also spell.input). */
+declare const input: any;
+declare const spell: { readonly input: any; readonly id: string; readonly attempt: number };
+/** console.log/info/warn/error log through the bridge (log.*). */
+declare const console: { log(...args: unknown[]): void; info(...args: unknown[]): void; warn(...args: unknown[]): void; error(...args: unknown[]): void };
+/** Runs fn as one named durable step (one Temporal activity); its result is journaled. */
+declare function step(name: string, fn: () => Json | Promise<Json>, options?: {
+    retry?: {
+      max_attempts: number;
+      backoff?: number;
+    };
+    timeout?: number;
+  }): Promise<any>;
+/** A durable timer carried out by the workflow. */
+declare function sleep(seconds: number): Promise<void>;
+declare const llm: {
+  /** Generates text with a model (an effect: journaled, not repeated on replay). Give exactly one of prompt or messages. */
+  generate(args: {
+    model?: string;
+    system?: string;
+    prompt?: string;
+    messages?: Array<{
+      role: "system" | "user" | "assistant";
+      content: string;
+    }>;
+    temperature?: number;
+    max_tokens?: number;
+  }): Promise<{
+    text: string;
+    finish_reason: string;
+    usage: {
+      input_tokens?: number;
+      output_tokens?: number;
+      total_tokens?: number;
+    };
+    model: string;
+  }>;
+};
+declare const tool: {
+  /** Calls a host tool registered on the worker (an effect). */
+  call(name: string, args?: Json): Promise<any>;
+};
+declare const signal: {
+  /** Waits for a signal sent with `llmspell signal <run> <name> [JSON]`; nil/undefined on timeout. */
+  wait(name: string, options?: {
+    timeout?: number;
+  }): Promise<any>;
+};
+declare const state: {
+  /** Reads run-scoped state (queryable from outside the run). */
+  get(key: string): any;
+  /** Writes run-scoped state; nil/undefined deletes the key. */
+  set(key: string, value?: Json): void;
+  /** Deletes a state key. */
+  delete(key: string): void;
+  /** State keys, sorted. */
+  keys(): Array<string>;
+};
+declare const event: {
+  /** Emits an event, visible live in `llmspell run` and through the run's events query. */
+  emit(name: string, data?: Json): void;
+};
+declare const log: {
+  /** Logs at info level on the worker. */
+  info(message: string, fields?: Json): void;
+  /** Logs at warn level on the worker. */
+  warn(message: string, fields?: Json): void;
+  /** Logs at error level on the worker. */
+  error(message: string, fields?: Json): void;
+};
+declare const json: {
+  /** Encodes a value as JSON text with the bridge's conversion rules. */
+  encode(value: Json): string;
+  /** Decodes JSON text. */
+  decode(text: string): any;
+};

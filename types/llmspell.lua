@@ -1,0 +1,93 @@
+---@meta
+-- Generated from src/bridge/api.ts by scripts/gen-types.ts: do not edit.
+-- Lua spells (LuaLS): add this folder to workspace.library.
+
+---@class spell
+---@field input any
+---@field id string
+---@field attempt integer
+spell = {}
+
+llm = {}
+tool = {}
+signal = {}
+state = {}
+event = {}
+log = {}
+json = {}
+
+--- Generates text with a model (an effect: journaled, not repeated on replay). Give exactly one of prompt or messages.
+---@param args { model?: string, system?: string, prompt?: string, messages?: { role: 'system'|'user'|'assistant', content: string }[], temperature?: number, max_tokens?: integer }
+---@return { text: string, finish_reason: string, usage: { input_tokens?: number, output_tokens?: number, total_tokens?: number }, model: string }
+function llm.generate(args) end
+
+--- Calls a host tool registered on the worker (an effect).
+---@param name string
+---@param args? any
+---@return any
+function tool.call(name, args) end
+
+--- Runs fn as one named durable step (one Temporal activity); its result is journaled.
+---@param name string
+---@param fn fun(): any
+---@param options? { retry?: { max_attempts: integer, backoff?: number }, timeout?: number }
+---@return any
+function step(name, fn, options) end
+
+--- A durable timer carried out by the workflow.
+---@param seconds number
+function sleep(seconds) end
+
+--- Waits for a signal sent with `llmspell signal <run> <name> [JSON]`; nil/undefined on timeout.
+---@param name string
+---@param options? { timeout?: number }
+---@return any
+function signal.wait(name, options) end
+
+--- Reads run-scoped state (queryable from outside the run).
+---@param key string
+---@return any
+function state.get(key) end
+
+--- Writes run-scoped state; nil/undefined deletes the key.
+---@param key string
+---@param value? any
+function state.set(key, value) end
+
+--- Deletes a state key.
+---@param key string
+function state.delete(key) end
+
+--- State keys, sorted.
+---@return string[]
+function state.keys() end
+
+--- Emits an event, visible live in `llmspell run` and through the run's events query.
+---@param name string
+---@param data? any
+function event.emit(name, data) end
+
+--- Logs at info level on the worker.
+---@param message string
+---@param fields? any
+function log.info(message, fields) end
+
+--- Logs at warn level on the worker.
+---@param message string
+---@param fields? any
+function log.warn(message, fields) end
+
+--- Logs at error level on the worker.
+---@param message string
+---@param fields? any
+function log.error(message, fields) end
+
+--- Encodes a value as JSON text with the bridge's conversion rules.
+---@param value any
+---@return string
+function json.encode(value) end
+
+--- Decodes JSON text.
+---@param text string
+---@return any
+function json.decode(text) end
