@@ -60,11 +60,13 @@ async function run(id: number, request: Extract<ToThread, { type: 'run' }>['requ
   });
   await Promise.race([engine.run(request, runtime), runtime.stoppedAt]);
   const outcome = await runtime.stoppedAt;
-  const heapBytes = engine.heapBytes();
-  engine.dispose();
+  // Answer first; the next warm engine is made while the host is busy elsewhere.
+  post({ type: 'outcome', id, outcome, memoryUsedBytes: engine.heapBytes() });
   pendingEffects.clear();
-  warm = factory.create();
-  post({ type: 'outcome', id, outcome, memoryUsedBytes: heapBytes });
+  warm = new Promise((resolve) => setImmediate(resolve)).then(() => {
+    engine.dispose();
+    return factory.create();
+  });
 }
 
 warm.then(

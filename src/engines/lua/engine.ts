@@ -1,5 +1,5 @@
 /** The Lua engine: Lua 5.4 in WebAssembly (wasmoon), one fresh Lua state per run. */
-import { LuaFactory, LuaMultiReturn, type LuaEngine as WasmoonEngine } from 'wasmoon';
+import { LuaFactory, LuaMultiReturn, LuaReturn, type LuaEngine as WasmoonEngine } from 'wasmoon';
 import type { Json, SpellErrorData } from '../../journal/types.ts';
 import type { Engine, EngineFactory } from '../engine.ts';
 import type { RunRequest } from '../protocol.ts';
@@ -12,6 +12,9 @@ type Outcome = { ok: true; value: Json } | { ok: false; error: SpellErrorData };
 class LuaEngine implements Engine {
   private runtime: SpellRuntime | undefined;
   private readonly lua: WasmoonEngine;
+  /** Awaited bridge calls by id, until the main coroutine is resumed with their answer. */
+  private readonly pending = new Map<number, Promise<CallAnswer>>();
+  private nextId = 0;
 
   constructor(lua: WasmoonEngine) {
     this.lua = lua;
@@ -21,7 +24,14 @@ class LuaEngine implements Engine {
   init(): void {
     const host = (kind: string, payload: string): unknown => {
       const runtime = this.runtime;
-      if (!runtime) return answer({ status: 'error', error: { type: 'NotSupported', message: 'no run in progress' } });
+      if (!runtime) return () => values(1, { type: 'NotSupported', message: 'no run in progress' });
+      const answer = (a: CallAnswer): unknown => {
+        if (a.status === 'ok') return toLua(a.value);
+        if (a.status === 'error') return () => values(1, a.error);
+        const id = this.nextId++;
+        this.pending.set(id, a.promise);
+        return () => values(2, id);
+      };
       switch (kind) {
         case 'spell.now':
           return runtime.nowMs;
@@ -62,8 +72,7 @@ class LuaEngine implements Engine {
     }
     let text: string;
     try {
-      const result = await thread.run(8);
-      text = result[0] as string;
+      text = await this.drive(thread, 8);
     } catch (error) {
       // Errors that escape the driver's pcall: allocation failures inside the runtime itself.
       const message = error instanceof Error ? error.message : String(error);
@@ -78,6 +87,34 @@ class LuaEngine implements Engine {
     runtime.finish(JSON.parse(text) as Outcome);
   }
 
+  /**
+   * Runs the main coroutine. An awaited bridge call yields the id of its pending work; the
+   * coroutine is resumed with (status, payload) once it settles. Cheaper than wasmoon's
+   * Promise `:await()`, which registers a new WebAssembly function for every await.
+   */
+  private async drive(thread: ReturnType<WasmoonEngine['global']['newThread']>, argCount: number): Promise<string> {
+    let step = thread.resume(argCount);
+    while (step.result === LuaReturn.Yield) {
+      const id = step.resultCount > 0 ? (thread.getValue(-1) as unknown) : undefined;
+      thread.pop(step.resultCount);
+      const pending = typeof id === 'number' ? this.pending.get(id) : undefined;
+      let answer: CallAnswer;
+      if (pending) {
+        this.pending.delete(id as number);
+        answer = await pending;
+        // Work that settles into more work (never in practice) is awaited here too.
+        while (answer.status === 'async') answer = await answer.promise;
+      } else {
+        answer = { status: 'error', error: { type: 'NotSupported', message: 'coroutine.yield outside a coroutine is not supported' } };
+      }
+      thread.pushValue(answer.status === 'ok' ? 0 : 1);
+      thread.pushValue(answer.status === 'ok' ? toLua(answer.value) : answer.error);
+      step = thread.resume(2);
+    }
+    thread.assertOk(step.result);
+    return thread.getValue(-1) as string;
+  }
+
   heapBytes(): number {
     return this.lua.global.lua.module.HEAPU8.byteLength;
   }
@@ -90,22 +127,6 @@ class LuaEngine implements Engine {
 
 /** Several values returned to Lua at once: (status, payload). */
 const values = (...items: unknown[]): LuaMultiReturn => LuaMultiReturn.of(...items) as LuaMultiReturn;
-
-/** A plain value when the call succeeded; otherwise a function the prelude calls for (status, payload). */
-function answer(a: CallAnswer): unknown {
-  return a.status === 'ok' ? toLua(a.value) : () => settled(a);
-}
-
-function settled(a: CallAnswer): LuaMultiReturn {
-  switch (a.status) {
-    case 'ok':
-      return values(0, toLua(a.value));
-    case 'error':
-      return values(1, a.error);
-    case 'async':
-      return values(2, a.promise.then(settled));
-  }
-}
 
 export class LuaEngineFactory implements EngineFactory {
   private readonly factory = new LuaFactory();

@@ -10,7 +10,7 @@ local type, next, rawlen, rawget, tostring, select, error, pcall, setmetatable, 
       type, next, rawlen, rawget, tostring, select, error, pcall, setmetatable, getmetatable
 local mtype, floor, huge, tointeger = math.type, math.floor, math.huge, math.tointeger
 local sformat, sgsub, sbyte, smatch, concat, utf8len = string.format, string.gsub, string.byte, string.match, table.concat, utf8.len
-local running = coroutine.running
+local running, coroutine_yield = coroutine.running, coroutine.yield
 local getinfo = debug.getinfo
 local raw_load, raw_collectgarbage, raw_date, raw_time = load, collectgarbage, os.date, os.time
 local raw_setmetatable = setmetatable
@@ -133,7 +133,8 @@ local main_co
 -- that returns (status, payload): a single return value keeps the common path cheap.
 local function settle(r)
   local status, payload = r()
-  if status == 2 then status, payload = payload:await() end
+  -- Work to await: the main coroutine yields its id to the engine, which resumes it with the answer.
+  if status == 2 then status, payload = coroutine_yield(payload) end
   if status == 1 then raise(payload) end
   return payload
 end

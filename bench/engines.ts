@@ -1,0 +1,166 @@
+/**
+ * Per-engine benchmarks, side by side in one process (issue: JavaScript engine):
+ *  - pooled run round trip (acquire a warm engine, run `return 1`, get the outcome) p50/p99;
+ *  - sync bridge call (state.get) vs a plain function call in the same language;
+ *  - awaited effect overhead: N effects in one step vs calling the same host function N times;
+ *  - RSS per idle pooled engine;
+ *  - 100 concurrent spells on one worker against a real Temporal dev server.
+ * Run: scripts/bench.sh
+ */
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { EnginePool } from '../src/engines/pool.ts';
+import { DEFAULT_LIMITS, type EngineName, type EffectResult, type RunRequest } from '../src/engines/protocol.ts';
+import { createSpellWorker } from '../src/spell-worker.ts';
+import { startSpell } from '../src/client.ts';
+import { freePort, startDevServer } from '../src/server/dev-server.ts';
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+const root = join(import.meta.dirname, '..');
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!;
+const median = (xs: number[]) => pct(xs, 50);
+const f = (n: number, d = 2) => n.toFixed(d);
+const ENGINES: EngineName[] = ['lua', 'javascript'];
+
+const request = (engine: EngineName, source: string): RunRequest => ({
+  engine,
+  source,
+  fileName: engine === 'lua' ? 'bench.lua' : 'bench.js',
+  input: null,
+  spell: { id: 'bench', runId: 'bench', attempt: 1, startedAtMs: Date.now(), seed: 1 },
+  journal: [],
+  defaultModel: 'offline:echo',
+  reportFromCall: 0,
+  limits: { ...DEFAULT_LIMITS, timeoutMs: 60_000 },
+});
+const hostTool = async (): Promise<EffectResult> => ({ ok: true, value: 1 });
+async function timeRun(pool: EnginePool, engine: EngineName, source: string): Promise<number> {
+  const t0 = performance.now();
+  const outcome = await pool.run(request(engine, source), { effect: hostTool, checkpoint: () => {} });
+  if (outcome.next.type !== 'done') throw new Error(`${engine}: ${JSON.stringify(outcome.next)}`);
+  return performance.now() - t0;
+}
+
+function rssKb(pid: number): number {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0; // the process ended meanwhile (e.g. ps itself)
+  }
+}
+const childPids = () =>
+  execFileSync('ps', ['-o', 'pid=', '--ppid', String(process.pid)], { encoding: 'utf8' })
+    .split('\n')
+    .map((l) => Number(l.trim()))
+    .filter((pid) => pid > 0);
+const totalRssMb = () => (rssKb(process.pid) + childPids().reduce((sum, pid) => sum + rssKb(pid), 0)) / 1024;
+
+const N = 100_000;
+const EFFECTS = 200;
+const sources = {
+  lua: {
+    empty: 'return 1',
+    loop: (body: string) => `state.set("k", 1) local f = function(k) return k end for i = 1, ${N} do ${body} end return 1`,
+    get: 'local v = state.get("k")',
+    plain: 'local v = f("k")',
+    effects: `step("s", function() for i = 1, ${EFFECTS} do tool.call("t", {}) end end) return 1`,
+  },
+  javascript: {
+    empty: 'return 1',
+    loop: (body: string) => `state.set("k", 1); const f = (k) => k; for (let i = 0; i < ${N}; i++) { ${body} } return 1`,
+    get: 'const v = state.get("k");',
+    plain: 'const v = f("k");',
+    effects: `await step("s", async () => { for (let i = 0; i < ${EFFECTS}; i++) await tool.call("t", {}); }); return 1`,
+  },
+};
+
+console.log(`llmspell engine benchmarks (${new Date().toISOString()}, Node ${process.version})`);
+console.log('');
+console.log('engine      run p50   run p99   state.get   plain call   effect overhead   idle RSS/engine');
+for (const engine of ENGINES) {
+  const pool = new EnginePool({ maxThreadsPerEngine: 1 });
+  const s = sources[engine];
+  for (let i = 0; i < 20; i++) await timeRun(pool, engine, s.empty);
+  // A pooled engine is made ready between runs; a short pause lets that happen, as between real steps.
+  const runs: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    runs.push(await timeRun(pool, engine, s.empty));
+  }
+  const empty: number[] = [];
+  const get: number[] = [];
+  const plain: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    empty.push(await timeRun(pool, engine, s.loop('')));
+    get.push(await timeRun(pool, engine, s.loop(s.get)));
+    plain.push(await timeRun(pool, engine, s.loop(s.plain)));
+  }
+  const getUs = ((median(get) - median(empty)) / N) * 1000;
+  const plainUs = ((median(plain) - median(empty)) / N) * 1000;
+  // Effects: the same host function called directly, vs awaited from the script through the bridge.
+  const direct: number[] = [];
+  const bridged: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    for (let k = 0; k < EFFECTS; k++) await hostTool();
+    direct.push(performance.now() - t0);
+    bridged.push((await timeRun(pool, engine, s.effects)) - median(runs));
+  }
+  const effectUs = ((median(bridged) - median(direct)) / EFFECTS) * 1000;
+  await pool.close();
+
+  // Idle RSS: warm 8 engines and measure the process tree's growth.
+  const before = totalRssMb();
+  const idle = new EnginePool({ maxThreadsPerEngine: 8 });
+  await Promise.all(Array.from({ length: 8 }, () => idle.warm([engine])));
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const perEngineMb = (totalRssMb() - before) / 8;
+  await idle.close();
+  console.log(
+    `${engine.padEnd(11)} ${f(median(runs)).padStart(6)} ms ${f(pct(runs, 99)).padStart(6)} ms ${f(getUs).padStart(7)} us ${f(plainUs, 3).padStart(9)} us ${f(effectUs).padStart(12)} us ${f(perEngineMb, 1).padStart(12)} MB`,
+  );
+}
+
+// 100 concurrent spells (5 model calls each) on one worker, per engine.
+const server = await startDevServer({ port: await freePort(), executable: join(root, '.tools/temporal/temporal') });
+const connection = await Connection.connect({ address: server.address });
+const client = new Client({ connection });
+const native = await NativeConnection.connect({ address: server.address });
+const taskQueue = `bench-${randomUUID()}`;
+const { worker, pool } = await createSpellWorker({
+  connection: native,
+  client,
+  taskQueue,
+  cacheDir: join(root, '.llmspell/cache'),
+  maxConcurrentSteps: 32,
+});
+const running = worker.run();
+console.log('');
+for (const engine of ENGINES) {
+  const source =
+    engine === 'lua'
+      ? 'local t = {} for i = 1, 5 do t[i] = llm.generate{ prompt = "p" .. i }.text end return #t'
+      : 'const t = []; for (let i = 1; i <= 5; i++) t.push((await llm.generate({ prompt: "p" + i })).text); return t.length';
+  let peak = totalRssMb();
+  const sampler = setInterval(() => (peak = Math.max(peak, totalRssMb())), 100);
+  const t0 = performance.now();
+  const handles = await Promise.all(
+    Array.from({ length: 100 }, (_, i) => startSpell(client, { source, fileName: `c${i}.${engine === 'lua' ? 'lua' : 'js'}`, engine, taskQueue })),
+  );
+  const results = await Promise.all(handles.map((h) => h.result()));
+  const ms = performance.now() - t0;
+  clearInterval(sampler);
+  const ok = results.filter((r) => r === 5).length;
+  console.log(`100 concurrent 5-step spells, ${engine}: ${ok}/100 completed in ${f(ms / 1000, 1)} s · peak RSS (worker + engine processes) ${f(peak, 0)} MB`);
+}
+worker.shutdown();
+await running;
+await pool.close();
+await native.close();
+await connection.close();
+await server.stop();
+process.exit(0);
