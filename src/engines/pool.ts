@@ -144,6 +144,11 @@ class EngineThread {
       let watchdog: NodeJS.Timeout | undefined;
       let budgetMs = request.limits.timeoutMs + this.graceMs;
       let resumedAt = 0;
+      // Starts from the checkpoint this attempt resumed from: replayed effects are not reported again.
+      let checkpoint: Checkpoint | undefined = request.checkpoint && {
+        ...request.checkpoint,
+        children: [...request.checkpoint.children],
+      };
       const startClock = () => {
         resumedAt = performance.now();
         watchdog = setTimeout(onTimeout, Math.max(0, budgetMs));
@@ -211,8 +216,11 @@ class EngineThread {
               },
             );
             break;
-          case 'checkpoint':
-            handlers.checkpoint(message.checkpoint);
+          case 'completed':
+            if (checkpoint?.seq !== message.seq) checkpoint = { seq: message.seq, children: [] };
+            if (message.entry) checkpoint.entry = message.entry;
+            if (message.child) checkpoint.children.push(message.child);
+            handlers.checkpoint(checkpoint);
             break;
           case 'outcome':
             finish();

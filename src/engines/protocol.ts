@@ -104,5 +104,6 @@ export type ToThread =
 export type FromThread =
   | { type: 'ready' }
   | { type: 'effect'; id: number; callId: number; effect: EffectRequest }
-  | { type: 'checkpoint'; id: number; checkpoint: Checkpoint }
+  /** One more completed effect: messages stay small however many effects a step makes. */
+  | { type: 'completed'; id: number; seq: number; entry?: JournalEntry; child?: JournalEntry }
   | { type: 'outcome'; id: number; outcome: RunOutcome; memoryUsedBytes: number };

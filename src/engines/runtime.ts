@@ -28,7 +28,7 @@ import { eventEmitArgs } from '../bridge/event.ts';
 import { logArgs } from '../bridge/log.ts';
 import { jsonDecodeArgs } from '../bridge/json.ts';
 import { NotSupported, SpellError, SpellNondeterminism, SpellOutputLimit } from '../errors/index.ts';
-import type { Checkpoint, EffectRequest, EffectResult, Next, RunOutcome, RunRequest } from './protocol.ts';
+import type { EffectRequest, EffectResult, Next, RunOutcome, RunRequest } from './protocol.ts';
 
 /** What a bridge call answers: a value, a script-level error, or work the script must await. */
 export type CallAnswer =
@@ -39,7 +39,8 @@ export type CallAnswer =
 /** How the runtime reaches the host (the activity on the main thread). */
 export interface RuntimeHost {
   effect(request: EffectRequest): Promise<EffectResult>;
-  checkpoint(checkpoint: Checkpoint): void;
+  /** A completed effect of boundary `seq`: the top-level effect itself, or one more effect inside its step. */
+  completed(seq: number, done: { entry: JournalEntry } | { child: JournalEntry }): void;
 }
 
 interface ActiveStep {
@@ -321,7 +322,7 @@ export class SpellRuntime {
     }
     return this.execute(seq, kind, name, digest, args, (entry) => {
       this.record(entry);
-      this.host.checkpoint({ seq, entry, children: [] });
+      this.host.completed(seq, { entry });
     });
   }
 
@@ -345,7 +346,7 @@ export class SpellRuntime {
     }
     return this.execute(childSeq, kind, name, digest, args, (entry) => {
       step.children.push(entry);
-      this.host.checkpoint({ seq: step.seq, children: [...step.children] });
+      this.host.completed(step.seq, { child: entry });
     });
   }
 

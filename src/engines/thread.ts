@@ -56,7 +56,7 @@ async function run(id: number, request: Extract<ToThread, { type: 'run' }>['requ
         pendingEffects.set(callId, resolve);
         post({ type: 'effect', id, callId, effect });
       }),
-    checkpoint: (checkpoint) => post({ type: 'checkpoint', id, checkpoint }),
+    completed: (seq, done) => post({ type: 'completed', id, seq, ...done }),
   });
   await Promise.race([engine.run(request, runtime), runtime.stoppedAt]);
   const outcome = await runtime.stoppedAt;

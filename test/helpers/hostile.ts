@@ -35,7 +35,8 @@ export async function hostileCase(
     }),
   );
   const elapsedMs = performance.now() - started;
-  expect(error.type, error.message).toBe(type);
+  // A few cases may end on either limit first (e.g. a growing promise chain): `A|B`.
+  expect(type.split('|'), error.message).toContain(error.type);
   expect(error.message).toMatch(message);
   expect(elapsedMs).toBeLessThan(limits.timeoutMs! + MARGIN_MS);
   expect(resultOf(await runOnce(pool, engine === 'lua' ? 'return 1 + 1' : 'return 1 + 1', { engine }))).toBe(2);
