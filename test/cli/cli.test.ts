@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { repoRoot } from '../helpers/worker.ts';
+import { repoRoot, testClient } from '../helpers/worker.ts';
 
 interface CliResult {
   code: number | null;
@@ -101,5 +101,24 @@ describe('llmspell run', () => {
     expect(JSON.parse(r.stdout)).toEqual({ runId: id, status: 'completed', result: { decision: { by: 'ops', ok: true }, late: true } });
     const history = await llmspell(['history', id]);
     expect(history.stdout).toMatch(/#0 sleep 1s .*\n#1 signal\.wait approve .*→ \{"by":"ops","ok":true\}\n#2 signal\.wait late .*→ null\nstatus: COMPLETED/);
+  });
+
+  it('starts a spell with `start` for a separate `llmspell worker` process', async () => {
+    const taskQueue = `cli-worker-${randomUUID()}`;
+    const worker = spawn(join(repoRoot, 'llmspell'), ['worker', '--task-queue', taskQueue], {
+      env: { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress') },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    try {
+      const started = await llmspell(['start', join(repoRoot, 'examples/hello.js'), '--task-queue', taskQueue, '--json']);
+      expect(started.code).toBe(0);
+      const { runId, status } = JSON.parse(started.stdout) as { runId: string; status: string };
+      expect(status).toBe('started');
+      const { client, connection } = await testClient();
+      expect(await client.workflow.getHandle(runId).result()).toMatchObject({ greeted: 'world' });
+      await connection.close();
+    } finally {
+      worker.kill('SIGINT');
+    }
   });
 });
