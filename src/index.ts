@@ -11,6 +11,7 @@ export { EnginePool, type EnginePoolOptions } from './engines/pool.ts';
 export { DEFAULT_LIMITS, type Limits, type EngineName } from './engines/protocol.ts';
 export { createModelResolver, providerOf, DEFAULT_MODEL, type ModelResolver, type ProviderMap } from './models/registry.ts';
 export { OfflineEchoModel } from './models/offline.ts';
+export { providersFromEnv } from './models/providers.ts';
 export type { HostTool } from './bridge/effects.ts';
 export { workflowBundle } from './workflow-bundle.ts';
 export { ensureTemporal, startDevServer } from './server/dev-server.ts';

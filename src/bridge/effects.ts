@@ -9,6 +9,9 @@ import { ProviderError, SpellError, UnknownTool } from '../errors/index.ts';
 import type { ModelResolver } from '../models/registry.ts';
 import type { LlmGenerateArgs, LlmGenerateResult } from './llm.ts';
 
+// Provider warnings (an unsupported setting, say) would interleave with the CLI's step lines.
+(globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
+
 /** A tool registered on the worker, callable from spells with `tool.call(name, args)`. */
 export type HostTool = (args: Json) => Json | Promise<Json>;
 

@@ -14,6 +14,7 @@ import { EXIT_CODES, SpellError, exitCodeForFailureType } from '../errors/index.
 import { engineFor, startSpell } from '../client.ts';
 import { ensureTemporal, workerConnection } from '../server/dev-server.ts';
 import { createSpellWorker } from '../spell-worker.ts';
+import { providersFromEnv } from '../models/providers.ts';
 import { spellSignal, type SpellRunOptions } from '../workflows/api.ts';
 import { followProgress } from './progress.ts';
 import { readHistory } from './history.ts';
@@ -111,6 +112,7 @@ async function run(args: string[]): Promise<number> {
       namespace: target.namespace,
       ...(spell.values['task-queue'] ? { taskQueue: spell.values['task-queue'] } : {}),
       cacheDir: join(home(), 'cache'),
+      providers: providersFromEnv(),
     });
     const handle = await startSpell(client, {
       source: spell.source,
@@ -184,6 +186,7 @@ async function workerCommand(args: string[]): Promise<number> {
     namespace: target.namespace,
     ...(values['task-queue'] ? { taskQueue: values['task-queue'] } : {}),
     cacheDir: join(home(), 'cache'),
+    providers: providersFromEnv(),
   });
   process.stderr.write(`llmspell worker on ${target.address}, task queue ${worker.options.taskQueue}\n`);
   try {
