@@ -41,6 +41,30 @@ declare const llm: {
     };
     model: string;
   }>;
+  /** Generates an object matching a JSON Schema (validated; a mismatch raises LlmObjectMismatch naming the path). */
+  object(args: {
+    model?: string;
+    system?: string;
+    prompt?: string;
+    messages?: Array<{
+      role: "system" | "user" | "assistant";
+      content: string;
+    }>;
+    temperature?: number;
+    max_tokens?: number;
+    schema: {
+
+    };
+  }): Promise<{
+    object: any;
+    finish_reason: string;
+    usage: {
+      input_tokens?: number;
+      output_tokens?: number;
+      total_tokens?: number;
+    };
+    model: string;
+  }>;
 };
 declare const tool: {
   /** Calls a host tool registered on the worker (an effect). */

@@ -21,6 +21,11 @@ json = {}
 ---@return { text: string, finish_reason: string, usage: { input_tokens?: number, output_tokens?: number, total_tokens?: number }, model: string }
 function llm.generate(args) end
 
+--- Generates an object matching a JSON Schema (validated; a mismatch raises LlmObjectMismatch naming the path).
+---@param args { model?: string, system?: string, prompt?: string, messages?: { role: 'system'|'user'|'assistant', content: string }[], temperature?: number, max_tokens?: integer, schema: {  } }
+---@return { object: any, finish_reason: string, usage: { input_tokens?: number, output_tokens?: number, total_tokens?: number }, model: string }
+function llm.object(args) end
+
 --- Calls a host tool registered on the worker (an effect).
 ---@param name string
 ---@param args? any

@@ -4,7 +4,7 @@
  * from what the bridge validates.
  */
 import { z } from 'zod';
-import { llmGenerateArgs } from './llm.ts';
+import { llmGenerateArgs, llmObjectArgs } from './llm.ts';
 import { toolCallArgs } from './tool.ts';
 import { stepArgs } from './step.ts';
 import { sleepArgs } from './sleep.ts';
@@ -14,10 +14,14 @@ import { logArgs } from './log.ts';
 
 const json = z.custom<unknown>().describe('Json');
 
+const usage = z.object({ input_tokens: z.number().optional(), output_tokens: z.number().optional(), total_tokens: z.number().optional() });
+
+export const llmObjectResult = z.object({ object: json, finish_reason: z.string(), usage, model: z.string() });
+
 export const llmGenerateResult = z.object({
   text: z.string(),
   finish_reason: z.string(),
-  usage: z.object({ input_tokens: z.number().optional(), output_tokens: z.number().optional(), total_tokens: z.number().optional() }),
+  usage,
   model: z.string(),
 });
 
@@ -45,6 +49,7 @@ const stepOptions = field(stepArgs, 'options');
 
 export const API: ApiFunction[] = [
   { module: 'llm', name: 'generate', doc: 'Generates text with a model (an effect: journaled, not repeated on replay). Give exactly one of prompt or messages.', params: [{ name: 'args', schema: llmGenerateArgs }], result: llmGenerateResult, async: true },
+  { module: 'llm', name: 'object', doc: 'Generates an object matching a JSON Schema (validated; a mismatch raises LlmObjectMismatch naming the path).', params: [{ name: 'args', schema: llmObjectArgs }], result: llmObjectResult, async: true },
   { module: 'tool', name: 'call', doc: 'Calls a host tool registered on the worker (an effect).', params: [{ name: 'name', schema: field(toolCallArgs, 'name') }, { name: 'args', schema: json, optional: true }], result: json, async: true },
   { module: null, name: 'step', doc: 'Runs fn as one named durable step (one Temporal activity); its result is journaled.', params: [{ name: 'name', schema: field(stepArgs, 'name') }, { name: 'fn', schema: json, fn: true }, { name: 'options', schema: stepOptions, optional: true }], result: json, async: true },
   { module: null, name: 'sleep', doc: 'A durable timer carried out by the workflow.', params: [{ name: 'seconds', schema: field(sleepArgs, 'seconds') }], result: null, async: true },

@@ -2,12 +2,13 @@
  * Host side of the effects a script asks for: run on the worker's main thread, by the
  * AI SDK (models) and the worker's registered host tools. Secrets stay here.
  */
-import { APICallError, generateText, type ModelMessage } from 'ai';
+import { APICallError, NoObjectGeneratedError, Output, generateText, type ModelMessage } from 'ai';
+import { z } from 'zod';
 import type { Json } from '../journal/types.ts';
 import type { EffectRequest, EffectResult } from '../engines/protocol.ts';
-import { ProviderError, SpellError, UnknownTool } from '../errors/index.ts';
+import { ProviderError, SpellBridgeArgument, SpellError, UnknownTool } from '../errors/index.ts';
 import type { ModelResolver } from '../models/registry.ts';
-import type { LlmGenerateArgs, LlmGenerateResult } from './llm.ts';
+import type { LlmGenerateArgs, LlmGenerateResult, LlmObjectArgs } from './llm.ts';
 
 // Provider warnings (an unsupported setting, say) would interleave with the CLI's step lines.
 (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
@@ -29,6 +30,8 @@ export async function executeEffect(request: EffectRequest, deps: EffectDeps): P
     switch (request.kind) {
       case 'llm.generate':
         return await generate(request.args as LlmGenerateArgs & { model: string }, deps);
+      case 'llm.object':
+        return await generateObjectFor(request.args as LlmObjectArgs & { model: string }, deps);
       case 'tool.call':
         return await callTool(request.args as { name: string; args?: Json }, deps);
     }
@@ -39,15 +42,23 @@ export async function executeEffect(request: EffectRequest, deps: EffectDeps): P
   }
 }
 
-async function generate(args: LlmGenerateArgs & { model: string }, deps: EffectDeps): Promise<EffectResult> {
+type CallArgs = LlmGenerateArgs & { model: string };
+
+/** One model call through the AI SDK; Temporal owns retries (one attempt per activity attempt). */
+async function callModel<T>(
+  args: CallArgs,
+  deps: EffectDeps,
+  extra: Record<string, unknown>,
+  shape: (result: Awaited<ReturnType<typeof generateText>>) => T,
+): Promise<EffectResult> {
   const model = deps.models.languageModel(args.model);
   const common = {
     model,
     ...(args.system !== undefined ? { system: args.system } : {}),
     ...(args.temperature !== undefined ? { temperature: args.temperature } : {}),
     ...(args.max_tokens !== undefined ? { maxOutputTokens: args.max_tokens } : {}),
-    // Temporal owns retries: one attempt per activity attempt, journaled.
     maxRetries: 0,
+    ...extra,
   };
   try {
     const result = args.messages
@@ -58,8 +69,8 @@ async function generate(args: LlmGenerateArgs & { model: string }, deps: EffectD
       ...(result.usage.outputTokens !== undefined ? { outputTokens: result.usage.outputTokens } : {}),
       ...(result.usage.totalTokens !== undefined ? { totalTokens: result.usage.totalTokens } : {}),
     };
-    const value: LlmGenerateResult = {
-      text: result.text,
+    const value = {
+      ...shape(result),
       finish_reason: result.finishReason,
       usage: {
         ...(usage.inputTokens !== undefined ? { input_tokens: usage.inputTokens } : {}),
@@ -71,9 +82,35 @@ async function generate(args: LlmGenerateArgs & { model: string }, deps: EffectD
     return { ok: true, value: value as unknown as Json, usage };
   } catch (error) {
     if (error instanceof SpellError) throw error;
+    if (NoObjectGeneratedError.isInstance(error)) return { ok: false, error: objectMismatch(args.model, error) };
     const retryable = APICallError.isInstance(error) ? error.isRetryable : true;
     throw new ProviderError(`${args.model}: ${(error as Error).message}`, { retryable, cause: error });
   }
+}
+
+function generate(args: CallArgs, deps: EffectDeps): Promise<EffectResult> {
+  return callModel(args, deps, {}, (result): Omit<LlmGenerateResult, 'usage' | 'model' | 'finish_reason'> => ({ text: result.text }));
+}
+
+/** `llm.object`: the JSON Schema becomes a zod schema; the AI SDK asks for JSON and validates it. */
+function generateObjectFor(args: LlmObjectArgs & { model: string }, deps: EffectDeps): Promise<EffectResult> {
+  let schema: z.ZodType;
+  try {
+    schema = z.fromJSONSchema(args.schema as Parameters<typeof z.fromJSONSchema>[0]);
+  } catch (error) {
+    throw new SpellBridgeArgument(`llm.object: field "schema": not a usable JSON Schema: ${(error as Error).message}`);
+  }
+  const { schema: _, ...call } = args;
+  return callModel(call, deps, { output: Output.object({ schema }) }, (result) => ({ object: result.output as Json }));
+}
+
+/** The model answered, but not with an object matching the schema: name the first bad path. */
+function objectMismatch(model: string, error: NoObjectGeneratedError): { type: string; message: string } {
+  const cause = error.cause as { cause?: unknown } | undefined;
+  const issues = [cause, cause?.cause].find((c): c is z.ZodError => c instanceof z.ZodError)?.issues;
+  const issue = issues?.[0];
+  const where = issue ? `at "${issue.path.length ? issue.path.join('.') : '(root)'}": ${issue.message}` : error.message;
+  return { type: 'LlmObjectMismatch', message: `${model}: the answer does not match the schema ${where}` };
 }
 
 async function callTool(args: { name: string; args?: Json }, deps: EffectDeps): Promise<EffectResult> {

@@ -5,19 +5,27 @@ const message = z.strictObject({
   content: z.string(),
 });
 
+const callSettings = {
+  model: z.string().min(1).optional(),
+  system: z.string().optional(),
+  prompt: z.string().optional(),
+  messages: z.array(message).min(1).optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  max_tokens: z.int().positive().optional(),
+};
+const onePrompt = [
+  (a: { prompt?: string; messages?: unknown[] }) => (a.prompt === undefined) !== (a.messages === undefined),
+  { message: 'give exactly one of prompt or messages' },
+] as const;
+
 /** `llm.generate{model?, system?, prompt | messages, temperature?, max_tokens?}` */
-export const llmGenerateArgs = z
-  .strictObject({
-    model: z.string().min(1).optional(),
-    system: z.string().optional(),
-    prompt: z.string().optional(),
-    messages: z.array(message).min(1).optional(),
-    temperature: z.number().min(0).max(2).optional(),
-    max_tokens: z.int().positive().optional(),
-  })
-  .refine((a) => (a.prompt === undefined) !== (a.messages === undefined), {
-    message: 'give exactly one of prompt or messages',
-  });
+export const llmGenerateArgs = z.strictObject(callSettings).refine(...onePrompt);
+
+/** `llm.object{…, schema}`: the same settings plus a JSON Schema the answer must match. */
+export const llmObjectArgs = z
+  .strictObject({ ...callSettings, schema: z.record(z.string(), z.unknown()) })
+  .refine(...onePrompt);
+export type LlmObjectArgs = z.output<typeof llmObjectArgs>;
 export type LlmGenerateArgs = z.output<typeof llmGenerateArgs>;
 
 /** What `llm.generate` returns to the script. */

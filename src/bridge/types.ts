@@ -78,7 +78,7 @@ function dtsParam(p: ApiParam): string {
 
 function dtsFunction(f: ApiFunction, indent: string): string {
   // Free-form results (tool results, state values) are `any` so scripts can use them directly.
-  const result = f.result ? tsType(toSchema(f.result), indent).replace(/^Json$/, 'any') : 'void';
+  const result = f.result ? tsType(toSchema(f.result), indent).replace(/^Json$/, 'any').replace(/: Json;/g, ': any;') : 'void';
   const returns = f.async ? `Promise<${result}>` : result;
   const signature = `${f.name}(${f.params.map(dtsParam).join(', ')}): ${returns};`;
   return `${indent}/** ${f.doc} */\n${indent}${f.module ? '' : 'declare function '}${signature}`;

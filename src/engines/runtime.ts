@@ -18,7 +18,7 @@ import type {
 } from '../journal/types.ts';
 import { COMMAND_KINDS } from '../journal/types.ts';
 import { parseArgs } from '../bridge/validate.ts';
-import { llmGenerateArgs } from '../bridge/llm.ts';
+import { llmGenerateArgs, llmObjectArgs } from '../bridge/llm.ts';
 import { toolCallArgs } from '../bridge/tool.ts';
 import { stepArgs, type StepArgs } from '../bridge/step.ts';
 import { sleepArgs } from '../bridge/sleep.ts';
@@ -59,6 +59,7 @@ const never = new Promise<never>(() => {});
 /** Call kinds whose arguments are validated here, by schema. */
 const SCHEMAS: Record<string, z.ZodType> = {
   'llm.generate': llmGenerateArgs,
+  'llm.object': llmObjectArgs,
   'tool.call': toolCallArgs,
   step: stepArgs,
   sleep: sleepArgs,
@@ -74,7 +75,7 @@ const SCHEMAS: Record<string, z.ZodType> = {
   'json.decode': jsonDecodeArgs,
 };
 
-const EFFECT_KINDS = new Set(['llm.generate', 'tool.call']);
+const EFFECT_KINDS = new Set(['llm.generate', 'llm.object', 'tool.call']);
 
 export class SpellRuntime {
   readonly state = new Map<string, Json>();
@@ -274,7 +275,9 @@ export class SpellRuntime {
 
   /** A call that crosses a durable boundary: replayed from the journal, executed, or the place to stop. */
   private boundary(kind: EntryKind, args: Record<string, Json>): CallAnswer {
-    if (kind === 'llm.generate' && args.model === undefined) args = { ...args, model: this.request.defaultModel };
+    if ((kind === 'llm.generate' || kind === 'llm.object') && args.model === undefined) {
+      args = { ...args, model: this.request.defaultModel };
+    }
     const name = boundaryName(kind, args);
     const digest = argsDigest(args);
     if (this.step) return this.inStep(kind, name, digest, args);
@@ -407,6 +410,7 @@ function answerOf(entry: JournalEntry): CallAnswer {
 function boundaryName(kind: EntryKind, args: Record<string, Json>): string {
   switch (kind) {
     case 'llm.generate':
+    case 'llm.object':
       return args.model as string;
     case 'sleep':
       return `${args.seconds as number}s`;

@@ -9,6 +9,7 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 /** What a journaled call is: an effect runs in an activity, a command is carried out by the workflow. */
 export type EntryKind =
   | 'llm.generate'
+  | 'llm.object'
   | 'tool.call'
   | 'step'
   | 'sleep'

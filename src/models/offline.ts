@@ -19,9 +19,37 @@ function lastUserText(options: LanguageModelV4CallOptions): string {
   return '';
 }
 
+type JsonSchema = { type?: string | string[]; properties?: Record<string, JsonSchema>; items?: JsonSchema; enum?: unknown[]; minimum?: number; maximum?: number };
+
+/** A deterministic value matching a JSON Schema: strings echo the prompt. */
+function exampleOf(schema: JsonSchema, text: string): unknown {
+  if (schema.enum?.length) return schema.enum[0];
+  const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
+  switch (type) {
+    case 'object':
+      return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([k, v]) => [k, exampleOf(v, text)]));
+    case 'array':
+      return schema.items ? [exampleOf(schema.items, text)] : [];
+    case 'string':
+      return text;
+    case 'integer':
+    case 'number': {
+      const min = schema.minimum ?? -Infinity;
+      return min <= 0 && 0 <= (schema.maximum ?? Infinity) ? 0 : min;
+    }
+    case 'boolean':
+      return true;
+    default:
+      return null;
+  }
+}
+
 const countTokens = (text: string) => (text.trim() === '' ? 0 : text.trim().split(/\s+/).length);
 
-/** Answers `echo: <last user message>`; usage counts words as tokens. */
+/**
+ * Answers `echo: <last user message>`; asked for JSON with a schema, a value matching it whose
+ * strings echo the message. Usage counts words as tokens.
+ */
 export class OfflineEchoModel implements LanguageModelV4 {
   readonly specificationVersion = 'v4';
   readonly provider = 'offline';
@@ -33,7 +61,11 @@ export class OfflineEchoModel implements LanguageModelV4 {
       .flatMap((m) => (typeof m.content === 'string' ? [m.content] : m.content.map((p) => ('text' in p ? p.text : ''))))
       .join(' ');
     let text = `echo: ${lastUserText(options)}`;
-    if (options.maxOutputTokens !== undefined) text = text.split(/\s+/).slice(0, options.maxOutputTokens).join(' ');
+    if (options.responseFormat?.type === 'json' && options.responseFormat.schema) {
+      text = JSON.stringify(exampleOf(options.responseFormat.schema as JsonSchema, text));
+    } else if (options.maxOutputTokens !== undefined) {
+      text = text.split(/\s+/).slice(0, options.maxOutputTokens).join(' ');
+    }
     return {
       content: [{ type: 'text', text }],
       finishReason: { unified: 'stop', raw: 'stop' },

@@ -147,7 +147,10 @@ export const JS_PRELUDE = String.raw`
   }
 
   const api = {
-    llm: { generate: (args) => effect('llm.generate', options('llm.generate', args)) },
+    llm: {
+      generate: (args) => effect('llm.generate', options('llm.generate', args)),
+      object: (args) => effect('llm.object', options('llm.object', args)),
+    },
     tool: { call: (name, args) => effect('tool.call', { name, args }) },
     sleep: (seconds) => effect('sleep', { seconds }),
     signal: { wait: (name, opts) => effect('signal.wait', { name, timeout: options('signal.wait', opts).timeout }) },

@@ -177,6 +177,7 @@ end
 -- The spell API (DESIGN §3).
 llm = {
   generate = function(args) return boundary('llm.generate', check_opts('llm.generate', args)) end,
+  object = function(args) return boundary('llm.object', check_opts('llm.object', args)) end,
 }
 tool = {
   call = function(name, args) return boundary('tool.call', { name = name, args = args }) end,
