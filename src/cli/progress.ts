@@ -1,6 +1,7 @@
 /** Live progress of a run on stderr: one line per journaled step, then the result. */
 import type { WorkflowHandle } from '@temporalio/client';
 import { progressQuery, type StepLine } from '../workflows/api.ts';
+import { BRIDGE_EVENTS } from '../journal/types.ts';
 
 export function formatStep(step: StepLine): string {
   const mark = step.error ? '✗' : '✓';
@@ -27,7 +28,7 @@ export async function followProgress(
   const poll = async () => {
     const progress = await handle.query(progressQuery, seq, event);
     for (const step of progress.steps) write(formatStep(step));
-    for (const e of progress.events) write(`    · event ${e.name} ${JSON.stringify(e.data)}`);
+    for (const e of progress.events) if (!BRIDGE_EVENTS.includes(e.name)) write(`    · event ${e.name} ${JSON.stringify(e.data)}`);
     seq += progress.steps.length;
     event += progress.events.length;
     if (progress.status === 'waiting' && progress.waitingOn !== waitingShown) {

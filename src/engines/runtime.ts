@@ -362,10 +362,26 @@ export class SpellRuntime {
     onDone: (entry: JournalEntry) => void,
   ): CallAnswer {
     const startedAt = Date.now();
+    // Bridge events of new effects; replayed effects were reported by the execution that ran them.
+    const callIndex = this.calls - 1;
+    const isTool = kind === 'tool.call';
+    this.events.push({ call: callIndex, name: isTool ? 'tool.call' : 'llm.request', data: { seq, kind, name } });
     const promise = this.host
       .effect({ kind: kind as EffectRequest['kind'], name, args })
       .then((result): CallAnswer => {
         if (this.stopped) return { status: 'async', promise: never };
+        this.events.push({
+          call: callIndex,
+          name: isTool ? 'tool.result' : 'llm.response',
+          data: {
+            seq,
+            kind,
+            name,
+            durationMs: Date.now() - startedAt,
+            ...(result.ok ? {} : { error: result.error.type }),
+            ...(result.ok && result.usage ? { usage: result.usage as Json } : {}),
+          },
+        });
         const entry: JournalEntry = {
           seq,
           kind,

@@ -61,6 +61,9 @@ export interface JournalEntry {
 
 export type StateOp = { op: 'set'; key: string; value: Json } | { op: 'delete'; key: string };
 
+/** Events the bridge emits around effects (the step lines already show them in `llmspell run`). */
+export const BRIDGE_EVENTS: readonly string[] = ['llm.request', 'llm.response', 'tool.call', 'tool.result'];
+
 /** An event emitted by the script (`event.emit`) or by the bridge. */
 export interface SpellEvent {
   /** Index of the bridge call that emitted it: stable across re-executions. */

@@ -78,7 +78,7 @@ describe('spellWorkflow', () => {
     // The run waits on the signal: state and events are visible from outside.
     await expect.poll(async () => (await handle.query(progressQuery, 0, 0)).status, { timeout: 20_000 }).toBe('waiting');
     expect(await handle.query(stateQuery)).toEqual({ count: 15, done: true });
-    const events = await handle.query(eventsQuery);
+    const events = (await handle.query(eventsQuery)).filter((e) => e.name === 'progress');
     expect(events.map((e) => e.data)).toEqual([
       { i: 1, count: 1 },
       { i: 2, count: 3 },
@@ -114,6 +114,29 @@ describe('spellWorkflow', () => {
     const failure = await failureOf(handle.result());
     expect(failure.type).toBe('SpellScriptError');
     expect(failure.message).toBe('boom.lua:2: boom');
+  });
+
+  it('emits bridge events around each new effect, once, in call order', async () => {
+    const source = `
+      local a = llm.generate{ model = "test:counting", prompt = "one" }
+      event.emit("between", {})
+      local ok = pcall(tool.call, "nope", {})
+      return tool.call("add", { a = 1, b = 2 })
+    `;
+    const handle = await w.start({ source, fileName: 'events.lua' });
+    expect(await handle.result()).toBe(3);
+    const events = await handle.query(eventsQuery);
+    expect(events.map((e) => `${e.name} ${(e.data as { name?: string }).name ?? ''}`.trim())).toEqual([
+      'llm.request test:counting',
+      'llm.response test:counting',
+      'between',
+      'tool.call nope',
+      'tool.result nope',
+      'tool.call add',
+      'tool.result add',
+    ]);
+    expect(events[1]!.data).toMatchObject({ seq: 0, usage: { totalTokens: 7 } });
+    expect(events[4]!.data).toMatchObject({ seq: 1, error: 'UnknownTool' });
   });
 
   it('raises an effect error in the script, which may catch it', async () => {
