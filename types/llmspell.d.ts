@@ -6,7 +6,13 @@ type Json = null | undefined | boolean | number | string | Json[] | { [key: stri
 
 /** The spell's input (also spell.input). */
 declare const input: any;
-declare const spell: { readonly input: any; readonly id: string; readonly attempt: number };
+declare const spell: {
+  readonly input: any;
+  readonly id: string;
+  readonly attempt: number;
+  /** Model usage and cost of the run so far. */
+  usage(): { input_tokens: number; output_tokens: number; total_tokens: number; cost: number; calls: number };
+};
 /** console.log/info/warn/error log through the bridge (log.*). */
 declare const console: { log(...args: unknown[]): void; info(...args: unknown[]): void; warn(...args: unknown[]): void; error(...args: unknown[]): void };
 /** Runs fn as one named durable step (one Temporal activity); its result is journaled. */

@@ -6,6 +6,7 @@
 ---@field input any
 ---@field id string
 ---@field attempt integer
+---@field usage fun(): { input_tokens: integer, output_tokens: integer, total_tokens: integer, cost: number, calls: integer }
 spell = {}
 
 llm = {}

@@ -10,6 +10,7 @@ import type { Checkpoint, RunOutcome } from '../engines/protocol.ts';
 import type { EnginePool } from '../engines/pool.ts';
 import { executeEffect, type EffectDeps } from '../bridge/effects.ts';
 import { ProviderError } from '../errors/index.ts';
+import { DEFAULT_PRICES } from '../models/prices.ts';
 import type { RunSpellInput, RunSpellResult } from '../workflows/api.ts';
 import { runFromHistory } from './history.ts';
 import { RunCache, appendEntries, emptyJournal, type CachedRun } from './run-cache.ts';
@@ -80,6 +81,8 @@ export function createActivities(deps: ActivityDeps) {
             },
             journal: run.journal,
             defaultModel: input.defaultModel,
+            ...(input.budget ? { budget: input.budget } : {}),
+            prices: { ...DEFAULT_PRICES, ...input.prices },
             reportFromCall: input.reportFromCall,
             ...(checkpoint ? { checkpoint } : {}),
             limits: input.limits,

@@ -22,7 +22,7 @@ import { readHistory } from './history.ts';
 const USAGE = `usage: llmspell <command> [options]
 
   run <file> [--input JSON] [--json] [--engine lua] [--model ID] [--timeout MS] [--memory BYTES]
-             [--id RUN-ID] [--address HOST:PORT] [--task-queue NAME]
+             [--max-tokens N] [--max-cost USD] [--id RUN-ID] [--address HOST:PORT] [--task-queue NAME]
       run a spell with an in-process worker, showing each step; prints the result
   start <file> [same options]   start a spell for a running worker; prints its run id
   worker [--address HOST:PORT]  run a worker until interrupted
@@ -31,7 +31,7 @@ const USAGE = `usage: llmspell <command> [options]
 
 Temporal: TEMPORAL_ADDRESS (or --address) uses an existing server; otherwise a local dev
 server is started from the \`temporal\` CLI (database under $LLMSPELL_HOME, default ~/.llmspell).
-Exit codes: 0 success, 1 spell failed, 2 bad input or usage, 3 limit hit, 4 nondeterminism.`;
+Exit codes: 0 success, 1 spell failed, 2 bad input or usage, 3 limit or budget hit, 4 nondeterminism.`;
 
 class UsageError extends Error {}
 
@@ -47,6 +47,8 @@ const runOptions = {
   address: { type: 'string' },
   'task-queue': { type: 'string' },
   id: { type: 'string' },
+  'max-tokens': { type: 'string' },
+  'max-cost': { type: 'string' },
 } as const;
 
 function parse<O extends ParseArgsOptionsConfig>(args: string[], options: O) {
@@ -84,8 +86,12 @@ async function loadSpell(args: string[]) {
   }
   const timeoutMs = positiveInt('timeout', values.timeout);
   const memoryLimitBytes = positiveInt('memory', values.memory);
+  const maxTokens = positiveInt('max-tokens', values['max-tokens']);
+  const maxCost = values['max-cost'] === undefined ? undefined : Number(values['max-cost']);
+  if (maxCost !== undefined && !(maxCost > 0)) throw new UsageError(`--max-cost: expected a positive number of dollars, got "${values['max-cost']}"`);
   const options: SpellRunOptions = {
     ...(values.model ? { defaultModel: values.model } : {}),
+    ...(maxTokens || maxCost ? { budget: { ...(maxTokens ? { maxTokens } : {}), ...(maxCost ? { maxCost } : {}) } } : {}),
     ...(timeoutMs || memoryLimitBytes
       ? { limits: { ...(timeoutMs ? { timeoutMs } : {}), ...(memoryLimitBytes ? { memoryLimitBytes } : {}) } }
       : {}),

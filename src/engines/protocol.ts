@@ -11,6 +11,7 @@ import type {
   SpellEvent,
   StateOp,
 } from '../journal/types.ts';
+import type { ModelPrice } from '../models/prices.ts';
 
 export type EngineName = 'lua' | 'javascript';
 
@@ -29,6 +30,24 @@ export const DEFAULT_LIMITS: Limits = {
   memoryLimitBytes: 64 * 1024 * 1024,
   outputLimitBytes: 1024 * 1024,
 };
+
+export interface Budget {
+  /** Most tokens (input + output) the whole run may use. */
+  maxTokens?: number;
+  /** Most US dollars the whole run may spend. */
+  maxCost?: number;
+}
+
+/** What a run has used so far, as `spell.usage()` returns it. */
+export interface UsageTotals {
+  input_tokens: number;
+  output_tokens: number;
+  total_tokens: number;
+  /** US dollars, from the price table. */
+  cost: number;
+  /** Model calls made. */
+  calls: number;
+}
 
 /** Completed effects of the step being executed, saved by activity heartbeat. */
 export interface Checkpoint {
@@ -61,6 +80,10 @@ export interface RunRequest {
   journal: JournalEntry[];
   /** Model id used by `llm.generate` calls that name none. */
   defaultModel: string;
+  /** Token and cost budgets; a model call is refused once it would exceed one. */
+  budget?: Budget;
+  /** Prices per model for cost; default DEFAULT_PRICES. */
+  prices?: Record<string, ModelPrice>;
   /** Side effects of pure calls (events, logs, state ops) with a call index below this were already reported. */
   reportFromCall: number;
   checkpoint?: Checkpoint;

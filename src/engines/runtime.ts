@@ -27,8 +27,10 @@ import { stateKeyArgs, stateKeysArgs, stateSetArgs } from '../bridge/state.ts';
 import { eventEmitArgs } from '../bridge/event.ts';
 import { logArgs } from '../bridge/log.ts';
 import { jsonDecodeArgs } from '../bridge/json.ts';
-import { NotSupported, SpellError, SpellNondeterminism, SpellOutputLimit } from '../errors/index.ts';
-import type { EffectRequest, EffectResult, Next, RunOutcome, RunRequest } from './protocol.ts';
+import { NotSupported, SpellBudgetExceeded, SpellError, SpellNondeterminism, SpellOutputLimit } from '../errors/index.ts';
+import { addUsage, emptyUsage } from '../journal/usage.ts';
+import { DEFAULT_PRICES, type ModelPrice } from '../models/prices.ts';
+import type { EffectRequest, EffectResult, Next, RunOutcome, RunRequest, UsageTotals } from './protocol.ts';
 
 /** What a bridge call answers: a value, a script-level error, or work the script must await. */
 export type CallAnswer =
@@ -68,6 +70,7 @@ const SCHEMAS: Record<string, z.ZodType> = {
   'state.delete': stateKeyArgs,
   'state.set': stateSetArgs,
   'state.keys': stateKeysArgs,
+  'spell.usage': stateKeysArgs,
   'event.emit': eventEmitArgs,
   'log.info': logArgs,
   'log.warn': logArgs,
@@ -90,6 +93,9 @@ export class SpellRuntime {
   private readonly stateOps: StateOp[] = [];
   private stopped: RunOutcome | undefined;
   private randomState: number;
+  /** Model usage of the journaled calls passed so far. */
+  private readonly usage: UsageTotals = emptyUsage();
+  private readonly prices: Record<string, ModelPrice>;
   private resolveStop!: (outcome: RunOutcome) => void;
   /** Settles when the script reaches a point where this execution must end. */
   readonly stoppedAt: Promise<RunOutcome>;
@@ -102,6 +108,7 @@ export class SpellRuntime {
     this.host = host;
     this.nowMs = request.spell.startedAtMs;
     this.randomState = request.spell.seed | 0;
+    this.prices = request.prices ?? DEFAULT_PRICES;
     this.stoppedAt = new Promise((resolve) => (this.resolveStop = resolve));
   }
 
@@ -131,6 +138,8 @@ export class SpellRuntime {
           return ok(this.state.get(parsed.key as string) ?? null);
         case 'state.keys':
           return ok([...this.state.keys()].sort());
+        case 'spell.usage':
+          return ok({ ...this.usage });
         case 'state.set':
         case 'state.delete':
           return this.stateChange(callIndex, kind, parsed);
@@ -236,7 +245,7 @@ export class SpellRuntime {
 
   private fail(error: unknown): CallAnswer {
     const data = toErrorData(error);
-    if (error instanceof SpellNondeterminism || error instanceof SpellOutputLimit) {
+    if (error instanceof SpellNondeterminism || error instanceof SpellOutputLimit || error instanceof SpellBudgetExceeded) {
       this.fatal(data);
       return { status: 'async', promise: never };
     }
@@ -291,6 +300,7 @@ export class SpellRuntime {
         );
       }
       this.nowMs = held.startedAt + held.durationMs;
+      addUsage(this.usage, held, this.prices);
       if (kind === 'step') {
         for (const op of held.stateOps ?? []) applyStateOp(this.state, op);
         this.calls += held.calls ?? 0;
@@ -321,6 +331,7 @@ export class SpellRuntime {
     }
     if (saved?.seq === seq && saved.entry) {
       this.record(saved.entry);
+      addUsage(this.usage, saved.entry, this.prices);
       return answerOf(saved.entry);
     }
     return this.execute(seq, kind, name, digest, args, (entry) => {
@@ -345,6 +356,7 @@ export class SpellRuntime {
         );
       }
       step.children.push(held);
+      addUsage(this.usage, held, this.prices);
       return answerOf(held);
     }
     return this.execute(childSeq, kind, name, digest, args, (entry) => {
@@ -361,6 +373,7 @@ export class SpellRuntime {
     args: Json,
     onDone: (entry: JournalEntry) => void,
   ): CallAnswer {
+    if (kind === 'llm.generate' || kind === 'llm.object') this.checkBudget(name, args as Record<string, Json>);
     const startedAt = Date.now();
     // Bridge events of new effects; replayed effects were reported by the execution that ran them.
     const callIndex = this.calls - 1;
@@ -398,10 +411,27 @@ export class SpellRuntime {
         } catch (error) {
           return this.fail(error);
         }
+        addUsage(this.usage, entry, this.prices);
         onDone(entry);
         return answerOf(entry);
       });
     return { status: 'async', promise };
+  }
+
+  /** Refuses a model call once the run's budget is spent, or would be by the call's max_tokens. */
+  private checkBudget(model: string, args: Record<string, Json>): void {
+    const budget = this.request.budget;
+    if (!budget) return;
+    const projected = this.usage.total_tokens + ((args.max_tokens as number | undefined) ?? 0);
+    if (budget.maxTokens !== undefined && (this.usage.total_tokens >= budget.maxTokens || projected > budget.maxTokens)) {
+      throw new SpellBudgetExceeded(
+        `${model}: the run has used ${this.usage.total_tokens} of its ${budget.maxTokens} tokens` +
+          (projected > this.usage.total_tokens ? ` and this call may use ${projected - this.usage.total_tokens} more` : ''),
+      );
+    }
+    if (budget.maxCost !== undefined && this.usage.cost >= budget.maxCost) {
+      throw new SpellBudgetExceeded(`${model}: the run has spent $${this.usage.cost.toFixed(6)} of its $${budget.maxCost} budget`);
+    }
   }
 
   private record(entry: JournalEntry): void {

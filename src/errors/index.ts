@@ -11,6 +11,7 @@ export { UnknownTool } from './unknown-tool.ts';
 export { NotSupported } from './not-supported.ts';
 export { SpellInputError } from './input-error.ts';
 export { ProviderError } from './provider-error.ts';
+export { SpellBudgetExceeded } from './budget-exceeded.ts';
 
 /**
  * Documented exit codes of the CLI, keyed by failure type.
@@ -30,6 +31,7 @@ export function exitCodeForFailureType(type: string | undefined): number {
     case 'SpellTimeout':
     case 'SpellMemoryLimit':
     case 'SpellOutputLimit':
+    case 'SpellBudgetExceeded':
       return EXIT_CODES.limit;
     case 'SpellNondeterminism':
       return EXIT_CODES.nondeterminism;

@@ -4,7 +4,8 @@
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { Json, JournalEntry, SpellEvent } from '../journal/types.ts';
-import type { EngineName, Limits, RunOutcome } from '../engines/protocol.ts';
+import type { Budget, EngineName, Limits, RunOutcome, UsageTotals } from '../engines/protocol.ts';
+import type { ModelPrice } from '../models/prices.ts';
 
 /** Options of one spell run; every field has a documented default. */
 export interface SpellRunOptions {
@@ -19,6 +20,10 @@ export interface SpellRunOptions {
   heartbeatTimeoutMs?: number;
   /** Seed of math.random / Math.random. Default: derived from the run id. */
   seed?: number;
+  /** Token and cost budgets (`--max-tokens`, `--max-cost`): a model call past one stops the run. */
+  budget?: Budget;
+  /** Prices per model id, over DEFAULT_PRICES. */
+  prices?: Record<string, ModelPrice>;
 }
 
 export interface SpellWorkflowInput {
@@ -47,6 +52,8 @@ export interface RunSpellInput {
   defaultModel: string;
   limits: Limits;
   maxAttempts: number;
+  budget?: Budget;
+  prices?: Record<string, ModelPrice>;
 }
 
 export type RunSpellResult = RunOutcome;
@@ -63,6 +70,8 @@ export interface StepLine {
 
 export interface SpellProgress {
   status: 'running' | 'waiting' | 'completed' | 'failed';
+  /** Model usage and cost so far (also the run's memo `usage`, for listing runs by cost). */
+  usage: UsageTotals;
   /** What the run waits on (`signal.wait approve`, `sleep 5s`) when waiting. */
   waitingOn?: string;
   steps: StepLine[];

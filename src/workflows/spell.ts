@@ -11,10 +11,13 @@ import {
   proxyActivities,
   setHandler,
   sleep,
+  upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { BoundaryCall, Json, JournalEntry, SpellEvent } from '../journal/types.ts';
 import { EMPTY_JOURNAL_HASH, rollJournalHash, sha256Hex } from '../journal/canonical.ts';
+import { addUsage, emptyUsage } from '../journal/usage.ts';
+import { DEFAULT_PRICES } from '../models/prices.ts';
 import type { Limits } from '../engines/protocol.ts';
 import type { createActivities } from '../activities/index.ts';
 import {
@@ -49,8 +52,11 @@ export async function spellWorkflow(run: SpellWorkflowInput): Promise<Json> {
   const sourceHash = sha256Hex(run.source);
   const startedAtMs = info.runStartTime.getTime();
 
+  const prices = { ...DEFAULT_PRICES, ...options.prices };
+  const usage = emptyUsage();
   const append = (entry: JournalEntry, fromWorkflow: boolean) => {
     journal.push(entry);
+    addUsage(usage, entry, prices);
     hash = rollJournalHash(hash, entry);
     if (fromWorkflow) tail.push(entry);
   };
@@ -64,6 +70,7 @@ export async function spellWorkflow(run: SpellWorkflowInput): Promise<Json> {
   setHandler(eventsQuery, () => events);
   setHandler(progressQuery, (fromSeq, fromEvent) => ({
     ...progress,
+    usage,
     steps: journal.slice(fromSeq).map(stepLine),
     events: events.slice(Math.max(0, fromEvent - droppedEvents)),
   }));
@@ -101,6 +108,8 @@ export async function spellWorkflow(run: SpellWorkflowInput): Promise<Json> {
             defaultModel: options.defaultModel ?? 'offline:echo',
             limits,
             maxAttempts: Math.max(maxAttempts, retry?.maximumAttempts ?? 0),
+            ...(options.budget ? { budget: options.budget } : {}),
+            ...(options.prices ? { prices: options.prices } : {}),
           },
         ],
       );
@@ -127,6 +136,8 @@ export async function spellWorkflow(run: SpellWorkflowInput): Promise<Json> {
     }
     tail = [];
     for (const entry of outcome.entries) append(entry, false);
+    // Ops can list and sort runs by what they used.
+    if (outcome.entries.some((e) => e.usage || e.children?.length)) upsertMemo({ usage: { ...usage } });
     for (const op of outcome.stateOps) {
       if (op.op === 'set') state[op.key] = op.value;
       else delete state[op.key];

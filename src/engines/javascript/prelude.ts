@@ -211,7 +211,7 @@ export const JS_PRELUDE = String.raw`
   global.__start = function (main, input, id, attempt, file, outputLimit) {
     fileName = file;
     limits.output = outputLimit;
-    const spellInfo = freeze({ input: input === '' ? undefined : decode(input), id, attempt });
+    const spellInfo = freeze({ input: input === '' ? undefined : decode(input), id, attempt, usage: () => call('spell.usage', {}) });
     defineProperty(global, 'spell', { value: spellInfo, writable: false, configurable: false });
     let promise;
     try { promise = SafePromise.resolve(main(spellInfo.input)); } catch (e) { promise = SafePromise.reject(e); }

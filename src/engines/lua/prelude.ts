@@ -290,7 +290,7 @@ function __llmspell_main(source, chunkname, input, id, attempt, started_ms, outp
   main_co = running()
   __llmspell_main = nil -- one run per Lua state; the script cannot re-enter the driver
   start_ms, limits.output, limits.memory = started_ms, output_limit, memory_limit
-  spell = { input = input, id = id, attempt = attempt }
+  spell = { input = input, id = id, attempt = attempt, usage = function() return call('spell.usage', {}) end }
   local chunk, syntax = raw_load(source, chunkname, 't', _ENV)
   if not chunk then
     local where, msg = smatch(syntax, '^([^:]+:%d+): (.*)$')
