@@ -28,7 +28,7 @@ declare function sleep(seconds: number): Promise<void>;
 declare const llm: {
   /** Generates text with a model (an effect: journaled, not repeated on replay). Give exactly one of prompt or messages. */
   generate(args: {
-    model?: string;
+    model?: string | Array<string>;
     system?: string;
     prompt?: string;
     messages?: Array<{
@@ -37,6 +37,8 @@ declare const llm: {
     }>;
     temperature?: number;
     max_tokens?: number;
+    stop?: Array<string>;
+    seed?: number;
   }): Promise<{
     text: string;
     finish_reason: string;
@@ -49,7 +51,7 @@ declare const llm: {
   }>;
   /** Generates an object matching a JSON Schema (validated; a mismatch raises LlmObjectMismatch naming the path). */
   object(args: {
-    model?: string;
+    model?: string | Array<string>;
     system?: string;
     prompt?: string;
     messages?: Array<{
@@ -58,6 +60,8 @@ declare const llm: {
     }>;
     temperature?: number;
     max_tokens?: number;
+    stop?: Array<string>;
+    seed?: number;
     schema: {
 
     };

@@ -18,12 +18,12 @@ log = {}
 json = {}
 
 --- Generates text with a model (an effect: journaled, not repeated on replay). Give exactly one of prompt or messages.
----@param args { model?: string, system?: string, prompt?: string, messages?: { role: 'system'|'user'|'assistant', content: string }[], temperature?: number, max_tokens?: integer }
+---@param args { model?: string|string[], system?: string, prompt?: string, messages?: { role: 'system'|'user'|'assistant', content: string }[], temperature?: number, max_tokens?: integer, stop?: string[], seed?: integer }
 ---@return { text: string, finish_reason: string, usage: { input_tokens?: number, output_tokens?: number, total_tokens?: number }, model: string }
 function llm.generate(args) end
 
 --- Generates an object matching a JSON Schema (validated; a mismatch raises LlmObjectMismatch naming the path).
----@param args { model?: string, system?: string, prompt?: string, messages?: { role: 'system'|'user'|'assistant', content: string }[], temperature?: number, max_tokens?: integer, schema: {  } }
+---@param args { model?: string|string[], system?: string, prompt?: string, messages?: { role: 'system'|'user'|'assistant', content: string }[], temperature?: number, max_tokens?: integer, stop?: string[], seed?: integer, schema: {  } }
 ---@return { object: any, finish_reason: string, usage: { input_tokens?: number, output_tokens?: number, total_tokens?: number }, model: string }
 function llm.object(args) end
 

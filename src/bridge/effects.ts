@@ -29,9 +29,9 @@ export async function executeEffect(request: EffectRequest, deps: EffectDeps): P
   try {
     switch (request.kind) {
       case 'llm.generate':
-        return await generate(request.args as LlmGenerateArgs & { model: string }, deps);
+        return await generate(request.args as CallArgs, deps);
       case 'llm.object':
-        return await generateObjectFor(request.args as LlmObjectArgs & { model: string }, deps);
+        return await generateObjectFor(request.args as LlmObjectArgs & { model: string | string[] }, deps);
       case 'tool.call':
         return await callTool(request.args as { name: string; args?: Json }, deps);
     }
@@ -42,11 +42,32 @@ export async function executeEffect(request: EffectRequest, deps: EffectDeps): P
   }
 }
 
-type CallArgs = LlmGenerateArgs & { model: string };
+type CallArgs = LlmGenerateArgs & { model: string | string[] };
 
 /** One model call through the AI SDK; Temporal owns retries (one attempt per activity attempt). */
+/**
+ * One model call through the AI SDK; Temporal owns retries (one attempt per activity attempt).
+ * With a list of models, a provider failure moves on to the next; the last one's failure counts.
+ */
 async function callModel<T>(
   args: CallArgs,
+  deps: EffectDeps,
+  extra: Record<string, unknown>,
+  shape: (result: Awaited<ReturnType<typeof generateText>>) => T,
+): Promise<EffectResult> {
+  const ids = Array.isArray(args.model) ? args.model : [args.model];
+  for (const [i, id] of ids.entries()) {
+    try {
+      return await callOneModel({ ...args, model: id }, deps, extra, shape);
+    } catch (error) {
+      if (!(error instanceof ProviderError) || i === ids.length - 1) throw error;
+    }
+  }
+  throw new Error('unreachable: no model to call');
+}
+
+async function callOneModel<T>(
+  args: CallArgs & { model: string },
   deps: EffectDeps,
   extra: Record<string, unknown>,
   shape: (result: Awaited<ReturnType<typeof generateText>>) => T,
@@ -57,6 +78,8 @@ async function callModel<T>(
     ...(args.system !== undefined ? { system: args.system } : {}),
     ...(args.temperature !== undefined ? { temperature: args.temperature } : {}),
     ...(args.max_tokens !== undefined ? { maxOutputTokens: args.max_tokens } : {}),
+    ...(args.stop !== undefined ? { stopSequences: args.stop } : {}),
+    ...(args.seed !== undefined ? { seed: args.seed } : {}),
     maxRetries: 0,
     ...extra,
   };
@@ -93,7 +116,7 @@ function generate(args: CallArgs, deps: EffectDeps): Promise<EffectResult> {
 }
 
 /** `llm.object`: the JSON Schema becomes a zod schema; the AI SDK asks for JSON and validates it. */
-function generateObjectFor(args: LlmObjectArgs & { model: string }, deps: EffectDeps): Promise<EffectResult> {
+function generateObjectFor(args: LlmObjectArgs & { model: string | string[] }, deps: EffectDeps): Promise<EffectResult> {
   let schema: z.ZodType;
   try {
     schema = z.fromJSONSchema(args.schema as Parameters<typeof z.fromJSONSchema>[0]);

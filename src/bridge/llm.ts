@@ -6,12 +6,17 @@ const message = z.strictObject({
 });
 
 const callSettings = {
-  model: z.string().min(1).optional(),
+  /** A model id, or ids to try in order when a provider fails (the result names the one that answered). */
+  model: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
   system: z.string().optional(),
   prompt: z.string().optional(),
   messages: z.array(message).min(1).optional(),
   temperature: z.number().min(0).max(2).optional(),
   max_tokens: z.int().positive().optional(),
+  /** Stop generating at any of these. */
+  stop: z.array(z.string().min(1)).optional(),
+  /** Sampling seed, for providers that support one. */
+  seed: z.int().optional(),
 };
 const onePrompt = [
   (a: { prompt?: string; messages?: unknown[] }) => (a.prompt === undefined) !== (a.messages === undefined),

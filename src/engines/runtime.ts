@@ -457,7 +457,7 @@ function boundaryName(kind: EntryKind, args: Record<string, Json>): string {
   switch (kind) {
     case 'llm.generate':
     case 'llm.object':
-      return args.model as string;
+      return Array.isArray(args.model) ? (args.model as string[]).join('|') : (args.model as string);
     case 'sleep':
       return `${args.seconds as number}s`;
     default:

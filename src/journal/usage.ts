@@ -15,6 +15,8 @@ export function addUsage(totals: UsageTotals, entry: JournalEntry, prices: Recor
   totals.input_tokens += input;
   totals.output_tokens += output;
   totals.total_tokens += entry.usage.totalTokens ?? input + output;
-  totals.cost += costOf(entry.name, entry.usage, prices);
+  // With a fallback list the entry's name lists every model; the result names the one that answered.
+  const model = (entry.result as { model?: unknown } | undefined)?.model;
+  totals.cost += costOf(typeof model === 'string' ? model : entry.name, entry.usage, prices);
   totals.calls += 1;
 }

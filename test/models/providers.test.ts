@@ -102,4 +102,16 @@ describe('provider failures', () => {
     const history = await readHistory(w.client, handle.workflowId);
     expect(history.entries[0]).toMatchObject({ attempt: 2, error: { type: 'ProviderError' } });
   });
+
+  it('falls back to the next model on a provider failure and journals which answered', async () => {
+    server.failNext(401);
+    const source = 'local r = llm.generate{ model = { "anthropic:claude-sonnet-4-5", "openai-compatible:m" }, prompt = "ping", stop = { "END" }, seed = 7 }\nreturn r.model';
+    const before = server.requests.length;
+    const handle = await w.start({ source, fileName: 'fallback.lua' });
+    expect(await handle.result()).toBe('openai-compatible:m');
+    expect(server.requests.slice(before).map((r) => r.path)).toEqual(['/v1/messages', '/v1/chat/completions']);
+    expect(server.requests.at(-1)!.body).toMatchObject({ stop: ['END'], seed: 7 });
+    const [entry] = (await readHistory(w.client, handle.workflowId)).entries;
+    expect(entry).toMatchObject({ name: 'anthropic:claude-sonnet-4-5|openai-compatible:m', result: { model: 'openai-compatible:m' } });
+  });
 });
