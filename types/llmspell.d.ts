@@ -15,6 +15,14 @@ declare const spell: {
 };
 /** console.log/info/warn/error log through the bridge (log.*). */
 declare const console: { log(...args: unknown[]): void; info(...args: unknown[]): void; warn(...args: unknown[]): void; error(...args: unknown[]): void };
+/** Hooks around llm and tool calls ("llm", "llm.generate", "tool.call", "*"): higher priority first, then registration order. */
+declare const hook: {
+  /** Runs before matching calls: return new args, nothing to keep them, or hook.refuse(reason) (raises HookRefused). */
+  before(kind: string, fn: (args: any, kind: string) => any, options?: { priority?: number }): void;
+  /** Runs after matching calls: return a new result, or nothing to keep it. */
+  after(kind: string, fn: (result: any, args: any, kind: string) => any, options?: { priority?: number }): void;
+  refuse(reason: string): unknown;
+};
 /** Runs fn as one named durable step (one Temporal activity); its result is journaled. */
 declare function step(name: string, fn: () => Json | Promise<Json>, options?: {
     retry?: {

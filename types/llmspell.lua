@@ -17,6 +17,21 @@ event = {}
 log = {}
 json = {}
 
+--- Hooks around llm and tool calls ("llm", "llm.generate", "tool.call", "*"): higher priority first, then registration order.
+hook = {}
+--- Runs before matching calls: return new args, nil to keep them, or hook.refuse(reason) (raises HookRefused).
+---@param kind string
+---@param fn fun(args: any, kind: string): any
+---@param options? { priority?: number }
+function hook.before(kind, fn, options) end
+--- Runs after matching calls: return a new result, or nil to keep it.
+---@param kind string
+---@param fn fun(result: any, args: any, kind: string): any
+---@param options? { priority?: number }
+function hook.after(kind, fn, options) end
+---@param reason string
+function hook.refuse(reason) end
+
 --- Generates text with a model (an effect: journaled, not repeated on replay). Give exactly one of prompt or messages.
 ---@param args { model?: string|string[], system?: string, prompt?: string, messages?: { role: 'system'|'user'|'assistant', content: string }[], temperature?: number, max_tokens?: integer, stop?: string[], seed?: integer }
 ---@return { text: string, finish_reason: string, usage: { input_tokens?: number, output_tokens?: number, total_tokens?: number }, model: string }

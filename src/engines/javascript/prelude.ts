@@ -146,12 +146,64 @@ export const JS_PRELUDE = String.raw`
     return { type: 'SpellScriptError', message: 'uncaught ' + text };
   }
 
+  // Hooks around llm and tool calls: run in the script, so replay runs them identically.
+  // Order: higher priority first, then registration order.
+  const hooks = { before: [], after: [] };
+  let hookCount = 0;
+  class Refusal { constructor(reason) { this.reason = String(reason); freeze(this); } }
+  function addHook(phase, kind, fn, opts) {
+    if (typeof kind !== 'string' || kind === '') {
+      throw new SpellError({ type: 'SpellBridgeArgument', message: 'hook.' + phase + ': field "kind": expected a call kind such as "llm", "tool.call" or "*"', where: here() });
+    }
+    if (typeof fn !== 'function') {
+      throw new SpellError({ type: 'SpellBridgeArgument', message: 'hook.' + phase + ': field "fn": expected a function, got ' + typeof fn, where: here() });
+    }
+    const priority = opts && opts.priority !== undefined ? opts.priority : 0;
+    if (typeof priority !== 'number') {
+      throw new SpellError({ type: 'SpellBridgeArgument', message: 'hook.' + phase + ': field "priority": expected a number', where: here() });
+    }
+    const list = hooks[phase];
+    list[list.length] = { kind, fn, priority, order: ++hookCount };
+    // Insertion sort: a stable, total order that a script's Array.prototype cannot change.
+    for (let i = list.length - 1; i > 0; i--) {
+      const a = list[i - 1], b = list[i];
+      if (a.priority > b.priority || (a.priority === b.priority && a.order < b.order)) break;
+      list[i - 1] = b; list[i] = a;
+    }
+  }
+  const hookMatches = (h, kind) => h.kind === '*' || h.kind === kind || kind.startsWith(h.kind + '.');
+  async function hooked(kind, args) {
+    for (let i = 0; i < hooks.before.length; i++) {
+      const h = hooks.before[i];
+      if (!hookMatches(h, kind)) continue;
+      const r = await h.fn(args, kind);
+      if (r instanceof Refusal) {
+        call('event.emit', { name: 'hook.refused', data: { kind, reason: r.reason } });
+        throw new SpellError({ type: 'HookRefused', message: kind + ' refused: ' + r.reason, where: here() });
+      }
+      if (r !== undefined && r !== null) args = r;
+    }
+    let result = await call(kind, args);
+    for (let i = 0; i < hooks.after.length; i++) {
+      const h = hooks.after[i];
+      if (!hookMatches(h, kind)) continue;
+      const r = await h.fn(result, args, kind);
+      if (r !== undefined && r !== null) result = r;
+    }
+    return result;
+  }
+
   const api = {
     llm: {
-      generate: (args) => effect('llm.generate', options('llm.generate', args)),
-      object: (args) => effect('llm.object', options('llm.object', args)),
+      generate: (args) => hooked('llm.generate', options('llm.generate', args)),
+      object: (args) => hooked('llm.object', options('llm.object', args)),
     },
-    tool: { call: (name, args) => effect('tool.call', { name, args }) },
+    tool: { call: (name, args) => hooked('tool.call', { name, args }) },
+    hook: {
+      before: (kind, fn, opts) => addHook('before', kind, fn, opts),
+      after: (kind, fn, opts) => addHook('after', kind, fn, opts),
+      refuse: (reason) => new Refusal(reason),
+    },
     sleep: (seconds) => effect('sleep', { seconds }),
     signal: { wait: (name, opts) => effect('signal.wait', { name, timeout: options('signal.wait', opts).timeout }) },
     step: async (name, fn, opts) => {

@@ -9,6 +9,7 @@ local limits, start_ms = { output = 0, memory = 0 }, 0
 local type, next, rawlen, rawget, tostring, select, error, pcall, setmetatable, getmetatable =
       type, next, rawlen, rawget, tostring, select, error, pcall, setmetatable, getmetatable
 local mtype, floor, huge, tointeger = math.type, math.floor, math.huge, math.tointeger
+local ipairs, tsort, ssub = ipairs, table.sort, string.sub
 local sformat, sgsub, sbyte, smatch, concat, utf8len = string.format, string.gsub, string.byte, string.match, table.concat, utf8.len
 local running, coroutine_yield = coroutine.running, coroutine.yield
 local getinfo = debug.getinfo
@@ -174,13 +175,65 @@ local function check_opts(fn, v)
   return v or {}
 end
 
+-- Hooks around llm and tool calls: run in the script, so replay runs them identically.
+-- Order: higher priority first, then registration order.
+local hooks, hook_count, RefuseMT = { before = {}, after = {} }, 0, {}
+local function add_hook(phase, kind, fn, opts)
+  if type(kind) ~= 'string' or kind == '' then
+    raise({ type = 'SpellBridgeArgument', message = 'hook.' .. phase .. ': field "kind": expected a call kind such as "llm", "tool.call" or "*"' })
+  end
+  if type(fn) ~= 'function' then
+    raise({ type = 'SpellBridgeArgument', message = 'hook.' .. phase .. ': field "fn": expected a function, got ' .. type(fn) })
+  end
+  local priority = type(opts) == 'table' and opts.priority or 0
+  if type(priority) ~= 'number' then
+    raise({ type = 'SpellBridgeArgument', message = 'hook.' .. phase .. ': field "priority": expected a number' })
+  end
+  hook_count = hook_count + 1
+  local list = hooks[phase]
+  list[#list + 1] = { kind = kind, fn = fn, priority = priority, order = hook_count }
+  tsort(list, function(a, b)
+    if a.priority ~= b.priority then return a.priority > b.priority end
+    return a.order < b.order
+  end)
+end
+local function hook_matches(h, kind)
+  return h.kind == '*' or h.kind == kind or ssub(kind, 1, #h.kind + 1) == h.kind .. '.'
+end
+local function hooked(kind, args)
+  for _, h in ipairs(hooks.before) do
+    if hook_matches(h, kind) then
+      local r = h.fn(args, kind)
+      if getmetatable(r) == RefuseMT then
+        call('event.emit', { name = 'hook.refused', data = { kind = kind, reason = r.reason } })
+        raise({ type = 'HookRefused', message = kind .. ' refused: ' .. r.reason })
+      elseif r ~= nil then
+        args = r
+      end
+    end
+  end
+  local result = boundary(kind, args)
+  for _, h in ipairs(hooks.after) do
+    if hook_matches(h, kind) then
+      local r = h.fn(result, args, kind)
+      if r ~= nil then result = r end
+    end
+  end
+  return result
+end
+hook = {
+  before = function(kind, fn, opts) add_hook('before', kind, fn, opts) end,
+  after = function(kind, fn, opts) add_hook('after', kind, fn, opts) end,
+  refuse = function(reason) return setmetatable({ reason = tostring(reason) }, RefuseMT) end,
+}
+
 -- The spell API (DESIGN §3).
 llm = {
-  generate = function(args) return boundary('llm.generate', check_opts('llm.generate', args)) end,
-  object = function(args) return boundary('llm.object', check_opts('llm.object', args)) end,
+  generate = function(args) return hooked('llm.generate', check_opts('llm.generate', args)) end,
+  object = function(args) return hooked('llm.object', check_opts('llm.object', args)) end,
 }
 tool = {
-  call = function(name, args) return boundary('tool.call', { name = name, args = args }) end,
+  call = function(name, args) return hooked('tool.call', { name = name, args = args }) end,
 }
 function sleep(seconds) return boundary('sleep', { seconds = seconds }) end
 signal = {
