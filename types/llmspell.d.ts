@@ -83,6 +83,30 @@ declare const llm: {
     };
     model: string;
   }>;
+  /** Streams text; the chunks are journaled with the text, and on_chunk (a function, also accepted in args) is called with each, live and on replay alike. */
+  stream(args: {
+    model?: string | Array<string>;
+    system?: string;
+    prompt?: string;
+    messages?: Array<{
+      role: "system" | "user" | "assistant";
+      content: string;
+    }>;
+    temperature?: number;
+    max_tokens?: number;
+    stop?: Array<string>;
+    seed?: number;
+  }): Promise<{
+    text: string;
+    chunks: Array<string>;
+    finish_reason: string;
+    usage: {
+      input_tokens?: number;
+      output_tokens?: number;
+      total_tokens?: number;
+    };
+    model: string;
+  }>;
 };
 declare const tool: {
   /** Calls a host tool registered on the worker (an effect). */

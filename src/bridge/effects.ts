@@ -2,7 +2,7 @@
  * Host side of the effects a script asks for: run on the worker's main thread, by the
  * AI SDK (models) and the worker's registered host tools. Secrets stay here.
  */
-import { APICallError, NoObjectGeneratedError, Output, generateText, type ModelMessage } from 'ai';
+import { APICallError, NoObjectGeneratedError, Output, generateText, streamText, type ModelMessage } from 'ai';
 import { z } from 'zod';
 import type { Json } from '../journal/types.ts';
 import type { EffectRequest, EffectResult } from '../engines/protocol.ts';
@@ -30,6 +30,8 @@ export async function executeEffect(request: EffectRequest, deps: EffectDeps): P
     switch (request.kind) {
       case 'llm.generate':
         return await generate(request.args as CallArgs, deps);
+      case 'llm.stream':
+        return await stream(request.args as CallArgs, deps);
       case 'llm.object':
         return await generateObjectFor(request.args as LlmObjectArgs & { model: string | string[] }, deps);
       case 'tool.call':
@@ -53,7 +55,7 @@ async function callModel<T>(
   args: CallArgs,
   deps: EffectDeps,
   extra: Record<string, unknown>,
-  shape: (result: Awaited<ReturnType<typeof generateText>>) => T,
+  shape: (result: Generated) => T,
 ): Promise<EffectResult> {
   const ids = Array.isArray(args.model) ? args.model : [args.model];
   for (const [i, id] of ids.entries()) {
@@ -70,9 +72,10 @@ async function callOneModel<T>(
   args: CallArgs & { model: string },
   deps: EffectDeps,
   extra: Record<string, unknown>,
-  shape: (result: Awaited<ReturnType<typeof generateText>>) => T,
+  shape: (result: Generated) => T,
 ): Promise<EffectResult> {
   const model = deps.models.languageModel(args.model);
+  const { stream: streaming, ...settings } = extra;
   const common = {
     model,
     ...(args.system !== undefined ? { system: args.system } : {}),
@@ -81,12 +84,11 @@ async function callOneModel<T>(
     ...(args.stop !== undefined ? { stopSequences: args.stop } : {}),
     ...(args.seed !== undefined ? { seed: args.seed } : {}),
     maxRetries: 0,
-    ...extra,
+    ...settings,
   };
+  const prompt = args.messages ? { messages: args.messages as ModelMessage[] } : { prompt: args.prompt! };
   try {
-    const result = args.messages
-      ? await generateText({ ...common, messages: args.messages as ModelMessage[] })
-      : await generateText({ ...common, prompt: args.prompt! });
+    const result = streaming ? await streamed({ ...common, ...prompt }) : await generateText({ ...common, ...prompt });
     const usage = {
       ...(result.usage.inputTokens !== undefined ? { inputTokens: result.usage.inputTokens } : {}),
       ...(result.usage.outputTokens !== undefined ? { outputTokens: result.usage.outputTokens } : {}),
@@ -111,8 +113,26 @@ async function callOneModel<T>(
   }
 }
 
+type Generated = Awaited<ReturnType<typeof generateText>>;
+
+/** streamText, read to the end: the chunks in order, and the same fields generateText gives. */
+async function streamed(options: Parameters<typeof streamText>[0]): Promise<Generated & { chunks: string[] }> {
+  const result = streamText(options);
+  const chunks: string[] = [];
+  for await (const part of result.fullStream) {
+    if (part.type === 'text-delta') chunks.push(part.text);
+    else if (part.type === 'error') throw part.error;
+  }
+  return { text: await result.text, usage: await result.usage, finishReason: await result.finishReason, chunks } as Generated & { chunks: string[] };
+}
+
 function generate(args: CallArgs, deps: EffectDeps): Promise<EffectResult> {
   return callModel(args, deps, {}, (result): Omit<LlmGenerateResult, 'usage' | 'model' | 'finish_reason'> => ({ text: result.text }));
+}
+
+/** `llm.stream`: streamed through the AI SDK; the chunks are recorded with the final text. */
+function stream(args: CallArgs, deps: EffectDeps): Promise<EffectResult> {
+  return callModel(args, deps, { stream: true }, (result) => ({ text: result.text, chunks: (result as { chunks?: string[] }).chunks ?? [] }));
 }
 
 /** `llm.object`: the JSON Schema becomes a zod schema; the AI SDK asks for JSON and validates it. */

@@ -111,7 +111,7 @@ export interface RunOutcome {
 
 /** An effect the engine thread asks the host to carry out. */
 export interface EffectRequest {
-  kind: 'llm.generate' | 'llm.object' | 'tool.call';
+  kind: 'llm.generate' | 'llm.object' | 'llm.stream' | 'tool.call';
   name: string;
   args: Json;
 }

@@ -62,6 +62,7 @@ const never = new Promise<never>(() => {});
 const SCHEMAS: Record<string, z.ZodType> = {
   'llm.generate': llmGenerateArgs,
   'llm.object': llmObjectArgs,
+  'llm.stream': llmGenerateArgs,
   'tool.call': toolCallArgs,
   step: stepArgs,
   sleep: sleepArgs,
@@ -78,7 +79,7 @@ const SCHEMAS: Record<string, z.ZodType> = {
   'json.decode': jsonDecodeArgs,
 };
 
-const EFFECT_KINDS = new Set(['llm.generate', 'llm.object', 'tool.call']);
+const EFFECT_KINDS = new Set(['llm.generate', 'llm.object', 'llm.stream', 'tool.call']);
 
 export class SpellRuntime {
   readonly state = new Map<string, Json>();
@@ -284,7 +285,7 @@ export class SpellRuntime {
 
   /** A call that crosses a durable boundary: replayed from the journal, executed, or the place to stop. */
   private boundary(kind: EntryKind, args: Record<string, Json>): CallAnswer {
-    if ((kind === 'llm.generate' || kind === 'llm.object') && args.model === undefined) {
+    if (kind.startsWith('llm.') && args.model === undefined) {
       args = { ...args, model: this.request.defaultModel };
     }
     const name = boundaryName(kind, args);
@@ -373,7 +374,7 @@ export class SpellRuntime {
     args: Json,
     onDone: (entry: JournalEntry) => void,
   ): CallAnswer {
-    if (kind === 'llm.generate' || kind === 'llm.object') this.checkBudget(name, args as Record<string, Json>);
+    if (kind.startsWith('llm.')) this.checkBudget(name, args as Record<string, Json>);
     const startedAt = Date.now();
     // Bridge events of new effects; replayed effects were reported by the execution that ran them.
     const callIndex = this.calls - 1;
@@ -457,6 +458,7 @@ function boundaryName(kind: EntryKind, args: Record<string, Json>): string {
   switch (kind) {
     case 'llm.generate':
     case 'llm.object':
+    case 'llm.stream':
       return Array.isArray(args.model) ? (args.model as string[]).join('|') : (args.model as string);
     case 'sleep':
       return `${args.seconds as number}s`;

@@ -10,6 +10,7 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 export type EntryKind =
   | 'llm.generate'
   | 'llm.object'
+  | 'llm.stream'
   | 'tool.call'
   | 'step'
   | 'sleep'

@@ -44,3 +44,14 @@ it('holds a multi-turn exchange between two roles through state', async () => {
   expect(result.answer.length).toBeGreaterThan(0);
   expect((await readHistory(w.client, handle.workflowId)).entries.map((e) => e.name)).toEqual(['local:smollm2', 'local:smollm2']);
 }, 120_000);
+
+it('streams from the local model: the chunks make up the text and are journaled with it', async () => {
+  const source = 'local n = 0\nlocal r = llm.stream{ model = "local:smollm2", prompt = "Count to five.", max_tokens = 16, on_chunk = function() n = n + 1 end }\nreturn { text = r.text, chunks = r.chunks, seen = n }';
+  const handle = await w.start({ source, fileName: 'stream.lua' });
+  const result = (await handle.result()) as { text: string; chunks: string[]; seen: number };
+  expect(result.chunks.length).toBeGreaterThan(1);
+  expect(result.chunks.join('')).toBe(result.text);
+  expect(result.seen).toBe(result.chunks.length);
+  const [entry] = (await readHistory(w.client, handle.workflowId)).entries;
+  expect(entry).toMatchObject({ kind: 'llm.stream', result: { text: result.text, chunks: result.chunks } });
+}, 120_000);

@@ -197,6 +197,16 @@ export const JS_PRELUDE = String.raw`
     llm: {
       generate: (args) => hooked('llm.generate', options('llm.generate', args)),
       object: (args) => hooked('llm.object', options('llm.object', args)),
+      // The chunks are journaled with the text: onChunk sees the same chunks live and on replay.
+      stream: async (args) => {
+        const { on_chunk: onChunk, ...callArgs } = options('llm.stream', args);
+        if (onChunk !== undefined && typeof onChunk !== 'function') {
+          throw new SpellError({ type: 'SpellBridgeArgument', message: 'llm.stream: field "on_chunk": expected a function, got ' + typeof onChunk, where: here() });
+        }
+        const result = await hooked('llm.stream', callArgs);
+        if (onChunk) for (let i = 0; i < (result.chunks || []).length; i++) await onChunk(result.chunks[i]);
+        return result;
+      },
     },
     tool: { call: (name, args) => hooked('tool.call', { name, args }) },
     hook: {

@@ -231,6 +231,19 @@ hook = {
 llm = {
   generate = function(args) return hooked('llm.generate', check_opts('llm.generate', args)) end,
   object = function(args) return hooked('llm.object', check_opts('llm.object', args)) end,
+  -- The chunks are journaled with the text: on_chunk sees the same chunks live and on replay.
+  stream = function(args)
+    args = check_opts('llm.stream', args)
+    local on_chunk = args.on_chunk
+    if on_chunk ~= nil and type(on_chunk) ~= 'function' then
+      raise({ type = 'SpellBridgeArgument', message = 'llm.stream: field "on_chunk": expected a function, got ' .. type(on_chunk) })
+    end
+    local call_args = {}
+    for k, v in next, args do if k ~= 'on_chunk' then call_args[k] = v end end
+    local result = hooked('llm.stream', call_args)
+    if on_chunk then for _, chunk in ipairs(result.chunks or {}) do on_chunk(chunk) end end
+    return result
+  end,
 }
 tool = {
   call = function(name, args) return hooked('tool.call', { name = name, args = args }) end,
