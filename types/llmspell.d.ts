@@ -3,6 +3,8 @@
 
 /** Plain data: undefined is absent in objects and null in arrays. */
 type Json = null | undefined | boolean | number | string | Json[] | { [key: string]: Json };
+/** One chat message (llm.generate messages). */
+type ChatMessage = { role: 'system' | 'user' | 'assistant'; content: string };
 
 /** The spell's input (also spell.input). */
 declare const input: any;
@@ -96,6 +98,7 @@ declare const llm: {
     max_tokens?: number;
     stop?: Array<string>;
     seed?: number;
+    on_chunk?: (chunk: string) => unknown;
   }): Promise<{
     text: string;
     chunks: Array<string>;

@@ -43,7 +43,7 @@ function llm.generate(args) end
 function llm.object(args) end
 
 --- Streams text; the chunks are journaled with the text, and on_chunk (a function, also accepted in args) is called with each, live and on replay alike.
----@param args { model?: string|string[], system?: string, prompt?: string, messages?: { role: 'system'|'user'|'assistant', content: string }[], temperature?: number, max_tokens?: integer, stop?: string[], seed?: integer }
+---@param args { model?: string|string[], system?: string, prompt?: string, messages?: { role: 'system'|'user'|'assistant', content: string }[], temperature?: number, max_tokens?: integer, stop?: string[], seed?: integer, on_chunk?: fun(chunk: string) }
 ---@return { text: string, chunks: string[], finish_reason: string, usage: { input_tokens?: number, output_tokens?: number, total_tokens?: number }, model: string }
 function llm.stream(args) end
 

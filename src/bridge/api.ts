@@ -18,6 +18,12 @@ const usage = z.object({ input_tokens: z.number().optional(), output_tokens: z.n
 
 export const llmObjectResult = z.object({ object: json, finish_reason: z.string(), usage, model: z.string() });
 
+/** `llm.stream` takes on_chunk too; the function stays in the sandbox (typed by hand). */
+const llmStreamParams = z.object({
+  ...llmGenerateArgs.shape,
+  on_chunk: z.custom<unknown>().describe('ChunkFn').optional(),
+});
+
 export const llmStreamResult = z.object({ text: z.string(), chunks: z.array(z.string()), finish_reason: z.string(), usage, model: z.string() });
 
 export const llmGenerateResult = z.object({
@@ -52,7 +58,7 @@ const stepOptions = field(stepArgs, 'options');
 export const API: ApiFunction[] = [
   { module: 'llm', name: 'generate', doc: 'Generates text with a model (an effect: journaled, not repeated on replay). Give exactly one of prompt or messages.', params: [{ name: 'args', schema: llmGenerateArgs }], result: llmGenerateResult, async: true },
   { module: 'llm', name: 'object', doc: 'Generates an object matching a JSON Schema (validated; a mismatch raises LlmObjectMismatch naming the path).', params: [{ name: 'args', schema: llmObjectArgs }], result: llmObjectResult, async: true },
-  { module: 'llm', name: 'stream', doc: 'Streams text; the chunks are journaled with the text, and on_chunk (a function, also accepted in args) is called with each, live and on replay alike.', params: [{ name: 'args', schema: llmGenerateArgs }], result: llmStreamResult, async: true },
+  { module: 'llm', name: 'stream', doc: 'Streams text; the chunks are journaled with the text, and on_chunk (a function, also accepted in args) is called with each, live and on replay alike.', params: [{ name: 'args', schema: llmStreamParams }], result: llmStreamResult, async: true },
   { module: 'tool', name: 'call', doc: 'Calls a host tool registered on the worker (an effect).', params: [{ name: 'name', schema: field(toolCallArgs, 'name') }, { name: 'args', schema: json, optional: true }], result: json, async: true },
   { module: null, name: 'step', doc: 'Runs fn as one named durable step (one Temporal activity); its result is journaled.', params: [{ name: 'name', schema: field(stepArgs, 'name') }, { name: 'fn', schema: json, fn: true }, { name: 'options', schema: stepOptions, optional: true }], result: json, async: true },
   { module: null, name: 'sleep', doc: 'A durable timer carried out by the workflow.', params: [{ name: 'seconds', schema: field(sleepArgs, 'seconds') }], result: null, async: true },

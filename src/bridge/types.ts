@@ -18,6 +18,7 @@ const toSchema = (schema: z.ZodType): Schema => z.toJSONSchema(schema, { unrepre
 const camel = (name: string) => name.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
 
 function tsType(s: Schema, indent = ''): string {
+  if (s.description === 'ChunkFn') return '(chunk: string) => unknown';
   if (s.description === 'Json' || (!s.type && !s.anyOf && !s.enum)) return 'Json';
   if (s.enum) return s.enum.map((v) => JSON.stringify(v)).join(' | ');
   if (s.anyOf) return s.anyOf.map((x) => tsType(x, indent)).join(' | ');
@@ -45,6 +46,7 @@ function tsType(s: Schema, indent = ''): string {
 }
 
 function luaType(s: Schema): string {
+  if (s.description === 'ChunkFn') return 'fun(chunk: string)';
   if (s.description === 'Json' || (!s.type && !s.anyOf && !s.enum)) return 'any';
   if (s.enum) return s.enum.map((v) => JSON.stringify(v).replace(/"/g, "'")).join('|');
   if (s.anyOf) return s.anyOf.map(luaType).join('|');
@@ -92,6 +94,8 @@ export function renderDts(): string {
     '',
     '/** Plain data: undefined is absent in objects and null in arrays. */',
     'type Json = null | undefined | boolean | number | string | Json[] | { [key: string]: Json };',
+    '/** One chat message (llm.generate messages). */',
+    "type ChatMessage = { role: 'system' | 'user' | 'assistant'; content: string };",
     '',
     '/** The spell\'s input (also spell.input). */',
     'declare const input: any;',

@@ -1,0 +1,46 @@
+/** Every example runs, in both engines, with the same result (offline model, deterministic). */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { repoRoot, startTestWorker, type TestWorker } from './helpers/worker.ts';
+
+const dir = join(repoRoot, 'examples');
+const names = [...new Set(readdirSync(dir).map((f) => f.replace(/\.(lua|js)$/, '')))].sort();
+
+let w: TestWorker;
+beforeAll(async () => {
+  w = await startTestWorker();
+});
+afterAll(() => w.close());
+
+async function run(file: string): Promise<unknown> {
+  const handle = await w.start({
+    source: readFileSync(join(dir, file), 'utf8'),
+    fileName: file,
+    engine: file.endsWith('.lua') ? 'lua' : 'javascript',
+    input: { name: 'Ada' },
+  });
+  return handle.result();
+}
+
+it.each(names)('%s runs in Lua and JavaScript with the same result', async (name) => {
+  const [lua, js] = await Promise.all([run(`${name}.lua`), run(`${name}.js`)]);
+  expect(lua).toEqual(js);
+  expect(lua).toBeTruthy();
+});
+
+it('guardrail-hook refuses and rewrites as documented', async () => {
+  expect(await run('guardrail-hook.lua')).toEqual({
+    refused: true,
+    reason: 'llm.generate refused: prompts must not mention passwords',
+    answer: 'echo: Say something kind.',
+  });
+});
+
+it('structured-output returns an object matching its schema', async () => {
+  expect(await run('structured-output.js')).toEqual({
+    name: 'echo: Invent a person who likes rivers.',
+    age: 0,
+    hobbies: ['echo: Invent a person who likes rivers.'],
+  });
+});
