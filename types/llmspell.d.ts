@@ -17,6 +17,13 @@ declare const spell: {
 };
 /** console.log/info/warn/error log through the bridge (log.*). */
 declare const console: { log(...args: unknown[]): void; info(...args: unknown[]): void; warn(...args: unknown[]): void; error(...args: unknown[]): void };
+/** An agent: the AI SDK tool loop over host tools registered on the worker; each run is one journaled effect. */
+declare const agent: {
+  create(config: { name: string; model?: string | string[]; instructions: string; tools?: string[]; max_steps?: number }): {
+    readonly name: string;
+    run(input: string | ChatMessage[]): Promise<{ text: string; steps: any[]; finish_reason: string; usage: { input_tokens: number; output_tokens: number; total_tokens: number }; model: string }>;
+  };
+};
 /** Hooks around llm and tool calls ("llm", "llm.generate", "tool.call", "*"): higher priority first, then registration order. */
 declare const hook: {
   /** Runs before matching calls: return new args, nothing to keep them, or hook.refuse(reason) (raises HookRefused). */

@@ -17,6 +17,18 @@ event = {}
 log = {}
 json = {}
 
+--- Agents: the AI SDK tool loop over host tools registered on the worker; each run is one journaled effect.
+agent = {}
+---@class Agent
+---@field name string
+local Agent = {}
+---@param input string|{ role: string, content: string }[]
+---@return { text: string, steps: any[], finish_reason: string, usage: { input_tokens: integer, output_tokens: integer, total_tokens: integer }, model: string }
+function Agent:run(input) end
+---@param config { name: string, model?: string|string[], instructions: string, tools?: string[], max_steps?: integer }
+---@return Agent
+function agent.create(config) end
+
 --- Hooks around llm and tool calls ("llm", "llm.generate", "tool.call", "*"): higher priority first, then registration order.
 hook = {}
 --- Runs before matching calls: return new args, nil to keep them, or hook.refuse(reason) (raises HookRefused).

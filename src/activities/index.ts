@@ -90,13 +90,21 @@ export function createActivities(deps: ActivityDeps) {
           {
             effect: async (request) => {
               try {
-                return await executeEffect(request, deps);
+                const resume = checkpoint?.effect?.key === request.key ? checkpoint.effect.progress : undefined;
+                return await executeEffect(request, deps, {
+                  ...(resume !== undefined ? { resume } : {}),
+                  progress: (data) => {
+                    checkpoint = { ...(checkpoint ?? { seq: Number.parseInt(request.key, 10), children: [] }), effect: { key: request.key, progress: data } };
+                    ctx.heartbeat(checkpoint);
+                  },
+                });
               } catch (error) {
                 if (error instanceof ProviderError && attempt < input.maxAttempts) throw error.toFailure();
                 return { ok: false, error: (error as ProviderError).toData() };
               }
             },
             checkpoint: (saved) => {
+              // A completed effect ends its own progress record.
               checkpoint = saved;
               ctx.heartbeat(saved);
             },

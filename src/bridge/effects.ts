@@ -2,19 +2,35 @@
  * Host side of the effects a script asks for: run on the worker's main thread, by the
  * AI SDK (models) and the worker's registered host tools. Secrets stay here.
  */
-import { APICallError, NoObjectGeneratedError, Output, generateText, streamText, type ModelMessage } from 'ai';
+import { APICallError, NoObjectGeneratedError, Output, generateText, jsonSchema, stepCountIs, streamText, tool, type ModelMessage, type ToolSet } from 'ai';
 import { z } from 'zod';
 import type { Json } from '../journal/types.ts';
 import type { EffectRequest, EffectResult } from '../engines/protocol.ts';
 import { ProviderError, SpellBridgeArgument, SpellError, UnknownTool } from '../errors/index.ts';
 import type { ModelResolver } from '../models/registry.ts';
 import type { LlmGenerateArgs, LlmGenerateResult, LlmObjectArgs } from './llm.ts';
+import type { AgentRunArgs } from './agent.ts';
 
 // Provider warnings (an unsupported setting, say) would interleave with the CLI's step lines.
 (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
 
-/** A tool registered on the worker, callable from spells with `tool.call(name, args)`. */
-export type HostTool = (args: Json) => Json | Promise<Json>;
+/**
+ * A tool registered on the worker, callable from spells with `tool.call(name, args)` and by
+ * agents. A description and a JSON Schema tell models how to call it.
+ */
+export type HostTool =
+  | ((args: Json) => Json | Promise<Json>)
+  | { description?: string; schema?: Record<string, unknown>; execute: (args: Json) => Json | Promise<Json> };
+
+const executeOf = (t: HostTool) => (typeof t === 'function' ? t : t.execute);
+
+/** How one long effect saves and restores its own progress (an agent's completed steps). */
+export interface EffectContext {
+  /** Progress saved by an earlier attempt of this same call. */
+  resume?: Json;
+  /** Saves progress; it survives a lost worker (activity heartbeat). */
+  progress?(data: Json): void;
+}
 
 export interface EffectDeps {
   models: ModelResolver;
@@ -25,7 +41,7 @@ export interface EffectDeps {
  * Runs one effect. Resolves with the script-visible result or error; throws a retryable
  * {@link ProviderError} when a retry may pass (the activity decides whether to retry).
  */
-export async function executeEffect(request: EffectRequest, deps: EffectDeps): Promise<EffectResult> {
+export async function executeEffect(request: EffectRequest, deps: EffectDeps, ctx: EffectContext = {}): Promise<EffectResult> {
   try {
     switch (request.kind) {
       case 'llm.generate':
@@ -36,6 +52,8 @@ export async function executeEffect(request: EffectRequest, deps: EffectDeps): P
         return await generateObjectFor(request.args as LlmObjectArgs & { model: string | string[] }, deps);
       case 'tool.call':
         return await callTool(request.args as { name: string; args?: Json }, deps);
+      case 'agent.run':
+        return await runAgent(request.args as AgentRunArgs & { model: string | string[] }, deps, ctx);
     }
   } catch (error) {
     if (error instanceof ProviderError && !error.nonRetryable) throw error;
@@ -164,8 +182,96 @@ async function callTool(args: { name: string; args?: Json }, deps: EffectDeps): 
     );
   }
   try {
-    return { ok: true, value: (await tool(args.args ?? null)) ?? null };
+    return { ok: true, value: (await executeOf(tool)(args.args ?? null)) ?? null };
   } catch (error) {
     return { ok: false, error: { type: 'ToolError', message: `${args.name}: ${(error as Error).message ?? String(error)}` } };
   }
+}
+
+interface AgentStep {
+  text: string;
+  tool_calls: Array<{ name: string; args: Json }>;
+  tool_results: Array<{ name: string; result: Json }>;
+  finish_reason: string;
+  usage: { input_tokens?: number; output_tokens?: number };
+}
+
+/** What an agent run saves after each completed step: its messages and its summary. */
+interface AgentProgress {
+  messages: ModelMessage[];
+  steps: AgentStep[];
+}
+
+/**
+ * `a:run(...)`: the AI SDK's tool loop with the worker's host tools. After every completed
+ * step (a model call and the tool calls it asked for) the step's messages are saved, so an
+ * attempt after a lost worker continues from there instead of repeating them.
+ */
+async function runAgent(args: AgentRunArgs & { model: string | string[] }, deps: EffectDeps, ctx: EffectContext): Promise<EffectResult> {
+  const modelId = Array.isArray(args.model) ? args.model[0]! : args.model;
+  const model = deps.models.languageModel(modelId);
+  const tools: ToolSet = {};
+  for (const name of args.tools ?? []) {
+    const host = deps.tools[name];
+    if (!host) throw new UnknownTool(`agent "${args.name}": tool "${name}" is not registered on this worker (registered: ${Object.keys(deps.tools).join(', ') || 'none'})`);
+    tools[name] = tool({
+      description: typeof host === 'function' ? `host tool ${name}` : (host.description ?? `host tool ${name}`),
+      inputSchema: jsonSchema((typeof host === 'function' ? undefined : host.schema) ?? { type: 'object' }),
+      execute: async (input: unknown) => executeOf(host)(input as Json),
+    });
+  }
+  const saved = (ctx.resume as AgentProgress | undefined) ?? { messages: [], steps: [] };
+  const progress: AgentProgress = { messages: [...saved.messages], steps: [...saved.steps] };
+  const input: ModelMessage[] = args.messages ? (args.messages as ModelMessage[]) : [{ role: 'user', content: args.prompt! }];
+  const maxSteps = args.max_steps ?? 5;
+  let text = progress.steps.at(-1)?.text ?? '';
+  let finishReason = progress.steps.at(-1)?.finish_reason ?? 'stop';
+  const lastDone = progress.steps.at(-1);
+  const finished = lastDone !== undefined && lastDone.tool_calls.length === 0;
+  if (!finished && progress.steps.length < maxSteps) {
+    try {
+      const result = await generateText({
+        model,
+        system: args.instructions,
+        messages: [...input, ...progress.messages],
+        tools,
+        stopWhen: stepCountIs(maxSteps - progress.steps.length),
+        maxRetries: 0,
+        onStepFinish: (step) => {
+          progress.messages.push(...(step.response.messages as ModelMessage[]));
+          progress.steps.push({
+            text: step.text,
+            tool_calls: step.toolCalls.map((c) => ({ name: c.toolName, args: c.input as Json })),
+            tool_results: step.toolResults.map((r) => ({ name: r.toolName, result: (r.output ?? null) as Json })),
+            finish_reason: step.finishReason,
+            usage: {
+              ...(step.usage.inputTokens !== undefined ? { input_tokens: step.usage.inputTokens } : {}),
+              ...(step.usage.outputTokens !== undefined ? { output_tokens: step.usage.outputTokens } : {}),
+            },
+          });
+          ctx.progress?.(progress as unknown as Json);
+        },
+      });
+      text = result.text;
+      finishReason = result.finishReason;
+    } catch (error) {
+      if (error instanceof SpellError) throw error;
+      const retryable = APICallError.isInstance(error) ? error.isRetryable : true;
+      throw new ProviderError(`agent "${args.name}" (${modelId}): ${(error as Error).message}`, { retryable, cause: error });
+    }
+  }
+  const inputTokens = progress.steps.reduce((n, s) => n + (s.usage.input_tokens ?? 0), 0);
+  const outputTokens = progress.steps.reduce((n, s) => n + (s.usage.output_tokens ?? 0), 0);
+  const usage = { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens };
+  return {
+    ok: true,
+    value: {
+      text,
+      steps: progress.steps,
+      finish_reason: finishReason,
+      usage: { input_tokens: inputTokens, output_tokens: outputTokens, total_tokens: inputTokens + outputTokens },
+      model: modelId,
+    } as unknown as Json,
+    usage,
+  };
 }

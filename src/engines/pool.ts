@@ -220,6 +220,7 @@ class EngineThread {
             if (checkpoint?.seq !== message.seq) checkpoint = { seq: message.seq, children: [] };
             if (message.entry) checkpoint.entry = message.entry;
             if (message.child) checkpoint.children.push(message.child);
+            delete checkpoint.effect; // the effect that had progress of its own is complete
             handlers.checkpoint(checkpoint);
             break;
           case 'outcome':

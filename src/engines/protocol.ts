@@ -57,6 +57,8 @@ export interface Checkpoint {
   entry?: JournalEntry;
   /** Completed effects inside the step. */
   children: JournalEntry[];
+  /** Progress inside one long effect (an agent's completed steps), by request key. */
+  effect?: { key: string; progress: Json };
 }
 
 /** One re-execution of a spell, from the top, against its journal. */
@@ -111,7 +113,9 @@ export interface RunOutcome {
 
 /** An effect the engine thread asks the host to carry out. */
 export interface EffectRequest {
-  kind: 'llm.generate' | 'llm.object' | 'llm.stream' | 'tool.call';
+  kind: 'llm.generate' | 'llm.object' | 'llm.stream' | 'agent.run' | 'tool.call';
+  /** Which call this is (`seq`, or `seq.child` inside a step): keys the effect's own checkpoint. */
+  key: string;
   name: string;
   args: Json;
 }

@@ -20,6 +20,7 @@ import { COMMAND_KINDS } from '../journal/types.ts';
 import { parseArgs } from '../bridge/validate.ts';
 import { llmGenerateArgs, llmObjectArgs } from '../bridge/llm.ts';
 import { toolCallArgs } from '../bridge/tool.ts';
+import { agentRunArgs } from '../bridge/agent.ts';
 import { stepArgs, type StepArgs } from '../bridge/step.ts';
 import { sleepArgs } from '../bridge/sleep.ts';
 import { signalWaitArgs } from '../bridge/signal.ts';
@@ -64,6 +65,7 @@ const SCHEMAS: Record<string, z.ZodType> = {
   'llm.object': llmObjectArgs,
   'llm.stream': llmGenerateArgs,
   'tool.call': toolCallArgs,
+  'agent.run': agentRunArgs,
   step: stepArgs,
   sleep: sleepArgs,
   'signal.wait': signalWaitArgs,
@@ -79,7 +81,7 @@ const SCHEMAS: Record<string, z.ZodType> = {
   'json.decode': jsonDecodeArgs,
 };
 
-const EFFECT_KINDS = new Set(['llm.generate', 'llm.object', 'llm.stream', 'tool.call']);
+const EFFECT_KINDS = new Set(['llm.generate', 'llm.object', 'llm.stream', 'agent.run', 'tool.call']);
 
 export class SpellRuntime {
   readonly state = new Map<string, Json>();
@@ -285,7 +287,7 @@ export class SpellRuntime {
 
   /** A call that crosses a durable boundary: replayed from the journal, executed, or the place to stop. */
   private boundary(kind: EntryKind, args: Record<string, Json>): CallAnswer {
-    if (kind.startsWith('llm.') && args.model === undefined) {
+    if ((kind.startsWith('llm.') || kind === 'agent.run') && args.model === undefined) {
       args = { ...args, model: this.request.defaultModel };
     }
     const name = boundaryName(kind, args);
@@ -335,7 +337,7 @@ export class SpellRuntime {
       addUsage(this.usage, saved.entry, this.prices);
       return answerOf(saved.entry);
     }
-    return this.execute(seq, kind, name, digest, args, (entry) => {
+    return this.execute(`${seq}`, seq, kind, name, digest, args, (entry) => {
       this.record(entry);
       this.host.completed(seq, { entry });
     });
@@ -360,13 +362,14 @@ export class SpellRuntime {
       addUsage(this.usage, held, this.prices);
       return answerOf(held);
     }
-    return this.execute(childSeq, kind, name, digest, args, (entry) => {
+    return this.execute(`${step.seq}.${childSeq}`, childSeq, kind, name, digest, args, (entry) => {
       step.children.push(entry);
       this.host.completed(step.seq, { child: entry });
     });
   }
 
   private execute(
+    key: string,
     seq: number,
     kind: EntryKind,
     name: string,
@@ -374,19 +377,20 @@ export class SpellRuntime {
     args: Json,
     onDone: (entry: JournalEntry) => void,
   ): CallAnswer {
-    if (kind.startsWith('llm.')) this.checkBudget(name, args as Record<string, Json>);
+    if (kind.startsWith('llm.') || kind === 'agent.run') this.checkBudget(name, args as Record<string, Json>);
     const startedAt = Date.now();
     // Bridge events of new effects; replayed effects were reported by the execution that ran them.
     const callIndex = this.calls - 1;
     const isTool = kind === 'tool.call';
-    this.events.push({ call: callIndex, name: isTool ? 'tool.call' : 'llm.request', data: { seq, kind, name } });
+    const isAgent = kind === 'agent.run';
+    this.events.push({ call: callIndex, name: isTool ? 'tool.call' : isAgent ? 'agent.start' : 'llm.request', data: { seq, kind, name } });
     const promise = this.host
-      .effect({ kind: kind as EffectRequest['kind'], name, args })
+      .effect({ kind: kind as EffectRequest['kind'], key, name, args })
       .then((result): CallAnswer => {
         if (this.stopped) return { status: 'async', promise: never };
         this.events.push({
           call: callIndex,
-          name: isTool ? 'tool.result' : 'llm.response',
+          name: isTool ? 'tool.result' : isAgent ? 'agent.finish' : 'llm.response',
           data: {
             seq,
             kind,

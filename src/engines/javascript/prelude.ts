@@ -209,6 +209,21 @@ export const JS_PRELUDE = String.raw`
       },
     },
     tool: { call: (name, args) => hooked('tool.call', { name, args }) },
+    // Agents: the config is plain data kept in the script; each run is one journaled effect whose
+    // model and tool steps are checkpointed, so a lost worker resumes without repeating them.
+    agent: {
+      create: (config) => {
+        const c = options('agent.create', config);
+        if (typeof c.name !== 'string' || c.name === '') {
+          throw new SpellError({ type: 'SpellBridgeArgument', message: 'agent.create: field "name": expected a non-empty string', where: here() });
+        }
+        const saved = { ...c };
+        return freeze({
+          name: saved.name,
+          run: (input) => hooked('agent.run', { ...saved, ...(typeof input === 'string' ? { prompt: input } : { messages: input }) }),
+        });
+      },
+    },
     hook: {
       before: (kind, fn, opts) => addHook('before', kind, fn, opts),
       after: (kind, fn, opts) => addHook('after', kind, fn, opts),

@@ -221,6 +221,25 @@ local function hooked(kind, args)
   end
   return result
 end
+-- Agents: the config is plain data kept in the script; each run is one journaled effect whose
+-- model and tool steps are checkpointed, so a lost worker resumes without repeating them.
+local AgentMT = { __index = {} }
+AgentMT.__index.run = function(self, input)
+  local args = {}
+  for k, v in next, self.config do args[k] = v end
+  if type(input) == 'string' then args.prompt = input else args.messages = input end
+  return hooked('agent.run', args)
+end
+agent = {
+  create = function(config)
+    config = check_opts('agent.create', config)
+    if type(config.name) ~= 'string' or config.name == '' then
+      raise({ type = 'SpellBridgeArgument', message = 'agent.create: field "name": expected a non-empty string' })
+    end
+    return setmetatable({ name = config.name, config = config }, AgentMT)
+  end,
+}
+
 hook = {
   before = function(kind, fn, opts) add_hook('before', kind, fn, opts) end,
   after = function(kind, fn, opts) add_hook('after', kind, fn, opts) end,

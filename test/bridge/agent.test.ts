@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { MockLanguageModelV4 } from 'ai/test';
+import type { LanguageModelV4CallOptions, LanguageModelV4GenerateResult } from '@ai-sdk/provider';
+import { createModelResolver, providerOf } from '../../src/models/registry.ts';
+import { executeEffect, type HostTool } from '../../src/bridge/effects.ts';
+import type { Json } from '../../src/journal/types.ts';
+import { readHistory } from '../../src/cli/history.ts';
+import { eventsQuery } from '../../src/workflows/api.ts';
+import { startTestWorker, type TestWorker } from '../helpers/worker.ts';
+
+const usage = {
+  inputTokens: { total: 10, noCache: undefined, cacheRead: undefined, cacheWrite: undefined },
+  outputTokens: { total: 5, text: undefined, reasoning: undefined },
+};
+
+/** A model that asks for `add` until it has a tool result, then answers with it. */
+function calculator(counter: { calls: number }) {
+  return new MockLanguageModelV4({
+    doGenerate: async (options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> => {
+      counter.calls++;
+      const toolMessage = options.prompt.find((m) => m.role === 'tool');
+      if (!toolMessage) {
+        return {
+          content: [{ type: 'tool-call', toolCallId: 'call-1', toolName: 'add', input: JSON.stringify({ a: 2, b: 3 }) }],
+          finishReason: { unified: 'tool-calls', raw: 'tool_calls' },
+          usage,
+          warnings: [],
+        };
+      }
+      const part = toolMessage.content[0] as { output: { value: unknown } };
+      return { content: [{ type: 'text', text: `the sum is ${JSON.stringify(part.output.value)}` }], finishReason: { unified: 'stop', raw: 'stop' }, usage, warnings: [] };
+    },
+  });
+}
+
+const counter = { calls: 0 };
+let adds = 0;
+const tools: Record<string, HostTool> = {
+  add: {
+    description: 'Adds two numbers',
+    schema: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } }, required: ['a', 'b'] },
+    execute: (args) => {
+      adds++;
+      const { a, b } = args as { a: number; b: number };
+      return a + b;
+    },
+  },
+};
+
+let w: TestWorker;
+beforeAll(async () => {
+  w = await startTestWorker({ providers: { test: providerOf({ calc: calculator(counter) }) }, tools });
+});
+afterAll(() => w.close());
+
+it.each([
+  ['lua', 'local calc = agent.create{ name = "calc", model = "test:calc", instructions = "Use tools.", tools = { "add" }, max_steps = 4 }\nreturn calc:run("What is 2 + 3?")'],
+  ['javascript', 'const calc = agent.create({ name: "calc", model: "test:calc", instructions: "Use tools.", tools: ["add"], max_steps: 4 });\nreturn await calc.run("What is 2 + 3?")'],
+] as const)('runs the AI SDK tool loop with host tools from %s, as one journaled effect', async (engine, source) => {
+  const handle = await w.start({ source, fileName: engine === 'lua' ? 'agent.lua' : 'agent.js', engine });
+  const result = (await handle.result()) as { text: string; steps: Array<Record<string, unknown>>; usage: { total_tokens: number } };
+  expect(result.text).toBe('the sum is 5');
+  expect(result.steps).toHaveLength(2);
+  expect(result.steps[0]).toMatchObject({ tool_calls: [{ name: 'add', args: { a: 2, b: 3 } }], tool_results: [{ name: 'add', result: 5 }] });
+  expect(result.usage.total_tokens).toBe(30);
+  const history = await readHistory(w.client, handle.workflowId);
+  expect(history.entries).toMatchObject([{ kind: 'agent.run', name: 'calc', usage: { totalTokens: 30 } }]);
+  const events = (await handle.query(eventsQuery)).map((e) => e.name);
+  expect(events).toEqual(['agent.start', 'agent.finish']);
+});
+
+it('resumes an agent run from its saved steps without repeating them', async () => {
+  const fresh = { calls: 0 };
+  const models = createModelResolver({ test: providerOf({ calc: calculator(fresh) }) });
+  const args = { name: 'calc', model: 'test:calc', instructions: 'Use tools.', tools: ['add'], max_steps: 4, prompt: 'What is 2 + 3?' };
+  const saved: Json[] = [];
+  const first = await executeEffect({ kind: 'agent.run', key: '0', name: 'calc', args }, { models, tools }, {
+    progress: (p) => saved.push(structuredClone(p)),
+  });
+  expect(saved).toHaveLength(2);
+  expect(fresh.calls).toBe(2);
+  const addsBefore = adds;
+  // As if the worker died after the first step (the tool call and its result) was saved.
+  const resumed = await executeEffect({ kind: 'agent.run', key: '0', name: 'calc', args }, { models, tools }, { resume: saved[0]! });
+  expect(fresh.calls).toBe(3); // only the second step's model call ran again
+  expect(adds).toBe(addsBefore); // the tool did not
+  expect(resumed).toEqual(first);
+});
+
+it('refuses an agent tool that the worker does not have', async () => {
+  const handle = await w.start({ source: 'local a = agent.create{ name = "x", model = "test:calc", instructions = "", tools = { "nope" } }\nlocal ok, e = pcall(a.run, a, "hi")\nreturn e.message', fileName: 'nope.lua' });
+  expect(await handle.result()).toBe('agent "x": tool "nope" is not registered on this worker (registered: add)');
+});
