@@ -2,7 +2,8 @@
  * Host side of the effects a script asks for: run on the worker's main thread, by the
  * AI SDK (models) and the worker's registered host tools. Secrets stay here.
  */
-import { APICallError, NoObjectGeneratedError, Output, generateText, jsonSchema, stepCountIs, streamText, tool, type ModelMessage, type ToolSet } from 'ai';
+import { APICallError, NoObjectGeneratedError, Output, generateText, jsonSchema, stepCountIs, streamText, tool, wrapLanguageModel, type ModelMessage, type ToolSet } from 'ai';
+import type { LanguageModelV4 } from '@ai-sdk/provider';
 import { z } from 'zod';
 import type { Json } from '../journal/types.ts';
 import type { EffectRequest, EffectResult } from '../engines/protocol.ts';
@@ -196,20 +197,38 @@ interface AgentStep {
   usage: { input_tokens?: number; output_tokens?: number };
 }
 
-/** What an agent run saves after each completed step: its messages and its summary. */
+/** Every model answer of an agent run so far, in order, and every completed tool result by call index. */
 interface AgentProgress {
-  messages: ModelMessage[];
-  steps: AgentStep[];
+  model: Json[];
+  tools: Record<string, Json>;
 }
 
 /**
- * `a:run(...)`: the AI SDK's tool loop with the worker's host tools. After every completed
- * step (a model call and the tool calls it asked for) the step's messages are saved, so an
- * attempt after a lost worker continues from there instead of repeating them.
+ * `a:run(...)`: the AI SDK's tool loop with the worker's host tools. Every model answer and
+ * every tool result is saved as it completes (a language-model middleware and a tool
+ * wrapper); an attempt after a lost worker runs the same loop again, answered from what was
+ * saved, so no completed model call or tool call runs twice.
  */
 async function runAgent(args: AgentRunArgs & { model: string | string[] }, deps: EffectDeps, ctx: EffectContext): Promise<EffectResult> {
   const modelId = Array.isArray(args.model) ? args.model[0]! : args.model;
-  const model = deps.models.languageModel(modelId);
+  const saved = (ctx.resume as AgentProgress | undefined) ?? { model: [], tools: {} };
+  const progress: AgentProgress = { model: [], tools: {} };
+  let toolCalls = 0;
+  const save = () => ctx.progress?.(progress as unknown as Json);
+  const model = wrapLanguageModel({
+    model: deps.models.languageModel(modelId) as LanguageModelV4,
+    middleware: {
+      specificationVersion: 'v4',
+      wrapGenerate: async ({ doGenerate }) => {
+        const recorded = saved.model[progress.model.length];
+        const result = recorded ? (recorded as unknown as Awaited<ReturnType<typeof doGenerate>>) : await doGenerate();
+        const { content, finishReason, usage, warnings } = result;
+        progress.model.push({ content, finishReason, usage, warnings } as unknown as Json);
+        if (!recorded) save();
+        return result;
+      },
+    },
+  });
   const tools: ToolSet = {};
   for (const name of args.tools ?? []) {
     const host = deps.tools[name];
@@ -217,61 +236,52 @@ async function runAgent(args: AgentRunArgs & { model: string | string[] }, deps:
     tools[name] = tool({
       description: typeof host === 'function' ? `host tool ${name}` : (host.description ?? `host tool ${name}`),
       inputSchema: jsonSchema((typeof host === 'function' ? undefined : host.schema) ?? { type: 'object' }),
-      execute: async (input: unknown) => executeOf(host)(input as Json),
+      execute: async (input: unknown) => {
+        // Numbered in call order (calls of one step may run concurrently); only completed ones are saved.
+        const index = String(toolCalls++);
+        if (index in saved.tools) return (progress.tools[index] = saved.tools[index]!);
+        const output = (await executeOf(host)(input as Json)) ?? null;
+        progress.tools[index] = output;
+        save();
+        return output;
+      },
     });
   }
-  const saved = (ctx.resume as AgentProgress | undefined) ?? { messages: [], steps: [] };
-  const progress: AgentProgress = { messages: [...saved.messages], steps: [...saved.steps] };
-  const input: ModelMessage[] = args.messages ? (args.messages as ModelMessage[]) : [{ role: 'user', content: args.prompt! }];
-  const maxSteps = args.max_steps ?? 5;
-  let text = progress.steps.at(-1)?.text ?? '';
-  let finishReason = progress.steps.at(-1)?.finish_reason ?? 'stop';
-  const lastDone = progress.steps.at(-1);
-  const finished = lastDone !== undefined && lastDone.tool_calls.length === 0;
-  if (!finished && progress.steps.length < maxSteps) {
-    try {
-      const result = await generateText({
-        model,
-        system: args.instructions,
-        messages: [...input, ...progress.messages],
-        tools,
-        stopWhen: stepCountIs(maxSteps - progress.steps.length),
-        maxRetries: 0,
-        onStepFinish: (step) => {
-          progress.messages.push(...(step.response.messages as ModelMessage[]));
-          progress.steps.push({
-            text: step.text,
-            tool_calls: step.toolCalls.map((c) => ({ name: c.toolName, args: c.input as Json })),
-            tool_results: step.toolResults.map((r) => ({ name: r.toolName, result: (r.output ?? null) as Json })),
-            finish_reason: step.finishReason,
-            usage: {
-              ...(step.usage.inputTokens !== undefined ? { input_tokens: step.usage.inputTokens } : {}),
-              ...(step.usage.outputTokens !== undefined ? { output_tokens: step.usage.outputTokens } : {}),
-            },
-          });
-          ctx.progress?.(progress as unknown as Json);
-        },
-      });
-      text = result.text;
-      finishReason = result.finishReason;
-    } catch (error) {
-      if (error instanceof SpellError) throw error;
-      const retryable = APICallError.isInstance(error) ? error.isRetryable : true;
-      throw new ProviderError(`agent "${args.name}" (${modelId}): ${(error as Error).message}`, { retryable, cause: error });
-    }
+  try {
+    const result = await generateText({
+      model,
+      system: args.instructions,
+      ...(args.messages ? { messages: args.messages as ModelMessage[] } : { prompt: args.prompt! }),
+      tools,
+      stopWhen: stepCountIs(args.max_steps ?? 5),
+      maxRetries: 0,
+    });
+    const steps: AgentStep[] = result.steps.map((step) => ({
+      text: step.text,
+      tool_calls: step.toolCalls.map((c) => ({ name: c.toolName, args: c.input as Json })),
+      tool_results: step.toolResults.map((r) => ({ name: r.toolName, result: (r.output ?? null) as Json })),
+      finish_reason: step.finishReason,
+      usage: {
+        ...(step.usage.inputTokens !== undefined ? { input_tokens: step.usage.inputTokens } : {}),
+        ...(step.usage.outputTokens !== undefined ? { output_tokens: step.usage.outputTokens } : {}),
+      },
+    }));
+    const inputTokens = result.totalUsage.inputTokens ?? 0;
+    const outputTokens = result.totalUsage.outputTokens ?? 0;
+    return {
+      ok: true,
+      value: {
+        text: result.text,
+        steps,
+        finish_reason: result.finishReason,
+        usage: { input_tokens: inputTokens, output_tokens: outputTokens, total_tokens: inputTokens + outputTokens },
+        model: modelId,
+      } as unknown as Json,
+      usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens },
+    };
+  } catch (error) {
+    if (error instanceof SpellError) throw error;
+    const retryable = APICallError.isInstance(error) ? error.isRetryable : true;
+    throw new ProviderError(`agent "${args.name}" (${modelId}): ${(error as Error).message}`, { retryable, cause: error });
   }
-  const inputTokens = progress.steps.reduce((n, s) => n + (s.usage.input_tokens ?? 0), 0);
-  const outputTokens = progress.steps.reduce((n, s) => n + (s.usage.output_tokens ?? 0), 0);
-  const usage = { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens };
-  return {
-    ok: true,
-    value: {
-      text,
-      steps: progress.steps,
-      finish_reason: finishReason,
-      usage: { input_tokens: inputTokens, output_tokens: outputTokens, total_tokens: inputTokens + outputTokens },
-      model: modelId,
-    } as unknown as Json,
-    usage,
-  };
 }

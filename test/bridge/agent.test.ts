@@ -75,16 +75,24 @@ it('resumes an agent run from its saved steps without repeating them', async () 
   const args = { name: 'calc', model: 'test:calc', instructions: 'Use tools.', tools: ['add'], max_steps: 4, prompt: 'What is 2 + 3?' };
   const saved: Json[] = [];
   const first = await executeEffect({ kind: 'agent.run', key: '0', name: 'calc', args }, { models, tools }, {
-    progress: (p) => saved.push(structuredClone(p)),
+    // Through JSON, as heartbeat details travel.
+    progress: (p) => saved.push(JSON.parse(JSON.stringify(p)) as Json),
   });
-  expect(saved).toHaveLength(2);
+  // Saved after each completed model call and tool call: answer 1, the add result, answer 2.
+  expect(saved.map((p) => [(p as { model: unknown[] }).model.length, Object.keys((p as { tools: object }).tools).length])).toEqual([
+    [1, 0],
+    [1, 1],
+    [2, 1],
+  ]);
   expect(fresh.calls).toBe(2);
-  const addsBefore = adds;
-  // As if the worker died after the first step (the tool call and its result) was saved.
-  const resumed = await executeEffect({ kind: 'agent.run', key: '0', name: 'calc', args }, { models, tools }, { resume: saved[0]! });
-  expect(fresh.calls).toBe(3); // only the second step's model call ran again
-  expect(adds).toBe(addsBefore); // the tool did not
-  expect(resumed).toEqual(first);
+  for (const [point, expectedCalls, expectedAdds] of [[0, 1, 1], [1, 1, 0], [2, 0, 0]] as const) {
+    // As if the worker died right after that save: nothing saved runs again.
+    const [callsBefore, addsBefore] = [fresh.calls, adds];
+    const resumed = await executeEffect({ kind: 'agent.run', key: '0', name: 'calc', args }, { models, tools }, { resume: saved[point]! });
+    expect(fresh.calls - callsBefore, `resume from save #${point}: model calls`).toBe(expectedCalls);
+    expect(adds - addsBefore, `resume from save #${point}: tool calls`).toBe(expectedAdds);
+    expect(resumed).toEqual(first);
+  }
 });
 
 it('refuses an agent tool that the worker does not have', async () => {

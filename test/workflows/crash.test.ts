@@ -67,3 +67,34 @@ it('resumes a step on a new worker after SIGKILL without repeating a completed m
   expect(readFileSync(callLog, 'utf8')).toBe('model intro\nmodel inside the step\nslow start\nslow start\n');
   await connection.close();
 });
+
+it('resumes an agent run on a new worker after SIGKILL without repeating a completed model or tool call', async () => {
+  const taskQueue = `crash-agent-${randomUUID()}`;
+  const callLog = join(mkdtempSync(join(tmpdir(), 'llmspell-crash-')), 'calls.log');
+  const first = await startWorkerProcess({ TASK_QUEUE: taskQueue, CALL_LOG: callLog, SLOW_MS: '600000' });
+  const { client, connection } = await testClient();
+  const source = `
+    local a = agent.create{ name = "worker", model = "counting:agentic", instructions = "Use the tools.", tools = { "quick", "slow" }, max_steps = 5 }
+    local r = a:run("go")
+    return { text = r.text, steps = #r.steps }
+  `;
+  const handle = await startSpell(client, { source, fileName: 'agent-crash.lua', engine: 'lua', taskQueue, options: { heartbeatTimeoutMs: 2000 } });
+  // Two model answers and the quick tool's result are saved; the slow tool is running.
+  await expect
+    .poll(
+      async () => {
+        const data = (await handle.describe()).raw.pendingActivities?.[0]?.heartbeatDetails?.payloads?.[0]?.data;
+        if (!data) return '';
+        const saved = JSON.parse(Buffer.from(data).toString()) as { effect?: { progress: { model: unknown[]; tools: object } } };
+        return saved.effect ? `${saved.effect.progress.model.length} model, ${Object.keys(saved.effect.progress.tools).length} tools` : '';
+      },
+      { timeout: 20_000, interval: 100 },
+    )
+    .toBe('2 model, 1 tools');
+  first.kill('SIGKILL');
+  await startWorkerProcess({ TASK_QUEUE: taskQueue, CALL_LOG: callLog, SLOW_MS: '10' });
+  expect(await handle.result()).toEqual({ text: 'agent done', steps: 3 });
+  // Each model call and the quick tool ran once; only the slow tool, in flight at the kill, ran again.
+  expect(readFileSync(callLog, 'utf8')).toBe('agent model 0\nquick\nagent model 1\nslow start\nslow start\nagent model 2\n');
+  await connection.close();
+});
