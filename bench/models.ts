@@ -1,0 +1,99 @@
+/**
+ * Model benchmarks (issue: AI bridges), side by side in one process:
+ *  - local model (SmolLM2-135M via llama.cpp) tokens/s through a spell (llm.generate from Lua,
+ *    on a real Temporal dev server) vs calling the same model directly from Node;
+ *  - per-call bridge overhead of a 10-step agent on a test model: the agent run through a
+ *    spell vs the same generateText tool loop called directly.
+ * Run: scripts/bench.sh
+ */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { generateText, jsonSchema, stepCountIs, tool } from 'ai';
+import { MockLanguageModelV4 } from 'ai/test';
+import type { LanguageModelV4CallOptions, LanguageModelV4GenerateResult } from '@ai-sdk/provider';
+import { createSpellWorker } from '../src/spell-worker.ts';
+import { startSpell } from '../src/client.ts';
+import { freePort, startDevServer } from '../src/server/dev-server.ts';
+import { providersFromEnv } from '../src/models/providers.ts';
+import { createModelResolver, providerOf } from '../src/models/registry.ts';
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+const root = join(import.meta.dirname, '..');
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const f = (n: number, d = 2) => n.toFixed(d);
+
+// A 10-step agent: nine tool calls, then an answer.
+const usage = {
+  inputTokens: { total: 1, noCache: undefined, cacheRead: undefined, cacheWrite: undefined },
+  outputTokens: { total: 1, text: undefined, reasoning: undefined },
+};
+const looping = new MockLanguageModelV4({
+  doGenerate: async (options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> => {
+    const done = options.prompt.filter((m) => m.role === 'tool').length;
+    if (done < 9) {
+      return { content: [{ type: 'tool-call', toolCallId: `c${done}`, toolName: 'inc', input: JSON.stringify({ n: done }) }], finishReason: { unified: 'tool-calls', raw: 'tool_calls' }, usage, warnings: [] };
+    }
+    return { content: [{ type: 'text', text: 'done' }], finishReason: { unified: 'stop', raw: 'stop' }, usage, warnings: [] };
+  },
+});
+const inc = { description: 'increments', schema: { type: 'object' as const, properties: { n: { type: 'number' as const } } }, execute: (args: unknown) => (args as { n: number }).n + 1 };
+
+const providers = { ...providersFromEnv({}), test: providerOf({ loop: looping }) };
+const server = await startDevServer({ port: await freePort(), executable: join(root, '.tools/temporal/temporal') });
+const connection = await Connection.connect({ address: server.address });
+const client = new Client({ connection });
+const native = await NativeConnection.connect({ address: server.address });
+const taskQueue = `bench-models-${randomUUID()}`;
+const { worker, pool } = await createSpellWorker({ connection: native, client, taskQueue, cacheDir: join(root, '.llmspell/cache'), providers, tools: { inc } });
+const running = worker.run();
+const models = createModelResolver(providers);
+
+async function viaSpell(source: string): Promise<{ ms: number; result: Record<string, unknown> }> {
+  const t0 = performance.now();
+  const handle = await startSpell(client, { source, fileName: 'bench.lua', engine: 'lua', taskQueue });
+  const result = (await handle.result()) as Record<string, unknown>;
+  return { ms: performance.now() - t0, result };
+}
+
+// Local model: same prompt and token budget, greedy, so both produce the same number of tokens.
+const prompt = 'Write a short paragraph about the sea.';
+const TOKENS = 64;
+const local = models.languageModel('local:smollm2');
+await generateText({ model: local, prompt, maxOutputTokens: 8 }); // load the weights once
+const directRates: number[] = [];
+const spellRates: number[] = [];
+for (let i = 0; i < 3; i++) {
+  const t0 = performance.now();
+  const direct = await generateText({ model: local, prompt, maxOutputTokens: TOKENS, temperature: 0 });
+  directRates.push((direct.usage.outputTokens ?? 0) / ((performance.now() - t0) / 1000));
+  const spell = await viaSpell(`local r = llm.generate{ model = "local:smollm2", prompt = "${prompt}", max_tokens = ${TOKENS}, temperature = 0 }\nreturn { tokens = r.usage.output_tokens }`);
+  spellRates.push((spell.result.tokens as number) / (spell.ms / 1000));
+}
+
+// Agent: the tool loop directly vs through a spell.
+const loopModel = models.languageModel('test:loop');
+const directAgent: number[] = [];
+const spellAgent: number[] = [];
+for (let i = 0; i < 5; i++) {
+  const t0 = performance.now();
+  await generateText({ model: loopModel, prompt: 'go', tools: { inc: tool({ description: inc.description, inputSchema: jsonSchema(inc.schema), execute: async (a: unknown) => inc.execute(a) }) }, stopWhen: stepCountIs(10), maxRetries: 0 });
+  directAgent.push(performance.now() - t0);
+  const spell = await viaSpell('local a = agent.create{ name = "loop", model = "test:loop", instructions = "go", tools = { "inc" }, max_steps = 10 }\nreturn { steps = #a:run("go").steps }');
+  if (spell.result.steps !== 10) throw new Error(`expected 10 steps, got ${String(spell.result.steps)}`);
+  spellAgent.push(spell.ms);
+}
+
+console.log(`llmspell model benchmarks (${new Date().toISOString()}, Node ${process.version})`);
+console.log('');
+console.log(`local model, ${TOKENS} tokens (median of 3): direct ${f(median(directRates), 1)} tok/s · through a spell ${f(median(spellRates), 1)} tok/s · ratio ${f(median(spellRates) / median(directRates), 3)}x (target >= 0.95x)`);
+console.log(`10-step agent on a test model (median of 5): direct ${f(median(directAgent), 1)} ms · through a spell ${f(median(spellAgent), 1)} ms · overhead ${f((median(spellAgent) - median(directAgent)) / 10, 1)} ms per step (one Temporal activity + workflow task for the whole run)`);
+
+worker.shutdown();
+await running;
+await pool.close();
+await native.close();
+await connection.close();
+await server.stop();
+process.exit(0);
