@@ -7,35 +7,20 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { generateText } from 'ai';
-import { createSpellWorker } from '../src/spell-worker.ts';
 import { startSpell } from '../src/client.ts';
-import { freePort, startDevServer } from '../src/server/dev-server.ts';
 import { EnginePool } from '../src/engines/pool.ts';
 import { DEFAULT_LIMITS, type RunRequest } from '../src/engines/protocol.ts';
 import { createModelResolver } from '../src/models/registry.ts';
 import { runFromHistory } from '../src/activities/history.ts';
 import type { JournalEntry } from '../src/journal/types.ts';
+import { median, startBench } from './harness.ts';
 
-Runtime.install({ logger: new DefaultLogger('ERROR') });
-const root = join(import.meta.dirname, '..');
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
-
-const server = await startDevServer({ port: await freePort(), executable: join(root, '.tools/temporal/temporal') });
-const connection = await Connection.connect({ address: server.address });
-const client = new Client({ connection });
-const native = await NativeConnection.connect({ address: server.address });
-const spellQueue = `bench-spell-${randomUUID()}`;
+const bench = await startBench();
+const { client, native, taskQueue: spellQueue } = bench;
 const baseQueue = `bench-base-${randomUUID()}`;
-const { worker: spellWorker, pool } = await createSpellWorker({
-  connection: native,
-  client,
-  taskQueue: spellQueue,
-  cacheDir: join(root, '.llmspell/cache'),
-});
 const model = createModelResolver().languageModel('offline:echo');
 const baseWorker = await Worker.create({
   connection: native,
@@ -43,7 +28,7 @@ const baseWorker = await Worker.create({
   workflowsPath: join(import.meta.dirname, 'workflows.ts'),
   activities: { generate: async (prompt: string) => (await generateText({ model, prompt, maxRetries: 0 })).text },
 });
-const running = Promise.all([spellWorker.run(), baseWorker.run()]);
+const running = baseWorker.run();
 
 const stepsSource = (n: number) => `
   local last
@@ -135,11 +120,6 @@ console.log(
 );
 
 await benchPool.close();
-spellWorker.shutdown();
 baseWorker.shutdown();
 await running;
-await pool.close();
-await native.close();
-await connection.close();
-await server.stop();
-process.exit(0);
+await bench.close();

@@ -8,21 +8,13 @@
  * Run: scripts/bench.sh
  */
 import { execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { EnginePool } from '../src/engines/pool.ts';
 import { DEFAULT_LIMITS, type EngineName, type EffectResult, type RunRequest } from '../src/engines/protocol.ts';
-import { createSpellWorker } from '../src/spell-worker.ts';
 import { startSpell } from '../src/client.ts';
-import { freePort, startDevServer } from '../src/server/dev-server.ts';
+import { median, startBench } from './harness.ts';
 
-Runtime.install({ logger: new DefaultLogger('ERROR') });
-const root = join(import.meta.dirname, '..');
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!;
-const median = (xs: number[]) => pct(xs, 50);
 const f = (n: number, d = 2) => n.toFixed(d);
 const ENGINES: EngineName[] = ['lua', 'javascript'];
 
@@ -126,19 +118,7 @@ for (const engine of ENGINES) {
 }
 
 // 100 concurrent spells (5 model calls each) on one worker, per engine.
-const server = await startDevServer({ port: await freePort(), executable: join(root, '.tools/temporal/temporal') });
-const connection = await Connection.connect({ address: server.address });
-const client = new Client({ connection });
-const native = await NativeConnection.connect({ address: server.address });
-const taskQueue = `bench-${randomUUID()}`;
-const { worker, pool } = await createSpellWorker({
-  connection: native,
-  client,
-  taskQueue,
-  cacheDir: join(root, '.llmspell/cache'),
-  maxConcurrentSteps: 32,
-});
-const running = worker.run();
+const { client, taskQueue, close } = await startBench({ maxConcurrentSteps: 32 });
 console.log('');
 for (const engine of ENGINES) {
   const source =
@@ -157,10 +137,4 @@ for (const engine of ENGINES) {
   const ok = results.filter((r) => r === 5).length;
   console.log(`100 concurrent 5-step spells, ${engine}: ${ok}/100 completed in ${f(ms / 1000, 1)} s · peak RSS (worker + engine processes) ${f(peak, 0)} MB`);
 }
-worker.shutdown();
-await running;
-await pool.close();
-await native.close();
-await connection.close();
-await server.stop();
-process.exit(0);
+await close();

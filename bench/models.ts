@@ -6,22 +6,14 @@
  *    spell vs the same generateText tool loop called directly.
  * Run: scripts/bench.sh
  */
-import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { generateText, jsonSchema, stepCountIs, tool } from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
 import type { LanguageModelV4CallOptions, LanguageModelV4GenerateResult } from '@ai-sdk/provider';
-import { createSpellWorker } from '../src/spell-worker.ts';
 import { startSpell } from '../src/client.ts';
-import { freePort, startDevServer } from '../src/server/dev-server.ts';
+import { median, startBench } from './harness.ts';
 import { providersFromEnv } from '../src/models/providers.ts';
 import { createModelResolver, providerOf } from '../src/models/registry.ts';
 
-Runtime.install({ logger: new DefaultLogger('ERROR') });
-const root = join(import.meta.dirname, '..');
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const f = (n: number, d = 2) => n.toFixed(d);
 
 // A 10-step agent: nine tool calls, then an answer.
@@ -41,13 +33,7 @@ const looping = new MockLanguageModelV4({
 const inc = { description: 'increments', schema: { type: 'object' as const, properties: { n: { type: 'number' as const } } }, execute: (args: unknown) => (args as { n: number }).n + 1 };
 
 const providers = { ...providersFromEnv({}), test: providerOf({ loop: looping }) };
-const server = await startDevServer({ port: await freePort(), executable: join(root, '.tools/temporal/temporal') });
-const connection = await Connection.connect({ address: server.address });
-const client = new Client({ connection });
-const native = await NativeConnection.connect({ address: server.address });
-const taskQueue = `bench-models-${randomUUID()}`;
-const { worker, pool } = await createSpellWorker({ connection: native, client, taskQueue, cacheDir: join(root, '.llmspell/cache'), providers, tools: { inc } });
-const running = worker.run();
+const { client, taskQueue, close } = await startBench({ providers, tools: { inc } });
 const models = createModelResolver(providers);
 
 async function viaSpell(source: string): Promise<{ ms: number; result: Record<string, unknown> }> {
@@ -90,10 +76,4 @@ console.log('');
 console.log(`local model, ${TOKENS} tokens (median of 3): direct ${f(median(directRates), 1)} tok/s · through a spell ${f(median(spellRates), 1)} tok/s · ratio ${f(median(spellRates) / median(directRates), 3)}x (target >= 0.95x)`);
 console.log(`10-step agent on a test model (median of 5): direct ${f(median(directAgent), 1)} ms · through a spell ${f(median(spellAgent), 1)} ms · overhead ${f((median(spellAgent) - median(directAgent)) / 10, 1)} ms per step (one Temporal activity + workflow task for the whole run)`);
 
-worker.shutdown();
-await running;
-await pool.close();
-await native.close();
-await connection.close();
-await server.stop();
-process.exit(0);
+await close();

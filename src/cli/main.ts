@@ -99,6 +99,21 @@ async function loadSpell(args: string[]) {
   return { file, source, input, options, engine: engineFor(file, values.engine), values };
 }
 
+type LoadedSpell = Awaited<ReturnType<typeof loadSpell>>;
+
+/** Starts a spell read by loadSpell, with the run options given on the command line. */
+function startLoaded(client: Client, spell: LoadedSpell) {
+  return startSpell(client, {
+    source: spell.source,
+    fileName: spell.file,
+    engine: spell.engine,
+    ...(spell.input !== undefined ? { input: spell.input } : {}),
+    options: spell.options,
+    ...(spell.values['task-queue'] ? { taskQueue: spell.values['task-queue'] } : {}),
+    ...(spell.values.id ? { workflowId: spell.values.id } : {}),
+  });
+}
+
 async function connect(address: string | undefined) {
   const target = await ensureTemporal({ ...(address ? { address } : {}), stateDir: home() });
   const connection = await Connection.connect({ address: target.address });
@@ -120,15 +135,7 @@ async function run(args: string[]): Promise<number> {
       cacheDir: join(home(), 'cache'),
       providers: providersFromEnv(),
     });
-    const handle = await startSpell(client, {
-      source: spell.source,
-      fileName: spell.file,
-      engine: spell.engine,
-      ...(spell.input !== undefined ? { input: spell.input } : {}),
-      options: spell.options,
-      ...(spell.values['task-queue'] ? { taskQueue: spell.values['task-queue'] } : {}),
-      ...(spell.values.id ? { workflowId: spell.values.id } : {}),
-    });
+    const handle = await startLoaded(client, spell);
     if (!json) say(`▶ ${spell.file} (run ${handle.workflowId}, ${spell.engine}, Temporal ${target.address})`);
     const result = handle.result();
     // The last progress poll must happen while the worker still runs: it answers the query.
@@ -167,15 +174,7 @@ async function start(args: string[]): Promise<number> {
   const spell = await loadSpell(args);
   const { connection, client } = await connect(spell.values.address);
   try {
-    const handle = await startSpell(client, {
-      source: spell.source,
-      fileName: spell.file,
-      engine: spell.engine,
-      ...(spell.input !== undefined ? { input: spell.input } : {}),
-      options: spell.options,
-      ...(spell.values['task-queue'] ? { taskQueue: spell.values['task-queue'] } : {}),
-      ...(spell.values.id ? { workflowId: spell.values.id } : {}),
-    });
+    const handle = await startLoaded(client, spell);
     process.stdout.write(spell.values.json ? `${JSON.stringify({ runId: handle.workflowId, status: 'started' })}\n` : `${handle.workflowId}\n`);
     return EXIT_CODES.ok;
   } finally {

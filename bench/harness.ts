@@ -1,0 +1,37 @@
+/** What every benchmark needs: a real Temporal dev server and a spell worker, in this process. */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { createSpellWorker, type SpellWorkerOptions } from '../src/spell-worker.ts';
+import { freePort, startDevServer } from '../src/server/dev-server.ts';
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+export const root = join(import.meta.dirname, '..');
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+export async function startBench(options: Partial<Pick<SpellWorkerOptions, 'providers' | 'tools' | 'maxConcurrentSteps'>> = {}) {
+  const server = await startDevServer({ port: await freePort(), executable: join(root, '.tools/temporal/temporal') });
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection });
+  const native = await NativeConnection.connect({ address: server.address });
+  const taskQueue = `bench-${randomUUID()}`;
+  const { worker, pool } = await createSpellWorker({ ...options, connection: native, client, taskQueue, cacheDir: join(root, '.llmspell/cache') });
+  const running = worker.run();
+  return {
+    server,
+    client,
+    native,
+    taskQueue,
+    /** Stops the worker, the connections and the server, then the process. */
+    async close(): Promise<never> {
+      worker.shutdown();
+      await running;
+      await pool.close();
+      await native.close();
+      await connection.close();
+      await server.stop();
+      process.exit(0);
+    },
+  };
+}
