@@ -2,7 +2,7 @@
 import { Client } from '@temporalio/client';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { EnginePool, type EnginePoolOptions } from './engines/pool.ts';
-import type { HostTool } from './bridge/effects.ts';
+import type { HostTool, McpServerConfig } from './bridge/effects.ts';
 import { createModelResolver, type ProviderMap } from './models/registry.ts';
 import { createSpellPlugin } from './plugin.ts';
 import { workflowBundle } from './workflow-bundle.ts';
@@ -18,8 +18,10 @@ export interface SpellWorkerOptions {
   taskQueue?: string;
   /** Extra model providers by name, next to the built-in `offline`. */
   providers?: ProviderMap;
-  /** Host tools callable with `tool.call(name, args)`. */
+  /** Host tools callable with `tool.call(name, args)` and by agents. */
   tools?: Record<string, HostTool>;
+  /** MCP servers by name, for agents (`tools = { "mcp:<name>" }`). */
+  mcpServers?: Record<string, McpServerConfig>;
   pool?: EnginePoolOptions;
   /** Where the workflow bundle is cached. */
   cacheDir: string;
@@ -41,6 +43,7 @@ export async function createSpellWorker(options: SpellWorkerOptions): Promise<{ 
         client: options.client,
         models: createModelResolver(options.providers),
         tools: options.tools ?? {},
+        ...(options.mcpServers ? { mcpServers: options.mcpServers } : {}),
         workflowBundle: bundle,
       }),
     ],

@@ -2,8 +2,9 @@
  * Host side of the effects a script asks for: run on the worker's main thread, by the
  * AI SDK (models) and the worker's registered host tools. Secrets stay here.
  */
-import { APICallError, NoObjectGeneratedError, Output, generateText, jsonSchema, stepCountIs, streamText, tool, wrapLanguageModel, type ModelMessage, type ToolSet } from 'ai';
+import { APICallError, NoObjectGeneratedError, Output, generateText, jsonSchema, stepCountIs, streamText, tool, wrapLanguageModel, type ModelMessage, type ToolExecutionOptions, type ToolSet } from 'ai';
 import type { LanguageModelV4 } from '@ai-sdk/provider';
+import { createMCPClient } from '@ai-sdk/mcp';
 import { z } from 'zod';
 import type { Json } from '../journal/types.ts';
 import type { EffectRequest, EffectResult } from '../engines/protocol.ts';
@@ -33,9 +34,16 @@ export interface EffectContext {
   progress?(data: Json): void;
 }
 
+/** An MCP server the worker can reach: a command it starts (stdio) or a URL (streamable HTTP). */
+export type McpServerConfig =
+  | { command: string; args?: string[]; env?: Record<string, string> }
+  | { url: string; headers?: Record<string, string> };
+
 export interface EffectDeps {
   models: ModelResolver;
   tools: Record<string, HostTool>;
+  /** MCP servers by name; agents use their tools with `tools = { "mcp:<name>" }`. */
+  mcpServers?: Record<string, McpServerConfig>;
 }
 
 /**
@@ -229,23 +237,41 @@ async function runAgent(args: AgentRunArgs & { model: string | string[] }, deps:
       },
     },
   });
+  // Every tool result is numbered in call order (calls of one step may run concurrently) and
+  // saved once complete; a resumed attempt answers saved calls without running them.
+  type Execute = (input: unknown, options: ToolExecutionOptions<never>) => unknown;
+  const journaled =
+    (execute: Execute) =>
+    async (input: unknown, options: ToolExecutionOptions<never>): Promise<unknown> => {
+      const index = String(toolCalls++);
+      if (index in saved.tools) return (progress.tools[index] = saved.tools[index]!);
+      const output = ((await execute(input, options)) ?? null) as Json;
+      progress.tools[index] = output;
+      save();
+      return output;
+    };
   const tools: ToolSet = {};
+  const clients: Array<{ close(): Promise<void> }> = [];
   for (const name of args.tools ?? []) {
+    if (name.startsWith('mcp:')) {
+      const server = deps.mcpServers?.[name.slice(4)];
+      if (!server) {
+        throw new UnknownTool(`agent "${args.name}": no MCP server "${name.slice(4)}" on this worker (configured: ${Object.keys(deps.mcpServers ?? {}).join(', ') || 'none'})`);
+      }
+      const client = await connectMcp(server);
+      clients.push(client);
+      for (const [toolName, mcpTool] of Object.entries(await client.tools())) {
+        tools[toolName] = { ...mcpTool, execute: journaled(mcpTool.execute!.bind(mcpTool) as Execute) as ToolSet[string]['execute'] };
+      }
+      continue;
+    }
     const host = deps.tools[name];
     if (!host) throw new UnknownTool(`agent "${args.name}": tool "${name}" is not registered on this worker (registered: ${Object.keys(deps.tools).join(', ') || 'none'})`);
     tools[name] = tool({
       description: typeof host === 'function' ? `host tool ${name}` : (host.description ?? `host tool ${name}`),
       inputSchema: jsonSchema((typeof host === 'function' ? undefined : host.schema) ?? { type: 'object' }),
-      execute: async (input: unknown) => {
-        // Numbered in call order (calls of one step may run concurrently); only completed ones are saved.
-        const index = String(toolCalls++);
-        if (index in saved.tools) return (progress.tools[index] = saved.tools[index]!);
-        const output = (await executeOf(host)(input as Json)) ?? null;
-        progress.tools[index] = output;
-        save();
-        return output;
-      },
     });
+    tools[name].execute = journaled(async (input) => executeOf(host)(input as Json)) as ToolSet[string]['execute'];
   }
   try {
     const result = await generateText({
@@ -283,5 +309,16 @@ async function runAgent(args: AgentRunArgs & { model: string | string[] }, deps:
     if (error instanceof SpellError) throw error;
     const retryable = APICallError.isInstance(error) ? error.isRetryable : true;
     throw new ProviderError(`agent "${args.name}" (${modelId}): ${(error as Error).message}`, { retryable, cause: error });
+  } finally {
+    await Promise.all(clients.map((client) => client.close()));
   }
+}
+
+/** An MCP client through the AI SDK: stdio for a command, streamable HTTP for a URL. */
+async function connectMcp(server: McpServerConfig) {
+  if ('url' in server) {
+    return createMCPClient({ transport: { type: 'http', url: server.url, ...(server.headers ? { headers: server.headers } : {}) } });
+  }
+  const { StdioMCPTransport } = await import('@ai-sdk/mcp/mcp-stdio');
+  return createMCPClient({ transport: new StdioMCPTransport({ command: server.command, ...(server.args ? { args: server.args } : {}), ...(server.env ? { env: server.env } : {}) }) });
 }

@@ -15,6 +15,7 @@ import { engineFor, startSpell } from '../client.ts';
 import { ensureTemporal, workerConnection } from '../server/dev-server.ts';
 import { createSpellWorker } from '../spell-worker.ts';
 import { providersFromEnv } from '../models/providers.ts';
+import type { McpServerConfig } from '../bridge/effects.ts';
 import { spellSignal, type SpellRunOptions } from '../workflows/api.ts';
 import { followProgress } from './progress.ts';
 import { readHistory } from './history.ts';
@@ -99,6 +100,17 @@ async function loadSpell(args: string[]) {
   return { file, source, input, options, engine: engineFor(file, values.engine), values };
 }
 
+/** `LLMSPELL_MCP_SERVERS`: JSON, name → {command, args?, env?} or {url, headers?}. */
+function mcpServersFromEnv(): Record<string, McpServerConfig> {
+  const text = process.env.LLMSPELL_MCP_SERVERS;
+  if (!text) return {};
+  try {
+    return JSON.parse(text) as Record<string, McpServerConfig>;
+  } catch (error) {
+    throw new UsageError(`LLMSPELL_MCP_SERVERS is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
 type LoadedSpell = Awaited<ReturnType<typeof loadSpell>>;
 
 /** Starts a spell read by loadSpell, with the run options given on the command line. */
@@ -134,6 +146,7 @@ async function run(args: string[]): Promise<number> {
       ...(spell.values['task-queue'] ? { taskQueue: spell.values['task-queue'] } : {}),
       cacheDir: join(home(), 'cache'),
       providers: providersFromEnv(),
+      mcpServers: mcpServersFromEnv(),
     });
     const handle = await startLoaded(client, spell);
     if (!json) say(`▶ ${spell.file} (run ${handle.workflowId}, ${spell.engine}, Temporal ${target.address})`);
@@ -192,6 +205,7 @@ async function workerCommand(args: string[]): Promise<number> {
     ...(values['task-queue'] ? { taskQueue: values['task-queue'] } : {}),
     cacheDir: join(home(), 'cache'),
     providers: providersFromEnv(),
+    mcpServers: mcpServersFromEnv(),
   });
   process.stderr.write(`llmspell worker on ${target.address}, task queue ${worker.options.taskQueue}\n`);
   try {

@@ -6,7 +6,9 @@ import { executeEffect, type HostTool } from '../../src/bridge/effects.ts';
 import type { Json } from '../../src/journal/types.ts';
 import { readHistory } from '../../src/cli/history.ts';
 import { eventsQuery } from '../../src/workflows/api.ts';
-import { startTestWorker, type TestWorker } from '../helpers/worker.ts';
+import { startTestWorker, type TestWorker, repoRoot } from '../helpers/worker.ts';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 
 const usage = {
   inputTokens: { total: 10, noCache: undefined, cacheRead: undefined, cacheWrite: undefined },
@@ -47,11 +49,36 @@ const tools: Record<string, HostTool> = {
   },
 };
 
+/** A model that asks the `shout` tool (from an MCP server) once, then answers with its output. */
+const shouter = new MockLanguageModelV4({
+  doGenerate: async (options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> => {
+    const toolMessage = options.prompt.find((m) => m.role === 'tool');
+    if (!toolMessage) {
+      return { content: [{ type: 'tool-call', toolCallId: 's1', toolName: 'shout', input: JSON.stringify({ text: 'durable spells' }) }], finishReason: { unified: 'tool-calls', raw: 'tool_calls' }, usage, warnings: [] };
+    }
+    return { content: [{ type: 'text', text: JSON.stringify((toolMessage.content[0] as { output: unknown }).output) }], finishReason: { unified: 'stop', raw: 'stop' }, usage, warnings: [] };
+  },
+});
+
+const mcpFixture = join(repoRoot, 'test/fixtures/mcp-server.ts');
+let httpServer: ChildProcess;
 let w: TestWorker;
 beforeAll(async () => {
-  w = await startTestWorker({ providers: { test: providerOf({ calc: calculator(counter) }) }, tools });
+  httpServer = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', mcpFixture, '--http'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve) => httpServer.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())));
+  w = await startTestWorker({
+    providers: { test: providerOf({ calc: calculator(counter), shout: shouter }) },
+    tools,
+    mcpServers: {
+      local: { command: process.execPath, args: ['--disable-warning=ExperimentalWarning', mcpFixture] },
+      remote: { url },
+    },
+  });
 });
-afterAll(() => w.close());
+afterAll(async () => {
+  await w.close();
+  httpServer.kill();
+});
 
 it.each([
   ['lua', 'local calc = agent.create{ name = "calc", model = "test:calc", instructions = "Use tools.", tools = { "add" }, max_steps = 4 }\nreturn calc:run("What is 2 + 3?")'],
@@ -98,4 +125,12 @@ it('resumes an agent run from its saved steps without repeating them', async () 
 it('refuses an agent tool that the worker does not have', async () => {
   const handle = await w.start({ source: 'local a = agent.create{ name = "x", model = "test:calc", instructions = "", tools = { "nope" } }\nlocal ok, e = pcall(a.run, a, "hi")\nreturn e.message', fileName: 'nope.lua' });
   expect(await handle.result()).toBe('agent "x": tool "nope" is not registered on this worker (registered: add)');
+});
+
+it.each([['stdio', 'local'], ['HTTP', 'remote']])('gives agents the tools of an MCP server over %s', async (_, server) => {
+  const source = `local a = agent.create{ name = "mcp", model = "test:shout", instructions = "Shout.", tools = { "mcp:${server}" } }\nreturn a:run("go")`;
+  const handle = await w.start({ source, fileName: 'mcp.lua' });
+  const result = (await handle.result()) as { text: string; steps: Array<{ tool_calls: unknown[] }> };
+  expect(result.steps[0]!.tool_calls).toEqual([{ name: 'shout', args: { text: 'durable spells' } }]);
+  expect(result.text).toContain('DURABLE SPELLS');
 });

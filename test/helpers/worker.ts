@@ -29,7 +29,7 @@ export async function testClient(): Promise<{ client: Client; connection: Connec
 }
 
 export async function startTestWorker(
-  options: Partial<Pick<SpellWorkerOptions, 'providers' | 'tools' | 'pool' | 'taskQueue'>> = {},
+  options: Partial<Pick<SpellWorkerOptions, 'providers' | 'tools' | 'pool' | 'taskQueue' | 'mcpServers'>> = {},
 ): Promise<TestWorker> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
