@@ -17,6 +17,12 @@ declare const spell: {
 };
 /** console.log/info/warn/error log through the bridge (log.*). */
 declare const console: { log(...args: unknown[]): void; info(...args: unknown[]): void; warn(...args: unknown[]): void; error(...args: unknown[]): void };
+/** Tools written in the script, for agents (name them in agent tools); they may read state, not change it, and return synchronously. */
+declare const tool: {
+  call(name: string, args?: Json): Promise<any>;
+  define(definition: { name: string; description?: string; schema?: Record<string, unknown>; fn: (args: any) => Json }): void;
+  list(): string[];
+};
 /** An agent: the AI SDK tool loop over host tools registered on the worker; each run is one journaled effect. */
 declare const agent: {
   create(config: { name: string; model?: string | string[]; instructions: string; tools?: string[]; max_steps?: number }): {
@@ -117,10 +123,6 @@ declare const llm: {
     };
     model: string;
   }>;
-};
-declare const tool: {
-  /** Calls a host tool registered on the worker (an effect). */
-  call(name: string, args?: Json): Promise<any>;
 };
 declare const signal: {
   /** Waits for a signal sent with `llmspell signal <run> <name> [JSON]`; nil/undefined on timeout. */

@@ -17,6 +17,13 @@ event = {}
 log = {}
 json = {}
 
+--- Defines a tool in the script, for agents (name it in agent tools); it may read state, not change it.
+---@param definition { name: string, description?: string, schema?: table, fn: fun(args: any): any }
+function tool.define(definition) end
+--- Names of the tools defined in the script.
+---@return string[]
+function tool.list() end
+
 --- Agents: the AI SDK tool loop over host tools registered on the worker; each run is one journaled effect.
 agent = {}
 ---@class Agent

@@ -88,11 +88,12 @@ export function createActivities(deps: ActivityDeps) {
             limits: input.limits,
           },
           {
-            effect: async (request) => {
+            effect: async (request, callScriptTool) => {
               try {
                 const resume = checkpoint?.effect?.key === request.key ? checkpoint.effect.progress : undefined;
                 return await executeEffect(request, deps, {
                   ...(resume !== undefined ? { resume } : {}),
+                  scriptTool: callScriptTool,
                   progress: (data) => {
                     checkpoint = { ...(checkpoint ?? { seq: Number.parseInt(request.key, 10), children: [] }), effect: { key: request.key, progress: data } };
                     ctx.heartbeat(checkpoint);

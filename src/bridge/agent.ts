@@ -12,8 +12,16 @@ export const agentConfig = {
   max_steps: z.int().min(1).max(100).optional(),
 };
 
+const scriptTool = z.strictObject({ name: z.string().min(1), description: z.string(), schema: z.record(z.string(), z.unknown()) });
+
 /** `a:run(prompt | messages)`: the agent's config plus the input, one journaled effect. */
 export const agentRunArgs = z
-  .strictObject({ ...agentConfig, prompt: z.string().optional(), messages: z.array(message).min(1).optional() })
+  .strictObject({
+    ...agentConfig,
+    prompt: z.string().optional(),
+    messages: z.array(message).min(1).optional(),
+    /** Tools defined in the script (tool.define), described for the model; run by the engine. */
+    script_tools: z.array(scriptTool).optional(),
+  })
   .refine((a) => (a.prompt === undefined) !== (a.messages === undefined), { message: 'give a prompt or messages' });
 export type AgentRunArgs = z.output<typeof agentRunArgs>;

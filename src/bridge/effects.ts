@@ -2,7 +2,7 @@
  * Host side of the effects a script asks for: run on the worker's main thread, by the
  * AI SDK (models) and the worker's registered host tools. Secrets stay here.
  */
-import { APICallError, NoObjectGeneratedError, Output, generateText, jsonSchema, stepCountIs, streamText, tool, wrapLanguageModel, type ModelMessage, type ToolExecutionOptions, type ToolSet } from 'ai';
+import { APICallError, NoObjectGeneratedError, Output, generateText, jsonSchema, stepCountIs, streamText, tool, wrapLanguageModel, type JSONSchema7, type ModelMessage, type ToolExecutionOptions, type ToolSet } from 'ai';
 import type { LanguageModelV4 } from '@ai-sdk/provider';
 import { createMCPClient } from '@ai-sdk/mcp';
 import { z } from 'zod';
@@ -32,6 +32,8 @@ export interface EffectContext {
   resume?: Json;
   /** Saves progress; it survives a lost worker (activity heartbeat). */
   progress?(data: Json): void;
+  /** Runs a tool the script defined (tool.define), in its engine. */
+  scriptTool?(name: string, args: Json): Promise<EffectResult>;
 }
 
 /** An MCP server the worker can reach: a command it starts (stdio) or a URL (streamable HTTP). */
@@ -263,6 +265,17 @@ async function runAgent(args: AgentRunArgs & { model: string | string[] }, deps:
       for (const [toolName, mcpTool] of Object.entries(await client.tools())) {
         tools[toolName] = { ...mcpTool, execute: journaled(mcpTool.execute!.bind(mcpTool) as Execute) as ToolSet[string]['execute'] };
       }
+      continue;
+    }
+    const defined = args.script_tools?.find((t) => t.name === name);
+    if (defined && ctx.scriptTool) {
+      const run = ctx.scriptTool;
+      tools[name] = tool({ description: defined.description || `tool ${name}`, inputSchema: jsonSchema(defined.schema as JSONSchema7) });
+      tools[name].execute = journaled(async (input) => {
+        const result = await run(name, input as Json);
+        if (!result.ok) throw new Error(`${result.error.type}: ${result.error.message}`);
+        return result.value;
+      }) as ToolSet[string]['execute'];
       continue;
     }
     const host = deps.tools[name];

@@ -1,5 +1,6 @@
 import type { SpellRuntime } from './runtime.ts';
-import type { RunRequest } from './protocol.ts';
+import type { EffectResult, RunRequest } from './protocol.ts';
+import type { Json } from '../journal/types.ts';
 
 /**
  * One engine instance, used for one run and then disposed. Every engine lives in
@@ -10,6 +11,8 @@ export interface Engine {
   run(request: RunRequest, runtime: SpellRuntime): Promise<void>;
   /** Set when the memory limit is fixed at creation (V8 isolates): a run with another limit needs a new engine. */
   readonly fixedMemoryLimitBytes?: number;
+  /** Runs a script-defined tool (tool.define) synchronously while the script awaits an effect. */
+  callTool(name: string, args: Json): EffectResult;
   /** Bytes the engine's heap holds now (the WebAssembly heap never shrinks: used to recycle threads). */
   heapBytes(): number;
   dispose(): void;

@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Json } from '../journal/types.ts';
 import type {
   Checkpoint,
   EffectRequest,
@@ -28,7 +29,8 @@ export interface EnginePoolOptions {
 
 /** What a run needs from the activity while it executes. */
 export interface RunHandlers {
-  effect(request: EffectRequest): Promise<EffectResult>;
+  /** Carries out an effect; `callScriptTool` runs a tool the script defined, in the engine. */
+  effect(request: EffectRequest, callScriptTool: (name: string, args: Json) => Promise<EffectResult>): Promise<EffectResult>;
   checkpoint(checkpoint: Checkpoint): void;
   signal?: AbortSignal;
 }
@@ -145,6 +147,8 @@ class EngineThread {
       let budgetMs = request.limits.timeoutMs + this.graceMs;
       let resumedAt = 0;
       // Starts from the checkpoint this attempt resumed from: replayed effects are not reported again.
+      const toolCalls = new Map<number, (result: EffectResult) => void>();
+      let nextToolCall = 0;
       let checkpoint: Checkpoint | undefined = request.checkpoint && {
         ...request.checkpoint,
         children: [...request.checkpoint.children],
@@ -203,7 +207,13 @@ class EngineThread {
         switch (message.type) {
           case 'effect':
             stopClock();
-            handlers.effect(message.effect).then(
+            handlers.effect(message.effect, (name, args) => {
+              // The script runs again while its tool does: the watchdog counts it.
+              const callId = nextToolCall++;
+              startClock();
+              this.post({ type: 'toolCall', id, callId, name, args });
+              return new Promise((resolveTool) => toolCalls.set(callId, resolveTool));
+            }).then(
               (result) => {
                 startClock();
                 this.post({ type: 'effectResult', id, callId: message.callId, result });
@@ -215,6 +225,11 @@ class EngineThread {
                 reject(error);
               },
             );
+            break;
+          case 'toolResult':
+            stopClock();
+            toolCalls.get(message.callId)?.(message.result);
+            toolCalls.delete(message.callId);
             break;
           case 'completed':
             if (checkpoint?.seq !== message.seq) checkpoint = { seq: message.seq, children: [] };

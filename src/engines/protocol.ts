@@ -126,11 +126,14 @@ export type EffectResult =
 
 export type ToThread =
   | { type: 'run'; id: number; request: RunRequest }
-  | { type: 'effectResult'; id: number; callId: number; result: EffectResult };
+  | { type: 'effectResult'; id: number; callId: number; result: EffectResult }
+  /** Runs a tool the script defined (tool.define) while an agent effect is under way. */
+  | { type: 'toolCall'; id: number; callId: number; name: string; args: Json };
 
 export type FromThread =
   | { type: 'ready' }
   | { type: 'effect'; id: number; callId: number; effect: EffectRequest }
   /** One more completed effect: messages stay small however many effects a step makes. */
   | { type: 'completed'; id: number; seq: number; entry?: JournalEntry; child?: JournalEntry }
-  | { type: 'outcome'; id: number; outcome: RunOutcome; memoryUsedBytes: number };
+  | { type: 'outcome'; id: number; outcome: RunOutcome; memoryUsedBytes: number }
+  | { type: 'toolResult'; id: number; callId: number; result: EffectResult };

@@ -81,6 +81,9 @@ const SCHEMAS: Record<string, z.ZodType> = {
   'json.decode': jsonDecodeArgs,
 };
 
+/** What a script-defined tool may call while an agent runs it. */
+const READ_ONLY_KINDS = new Set(['state.get', 'state.keys', 'json.decode', 'spell.usage']);
+
 const EFFECT_KINDS = new Set(['llm.generate', 'llm.object', 'llm.stream', 'agent.run', 'tool.call']);
 
 export class SpellRuntime {
@@ -119,6 +122,21 @@ export class SpellRuntime {
     return this.stopped !== undefined;
   }
 
+  private toolDepth = 0;
+
+  /**
+   * Runs a script-defined tool for an agent. The tool's result is journaled with the agent
+   * run and the tool is not run again on replay, so it may read state but not change it.
+   */
+  inScriptTool<T>(fn: () => T): T {
+    this.toolDepth++;
+    try {
+      return fn();
+    } finally {
+      this.toolDepth--;
+    }
+  }
+
   /** Next number in [0, 1) of the run's seeded sequence (mulberry32): the same in every engine. */
   random(): number {
     this.randomState = (this.randomState + 0x6d2b79f5) | 0;
@@ -136,6 +154,9 @@ export class SpellRuntime {
       const schema = SCHEMAS[kind];
       if (!schema) throw new NotSupported(`${kind} is not supported`);
       const parsed = parseArgs(kind, schema, args) as Record<string, Json>;
+      if (this.toolDepth > 0 && !READ_ONLY_KINDS.has(kind)) {
+        throw new NotSupported(`${kind} cannot be used inside a tool defined with tool.define (tools may only read state)`);
+      }
       switch (kind) {
         case 'state.get':
           return ok(this.state.get(parsed.key as string) ?? null);

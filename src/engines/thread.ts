@@ -32,7 +32,17 @@ const pendingEffects = new Map<number, (result: EffectResult) => void>();
 let nextCallId = 0;
 let warm: Promise<Engine> = factory.create();
 
+let current: { id: number; engine: Engine; runtime: SpellRuntime } | undefined;
+
 port.on('message', (message: ToThread) => {
+  if (message.type === 'toolCall') {
+    const result: EffectResult =
+      current?.id === message.id
+        ? current.runtime.inScriptTool(() => current!.engine.callTool(message.name, message.args))
+        : { ok: false, error: { type: 'NotSupported', message: 'no run in progress' } };
+    post({ type: 'toolResult', id: message.id, callId: message.callId, result });
+    return;
+  }
   if (message.type === 'effectResult') {
     const resolve = pendingEffects.get(message.callId);
     pendingEffects.delete(message.callId);
@@ -58,7 +68,9 @@ async function run(id: number, request: Extract<ToThread, { type: 'run' }>['requ
       }),
     completed: (seq, done) => post({ type: 'completed', id, seq, ...done }),
   });
+  current = { id, engine, runtime };
   await Promise.race([engine.run(request, runtime), runtime.stoppedAt]);
+  current = undefined;
   const outcome = await runtime.stoppedAt;
   // Answer first; the next warm engine is made while the host is busy elsewhere.
   post({ type: 'outcome', id, outcome, memoryUsedBytes: engine.heapBytes() });

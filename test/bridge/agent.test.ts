@@ -60,6 +60,18 @@ const shouter = new MockLanguageModelV4({
   },
 });
 
+/** A model that calls `toolName` once with `input`, then answers with the tool's output. */
+const asking = (toolName: string, input: unknown) =>
+  new MockLanguageModelV4({
+    doGenerate: async (options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> => {
+      const toolMessage = options.prompt.find((m) => m.role === 'tool');
+      if (!toolMessage) {
+        return { content: [{ type: 'tool-call', toolCallId: 't1', toolName, input: JSON.stringify(input) }], finishReason: { unified: 'tool-calls', raw: 'tool_calls' }, usage, warnings: [] };
+      }
+      return { content: [{ type: 'text', text: JSON.stringify((toolMessage.content[0] as { output: unknown }).output) }], finishReason: { unified: 'stop', raw: 'stop' }, usage, warnings: [] };
+    },
+  });
+
 const mcpFixture = join(repoRoot, 'test/fixtures/mcp-server.ts');
 let httpServer: ChildProcess;
 let w: TestWorker;
@@ -67,7 +79,7 @@ beforeAll(async () => {
   httpServer = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', mcpFixture, '--http'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve) => httpServer.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())));
   w = await startTestWorker({
-    providers: { test: providerOf({ calc: calculator(counter), shout: shouter }) },
+    providers: { test: providerOf({ calc: calculator(counter), shout: shouter, times: asking('times', { a: 6, b: 7 }), spy: asking('spy', {}) }) },
     tools,
     mcpServers: {
       local: { command: process.execPath, args: ['--disable-warning=ExperimentalWarning', mcpFixture] },
@@ -133,4 +145,33 @@ it.each([['stdio', 'local'], ['HTTP', 'remote']])('gives agents the tools of an 
   const result = (await handle.result()) as { text: string; steps: Array<{ tool_calls: unknown[] }> };
   expect(result.steps[0]!.tool_calls).toEqual([{ name: 'shout', args: { text: 'durable spells' } }]);
   expect(result.text).toContain('DURABLE SPELLS');
+});
+
+it.each([
+  ['lua', `tool.define{ name = "times", description = "Multiplies", schema = { type = "object", properties = { a = { type = "number" }, b = { type = "number" } } },
+  fn = function(args) return { product = args.a * args.b, seen = state.get("k") } end }
+state.set("k", "visible")
+local a = agent.create{ name = "m", model = "test:times", instructions = "Multiply.", tools = { "times" } }
+local r = a:run("6 times 7?")
+return { text = r.text, result = r.steps[1].tool_results[1].result, listed = tool.list() }`],
+  ['javascript', `tool.define({ name: "times", description: "Multiplies", schema: { type: "object", properties: { a: { type: "number" }, b: { type: "number" } } },
+  fn: (args) => ({ product: args.a * args.b, seen: state.get("k") }) });
+state.set("k", "visible");
+const a = agent.create({ name: "m", model: "test:times", instructions: "Multiply.", tools: ["times"] });
+const r = await a.run("6 times 7?");
+return { text: r.text, result: r.steps[0].tool_results[0].result, listed: tool.list() };`],
+] as const)('runs tools defined in the script (%s), which may read state', async (engine, source) => {
+  const handle = await w.start({ source, fileName: engine === 'lua' ? 'define.lua' : 'define.js', engine });
+  const result = (await handle.result()) as { text: string; result: unknown; listed: string[] };
+  expect(result.result).toEqual({ product: 42, seen: 'visible' });
+  expect(result.text).toContain('42');
+  expect(result.listed).toEqual(['times']);
+});
+
+it('refuses state changes inside a script tool: the tool is not run again on replay', async () => {
+  const source = `tool.define{ name = "spy", fn = function() state.set("x", 1) return "changed" end }
+local r = agent.create{ name = "s", model = "test:spy", instructions = "", tools = { "spy" } }:run("go")
+return r.text`;
+  const handle = await w.start({ source, fileName: 'spy.lua' });
+  expect(await handle.result()).toMatch(/state\.set cannot be used inside a tool defined with tool\.define/);
 });

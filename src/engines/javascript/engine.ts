@@ -2,7 +2,7 @@
 import ivm from 'isolated-vm';
 import type { Json, SpellErrorData } from '../../journal/types.ts';
 import type { Engine, EngineFactory } from '../engine.ts';
-import { DEFAULT_LIMITS, type RunRequest } from '../protocol.ts';
+import { DEFAULT_LIMITS, type EffectResult, type RunRequest } from '../protocol.ts';
 import type { CallAnswer, SpellRuntime } from '../runtime.ts';
 import { JS_PRELUDE } from './prelude.ts';
 import { answerError, answerLater, answerOk } from './conversion.ts';
@@ -18,6 +18,7 @@ class JavaScriptEngine implements Engine {
   private readonly context: ivm.Context;
   private readonly start: ivm.Reference<(...args: unknown[]) => void>;
   private readonly settle: ivm.Reference<(id: string, text: string) => void>;
+  private readonly callToolRef: ivm.Reference<(name: string, args: string) => string>;
   private nextId = 0;
   readonly fixedMemoryLimitBytes: number;
   private finished: ((outcome: Outcome) => void) | undefined;
@@ -33,6 +34,8 @@ class JavaScriptEngine implements Engine {
     context.evalSync(JS_PRELUDE, { filename: 'llmspell:prelude' });
     this.start = context.global.getSync('__start', { reference: true });
     this.settle = context.global.getSync('__settle', { reference: true });
+    this.callToolRef = context.global.getSync('__callTool', { reference: true });
+    context.global.deleteSync('__callTool');
     context.global.deleteSync('__start');
     context.global.deleteSync('__settle');
   }
@@ -131,6 +134,16 @@ class JavaScriptEngine implements Engine {
       this.fail(error);
     }
     runtime.finish(await outcome);
+  }
+
+  callTool(name: string, args: Json): EffectResult {
+    try {
+      const text = this.callToolRef.applySync(undefined, [name, JSON.stringify(args)], { timeout: this.remainingMs() }) as string;
+      return JSON.parse(text) as EffectResult;
+    } catch (error) {
+      this.fail(error);
+      return { ok: false, error: { type: 'SpellTimeout', message: (error as Error).message } };
+    }
   }
 
   heapBytes(): number {

@@ -149,6 +149,21 @@ export const JS_PRELUDE = String.raw`
   // Hooks around llm and tool calls: run in the script, so replay runs them identically.
   // Order: higher priority first, then registration order.
   const hooks = { before: [], after: [] };
+  const scriptTools = Object.create(null);
+  const scriptToolNames = [];
+  global.__callTool = function (name, argsJson) {
+    const t = scriptTools[name];
+    if (!t) return stringify({ ok: false, error: { type: 'UnknownTool', message: 'no tool "' + name + '" defined in the script' } });
+    try {
+      const value = t.fn(decode(argsJson));
+      if (value instanceof SafePromise) throw new SpellError({ type: 'NotSupported', message: 'tool ' + name + ': tools defined in the script must return their result synchronously' });
+      return '{"ok":true,"value":' + encode(value, 'tool result') + '}';
+    } catch (e) {
+      const data = errorData(e);
+      if (data.type === 'SpellScriptError') data.type = 'ToolError';
+      return stringify({ ok: false, error: data });
+    }
+  };
   let hookCount = 0;
   class Refusal { constructor(reason) { this.reason = String(reason); freeze(this); } }
   function addHook(phase, kind, fn, opts) {
@@ -208,7 +223,22 @@ export const JS_PRELUDE = String.raw`
         return result;
       },
     },
-    tool: { call: (name, args) => hooked('tool.call', { name, args }) },
+    tool: {
+      call: (name, args) => hooked('tool.call', { name, args }),
+      // Tools written in the script, for agents: run by the engine when the model calls them.
+      define: (def) => {
+        const d = options('tool.define', def);
+        if (typeof d.name !== 'string' || d.name === '') {
+          throw new SpellError({ type: 'SpellBridgeArgument', message: 'tool.define: field "name": expected a non-empty string', where: here() });
+        }
+        if (typeof d.fn !== 'function') {
+          throw new SpellError({ type: 'SpellBridgeArgument', message: 'tool.define: field "fn": expected a function, got ' + typeof d.fn, where: here() });
+        }
+        if (!(d.name in scriptTools)) scriptToolNames[scriptToolNames.length] = d.name;
+        scriptTools[d.name] = { name: d.name, description: d.description || '', schema: d.schema || { type: 'object' }, fn: d.fn };
+      },
+      list: () => scriptToolNames.slice(),
+    },
     // Agents: the config is plain data kept in the script; each run is one journaled effect whose
     // model and tool steps are checkpointed, so a lost worker resumes without repeating them.
     agent: {
@@ -220,7 +250,11 @@ export const JS_PRELUDE = String.raw`
         const saved = { ...c };
         return freeze({
           name: saved.name,
-          run: (input) => hooked('agent.run', { ...saved, ...(typeof input === 'string' ? { prompt: input } : { messages: input }) }),
+          run: (input) => {
+            // Tools defined in the script travel as descriptions; their functions stay here.
+            const defined = (saved.tools || []).filter((n) => n in scriptTools).map((n) => ({ name: n, description: scriptTools[n].description, schema: scriptTools[n].schema }));
+            return hooked('agent.run', { ...saved, ...(defined.length ? { script_tools: defined } : {}), ...(typeof input === 'string' ? { prompt: input } : { messages: input }) });
+          },
         });
       },
     },

@@ -2,7 +2,7 @@
 import { LuaFactory, LuaMultiReturn, LuaReturn, type LuaEngine as WasmoonEngine } from 'wasmoon';
 import type { Json, SpellErrorData } from '../../journal/types.ts';
 import type { Engine, EngineFactory } from '../engine.ts';
-import type { RunRequest } from '../protocol.ts';
+import type { EffectResult, RunRequest } from '../protocol.ts';
 import type { CallAnswer, SpellRuntime } from '../runtime.ts';
 import { LUA_PRELUDE } from './prelude.ts';
 import { toLua } from './conversion.ts';
@@ -113,6 +113,11 @@ class LuaEngine implements Engine {
     }
     thread.assertOk(step.result);
     return thread.getValue(-1) as string;
+  }
+
+  callTool(name: string, args: Json): EffectResult {
+    const call = this.lua.global.get('__llmspell_call_tool') as (name: string, args: string) => string;
+    return JSON.parse(call(name, JSON.stringify(args))) as EffectResult;
   }
 
   heapBytes(): number {

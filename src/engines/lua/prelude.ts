@@ -175,6 +175,9 @@ local function check_opts(fn, v)
   return v or {}
 end
 
+-- Tools written in the script (tool.define), for agents: run by the engine when the model calls them.
+local script_tools, script_tool_names = {}, {}
+
 -- Hooks around llm and tool calls: run in the script, so replay runs them identically.
 -- Order: higher priority first, then registration order.
 local hooks, hook_count, RefuseMT = { before = {}, after = {} }, 0, {}
@@ -227,6 +230,13 @@ local AgentMT = { __index = {} }
 AgentMT.__index.run = function(self, input)
   local args = {}
   for k, v in next, self.config do args[k] = v end
+  -- Tools defined in the script travel as descriptions; their functions stay here.
+  local defined = {}
+  for _, name in ipairs(args.tools or {}) do
+    local t = script_tools[name]
+    if t then defined[#defined + 1] = { name = t.name, description = t.description, schema = t.schema } end
+  end
+  if #defined > 0 then args.script_tools = defined end
   if type(input) == 'string' then args.prompt = input else args.messages = input end
   return hooked('agent.run', args)
 end
@@ -266,7 +276,37 @@ llm = {
 }
 tool = {
   call = function(name, args) return hooked('tool.call', { name = name, args = args }) end,
+  define = function(def)
+    def = check_opts('tool.define', def)
+    if type(def.name) ~= 'string' or def.name == '' then
+      raise({ type = 'SpellBridgeArgument', message = 'tool.define: field "name": expected a non-empty string' })
+    end
+    if type(def.fn) ~= 'function' then
+      raise({ type = 'SpellBridgeArgument', message = 'tool.define: field "fn": expected a function, got ' .. type(def.fn) })
+    end
+    if script_tools[def.name] == nil then script_tool_names[#script_tool_names + 1] = def.name end
+    script_tools[def.name] = { name = def.name, description = def.description or '', schema = def.schema or { type = 'object' }, fn = def.fn }
+  end,
+  list = function()
+    local names = {}
+    for i, name in ipairs(script_tool_names) do names[i] = name end
+    return names
+  end,
 }
+
+function __llmspell_call_tool(name, args_json)
+  local t = script_tools[name]
+  if not t then return '{"ok":false,"error":{"type":"UnknownTool","message":"no tool \\"' .. name .. '\\" defined in the script"}}' end
+  local ok, res = pcall(function() return t.fn(call('json.decode', { text = args_json })) end)
+  if ok then
+    local eok, enc = pcall(encode, res, 'tool result')
+    if eok then return '{"ok":true,"value":' .. enc .. '}' end
+    res = enc
+  end
+  local e = script_error(res)
+  e.type = e.type == 'SpellScriptError' and 'ToolError' or e.type
+  return '{"ok":false,"error":' .. encode(e, 'tool error') .. '}'
+end
 function sleep(seconds) return boundary('sleep', { seconds = seconds }) end
 signal = {
   wait = function(name, opts)
