@@ -9,7 +9,10 @@ const names = [...new Set(readdirSync(dir).map((f) => f.replace(/\.(lua|js)$/, '
 
 let w: TestWorker;
 beforeAll(async () => {
-  w = await startTestWorker();
+  // agent-with-mcp names an MCP server "text": the test fixture serves one.
+  w = await startTestWorker({
+    mcpServers: { text: { command: process.execPath, args: ['--disable-warning=ExperimentalWarning', join(repoRoot, 'test/fixtures/mcp-server.ts')] } },
+  });
 });
 afterAll(() => w.close());
 

@@ -28,7 +28,14 @@ export async function followProgress(
   const poll = async () => {
     const progress = await handle.query(progressQuery, seq, event);
     for (const step of progress.steps) write(formatStep(step));
-    for (const e of progress.events) if (!BRIDGE_EVENTS.includes(e.name)) write(`    · event ${e.name} ${JSON.stringify(e.data)}`);
+    for (const e of progress.events) {
+      if (e.name === 'agent.step') {
+        const step = e.data as { index: number; tools: string[]; finish_reason: string };
+        write(`    · agent step ${step.index + 1}${step.tools.length ? `: ${step.tools.join(', ')}` : ''} (${step.finish_reason})`);
+      } else if (!BRIDGE_EVENTS.includes(e.name)) {
+        write(`    · event ${e.name} ${JSON.stringify(e.data)}`);
+      }
+    }
     seq += progress.steps.length;
     event += progress.events.length;
     if (progress.status === 'waiting' && progress.waitingOn !== waitingShown) {

@@ -409,6 +409,16 @@ export class SpellRuntime {
       .effect({ kind: kind as EffectRequest['kind'], key, name, args })
       .then((result): CallAnswer => {
         if (this.stopped) return { status: 'async', promise: never };
+        // What happened inside: each streamed chunk, each agent step.
+        const value = result.ok ? (result.value as { chunks?: string[]; steps?: Array<{ tool_calls: Array<{ name: string }>; finish_reason: string }> }) : {};
+        if (kind === 'llm.stream') value.chunks?.forEach((text, index) => this.events.push({ call: callIndex, name: 'llm.chunk', data: { seq, index, text } }));
+        if (isAgent) value.steps?.forEach((step, index) =>
+          this.events.push({
+            call: callIndex,
+            name: 'agent.step',
+            data: { seq, index, tools: step.tool_calls.map((c) => c.name), finish_reason: step.finish_reason },
+          }),
+        );
         this.events.push({
           call: callIndex,
           name: isTool ? 'tool.result' : isAgent ? 'agent.finish' : 'llm.response',

@@ -64,7 +64,7 @@ export interface JournalEntry {
 export type StateOp = { op: 'set'; key: string; value: Json } | { op: 'delete'; key: string };
 
 /** Events the bridge emits around effects (the step lines already show them in `llmspell run`). */
-export const BRIDGE_EVENTS: readonly string[] = ['llm.request', 'llm.response', 'tool.call', 'tool.result', 'agent.start', 'agent.finish'];
+export const BRIDGE_EVENTS: readonly string[] = ['llm.request', 'llm.response', 'llm.chunk', 'tool.call', 'tool.result', 'agent.start', 'agent.step', 'agent.finish'];
 
 /** An event emitted by the script (`event.emit`) or by the bridge. */
 export interface SpellEvent {

@@ -105,7 +105,7 @@ it.each([
   const history = await readHistory(w.client, handle.workflowId);
   expect(history.entries).toMatchObject([{ kind: 'agent.run', name: 'calc', usage: { totalTokens: 30 } }]);
   const events = (await handle.query(eventsQuery)).map((e) => e.name);
-  expect(events).toEqual(['agent.start', 'agent.finish']);
+  expect(events).toEqual(['agent.start', 'agent.step', 'agent.step', 'agent.finish']);
 });
 
 it('resumes an agent run from its saved steps without repeating them', async () => {

@@ -1,0 +1,15 @@
+-- tools.lua: a tool written in the script, used by an agent. (Tool calling needs a model that
+-- can call tools, e.g. --model openai:gpt-4o-mini; the offline model just answers.)
+tool.define{
+  name = "word_count",
+  description = "Counts the words of a text",
+  schema = { type = "object", properties = { text = { type = "string" } }, required = { "text" } },
+  fn = function(args)
+    local n = 0
+    for _ in args.text:gmatch("%S+") do n = n + 1 end
+    return { words = n }
+  end,
+}
+local counter = agent.create{ name = "counter", instructions = "Use word_count to answer.", tools = { "word_count" }, max_steps = 3 }
+local r = counter:run("How many words are in 'durable spells never forget'?")
+return { answer = r.text, steps = #r.steps, tools = tool.list() }
