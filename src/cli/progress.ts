@@ -1,7 +1,7 @@
 /** Live progress of a run on stderr: one line per journaled step, then the result. */
 import type { WorkflowHandle } from '@temporalio/client';
 import { progressQuery, type StepLine } from '../workflows/api.ts';
-import { BRIDGE_EVENTS } from '../journal/types.ts';
+import { BRIDGE_EVENTS, type SpellEvent } from '../journal/types.ts';
 
 export function formatStep(step: StepLine): string {
   const mark = step.error ? '✗' : '✓';
@@ -27,15 +27,22 @@ export async function followProgress(
   );
   const poll = async () => {
     const progress = await handle.query(progressQuery, seq, event);
-    for (const step of progress.steps) write(formatStep(step));
-    for (const e of progress.events) {
+    const show = (e: SpellEvent) => {
       if (e.name === 'agent.step') {
         const step = e.data as { index: number; tools: string[]; finish_reason: string };
         write(`    · agent step ${step.index + 1}${step.tools.length ? `: ${step.tools.join(', ')}` : ''} (${step.finish_reason})`);
       } else if (!BRIDGE_EVENTS.includes(e.name)) {
         write(`    · event ${e.name} ${JSON.stringify(e.data)}`);
       }
+    };
+    // Each step's own events (agent steps) right under it; the script's events after.
+    const seqOf = (e: SpellEvent) => (e.data as { seq?: unknown } | null)?.seq;
+    for (const step of progress.steps) {
+      write(formatStep(step));
+      for (const e of progress.events) if (seqOf(e) === step.seq) show(e);
     }
+    const shown = new Set(progress.steps.map((s) => s.seq));
+    for (const e of progress.events) if (!shown.has(seqOf(e) as number)) show(e);
     seq += progress.steps.length;
     event += progress.events.length;
     if (progress.status === 'waiting' && progress.waitingOn !== waitingShown) {
