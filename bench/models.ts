@@ -45,7 +45,7 @@ async function viaSpell(source: string): Promise<{ ms: number; result: Record<st
 
 // Local model: same prompt and token budget, greedy, so both produce the same number of tokens.
 const prompt = 'Write a short paragraph about the sea.';
-const TOKENS = 64;
+const TOKENS = 256;
 const local = models.languageModel('local:smollm2');
 await generateText({ model: local, prompt, maxOutputTokens: 8 }); // load the weights once
 const directRates: number[] = [];

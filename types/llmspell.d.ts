@@ -25,7 +25,7 @@ declare const tool: {
 };
 /** An agent: the AI SDK tool loop over host tools registered on the worker; each run is one journaled effect. */
 declare const agent: {
-  create(config: { name: string; model?: string | string[]; instructions: string; tools?: string[]; max_steps?: number }): {
+  create(config: { name: string; model?: string | string[]; instructions: string; tools?: string[]; max_steps?: number; max_tokens?: number }): {
     readonly name: string;
     run(input: string | ChatMessage[]): Promise<{ text: string; steps: any[]; finish_reason: string; usage: { input_tokens: number; output_tokens: number; total_tokens: number }; model: string }>;
   };

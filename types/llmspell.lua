@@ -32,7 +32,7 @@ local Agent = {}
 ---@param input string|{ role: string, content: string }[]
 ---@return { text: string, steps: any[], finish_reason: string, usage: { input_tokens: integer, output_tokens: integer, total_tokens: integer }, model: string }
 function Agent:run(input) end
----@param config { name: string, model?: string|string[], instructions: string, tools?: string[], max_steps?: integer }
+---@param config { name: string, model?: string|string[], instructions: string, tools?: string[], max_steps?: integer, max_tokens?: integer }
 ---@return Agent
 function agent.create(config) end
 

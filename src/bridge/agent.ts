@@ -10,6 +10,8 @@ export const agentConfig = {
   /** Names of host tools registered on the worker. */
   tools: z.array(z.string().min(1)).optional(),
   max_steps: z.int().min(1).max(100).optional(),
+  /** Most tokens each model call may produce. */
+  max_tokens: z.int().positive().optional(),
 };
 
 const scriptTool = z.strictObject({ name: z.string().min(1), description: z.string(), schema: z.record(z.string(), z.unknown()) });

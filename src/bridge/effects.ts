@@ -293,6 +293,7 @@ async function runAgent(args: AgentRunArgs & { model: string | string[] }, deps:
       ...(args.messages ? { messages: args.messages as ModelMessage[] } : { prompt: args.prompt! }),
       tools,
       stopWhen: stepCountIs(args.max_steps ?? 5),
+      ...(args.max_tokens !== undefined ? { maxOutputTokens: args.max_tokens } : {}),
       maxRetries: 0,
     });
     const steps: AgentStep[] = result.steps.map((step) => ({

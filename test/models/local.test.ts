@@ -55,3 +55,19 @@ it('streams from the local model: the chunks make up the text and are journaled 
   const [entry] = (await readHistory(w.client, handle.workflowId)).entries;
   expect(entry).toMatchObject({ kind: 'llm.stream', result: { text: result.text, chunks: result.chunks } });
 }, 120_000);
+
+it('runs a two-agent exchange on the local model, handing work over through state', async () => {
+  const source = `
+    local asker = agent.create{ name = "asker", model = "local:smollm2", instructions = "Ask one short question about the sea.", max_steps = 1, max_tokens = 24 }
+    local answerer = agent.create{ name = "answerer", model = "local:smollm2", instructions = "Answer in one sentence.", max_steps = 1, max_tokens = 24 }
+    state.set("question", asker:run("Ask.").text)
+    local a = answerer:run(state.get("question"))
+    return { question = state.get("question"), answer = a.text, steps = #a.steps }
+  `;
+  const handle = await w.start({ source, fileName: 'agents.lua', options: { limits: { timeoutMs: 60_000 } } });
+  const result = (await handle.result()) as { question: string; answer: string; steps: number };
+  expect(result.question.length).toBeGreaterThan(0);
+  expect(result.answer.length).toBeGreaterThan(0);
+  expect(result.steps).toBe(1);
+  expect((await readHistory(w.client, handle.workflowId)).entries.map((e) => `${e.kind} ${e.name}`)).toEqual(['agent.run asker', 'agent.run answerer']);
+}, 120_000);
