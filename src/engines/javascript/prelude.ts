@@ -264,6 +264,8 @@ export const JS_PRELUDE = String.raw`
       refuse: (reason) => new Refusal(reason),
     },
     sleep: (seconds) => effect('sleep', { seconds }),
+    // Planned (DESIGN §3), not built yet: a clear error rather than a missing name.
+    parallel: async () => { throw new SpellError({ type: 'NotSupported', message: 'parallel is not supported yet', where: here() }); },
     signal: { wait: (name, opts) => effect('signal.wait', { name, timeout: options('signal.wait', opts).timeout }) },
     step: async (name, fn, opts) => {
       if (typeof fn !== 'function') {
@@ -322,7 +324,13 @@ export const JS_PRELUDE = String.raw`
   global.__start = function (main, input, id, attempt, file, outputLimit) {
     fileName = file;
     limits.output = outputLimit;
-    const spellInfo = freeze({ input: input === '' ? undefined : decode(input), id, attempt, usage: () => call('spell.usage', {}) });
+    const spellInfo = freeze({
+      input: input === '' ? undefined : decode(input),
+      id,
+      attempt,
+      usage: () => call('spell.usage', {}),
+      spawn: async () => { throw new SpellError({ type: 'NotSupported', message: 'spell.spawn is not supported yet', where: here() }); },
+    });
     defineProperty(global, 'spell', { value: spellInfo, writable: false, configurable: false });
     let promise;
     try { promise = SafePromise.resolve(main(spellInfo.input)); } catch (e) { promise = SafePromise.reject(e); }

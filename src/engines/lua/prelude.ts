@@ -308,6 +308,8 @@ function __llmspell_call_tool(name, args_json)
   return '{"ok":false,"error":' .. encode(e, 'tool error') .. '}'
 end
 function sleep(seconds) return boundary('sleep', { seconds = seconds }) end
+-- Planned (DESIGN §3), not built yet: a clear error rather than a missing name.
+function parallel() raise({ type = 'NotSupported', message = 'parallel is not supported yet' }) end
 signal = {
   wait = function(name, opts)
     opts = check_opts('signal.wait', opts)
@@ -415,7 +417,11 @@ function __llmspell_main(source, chunkname, input, id, attempt, started_ms, outp
   main_co = running()
   __llmspell_main = nil -- one run per Lua state; the script cannot re-enter the driver
   start_ms, limits.output, limits.memory = started_ms, output_limit, memory_limit
-  spell = { input = input, id = id, attempt = attempt, usage = function() return call('spell.usage', {}) end }
+  spell = {
+    input = input, id = id, attempt = attempt,
+    usage = function() return call('spell.usage', {}) end,
+    spawn = function() raise({ type = 'NotSupported', message = 'spell.spawn is not supported yet' }) end,
+  }
   local chunk, syntax = raw_load(source, chunkname, 't', _ENV)
   if not chunk then
     local where, msg = smatch(syntax, '^([^:]+:%d+): (.*)$')

@@ -84,4 +84,9 @@ describe('javascript engine: conversion', () => {
     expect(result[5]).toBe((resultOf(again) as number[])[0]);
     expect(result.slice(6)).toEqual([1_750_000_000_000, 1_750_000_000_000]);
   });
+
+  it('raises NotSupported for planned features', async () => {
+    expect(errorOf(await js('await parallel({})'))).toMatchObject({ type: 'NotSupported', message: 'parallel is not supported yet' });
+    expect(errorOf(await js('await spell.spawn("x")'))).toMatchObject({ type: 'NotSupported', message: 'spell.spawn is not supported yet' });
+  });
 });
