@@ -37,6 +37,8 @@ export async function createSpellWorker(options: SpellWorkerOptions): Promise<{ 
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
     maxConcurrentActivityTaskExecutions: options.maxConcurrentSteps ?? 16,
+    // Heartbeats carry checkpoints and live streamed text: send them within half a second.
+    maxHeartbeatThrottleInterval: '500ms',
     plugins: [
       createSpellPlugin({
         pool,

@@ -94,6 +94,11 @@ export function createActivities(deps: ActivityDeps) {
                 return await executeEffect(request, deps, {
                   ...(resume !== undefined ? { resume } : {}),
                   scriptTool: callScriptTool,
+                  live: (chunk) => {
+                    const text = (checkpoint?.live?.key === request.key ? checkpoint.live.text : '') + chunk;
+                    checkpoint = { ...(checkpoint ?? { seq: Number.parseInt(request.key, 10), children: [] }), live: { key: request.key, text } };
+                    ctx.heartbeat(checkpoint);
+                  },
                   progress: (data) => {
                     checkpoint = { ...(checkpoint ?? { seq: Number.parseInt(request.key, 10), children: [] }), effect: { key: request.key, progress: data } };
                     ctx.heartbeat(checkpoint);

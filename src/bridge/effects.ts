@@ -34,6 +34,8 @@ export interface EffectContext {
   progress?(data: Json): void;
   /** Runs a tool the script defined (tool.define), in its engine. */
   scriptTool?(name: string, args: Json): Promise<EffectResult>;
+  /** Reports a streamed chunk as it arrives, for live views. */
+  live?(chunk: string): void;
 }
 
 /** An MCP server the worker can reach: a command it starts (stdio) or a URL (streamable HTTP). */
@@ -58,7 +60,7 @@ export async function executeEffect(request: EffectRequest, deps: EffectDeps, ct
       case 'llm.generate':
         return await generate(request.args as CallArgs, deps);
       case 'llm.stream':
-        return await stream(request.args as CallArgs, deps);
+        return await stream(request.args as CallArgs, deps, ctx);
       case 'llm.object':
         return await generateObjectFor(request.args as LlmObjectArgs & { model: string | string[] }, deps);
       case 'tool.call':
@@ -117,7 +119,8 @@ async function callOneModel<T>(
   };
   const prompt = args.messages ? { messages: args.messages as ModelMessage[] } : { prompt: args.prompt! };
   try {
-    const result = streaming ? await streamed({ ...common, ...prompt }) : await generateText({ ...common, ...prompt });
+    const onChunk = typeof streaming === 'function' ? (streaming as (chunk: string) => void) : undefined;
+    const result = streaming ? await streamed({ ...common, ...prompt }, onChunk) : await generateText({ ...common, ...prompt });
     const usage = {
       ...(result.usage.inputTokens !== undefined ? { inputTokens: result.usage.inputTokens } : {}),
       ...(result.usage.outputTokens !== undefined ? { outputTokens: result.usage.outputTokens } : {}),
@@ -145,11 +148,14 @@ async function callOneModel<T>(
 type Generated = Awaited<ReturnType<typeof generateText>>;
 
 /** streamText, read to the end: the chunks in order, and the same fields generateText gives. */
-async function streamed(options: Parameters<typeof streamText>[0]): Promise<Generated & { chunks: string[] }> {
+async function streamed(options: Parameters<typeof streamText>[0], onChunk?: (chunk: string) => void): Promise<Generated & { chunks: string[] }> {
   const result = streamText(options);
   const chunks: string[] = [];
   for await (const part of result.fullStream) {
-    if (part.type === 'text-delta') chunks.push(part.text);
+    if (part.type === 'text-delta') {
+      chunks.push(part.text);
+      onChunk?.(part.text);
+    }
     else if (part.type === 'error') throw part.error;
   }
   return { text: await result.text, usage: await result.usage, finishReason: await result.finishReason, chunks } as Generated & { chunks: string[] };
@@ -160,8 +166,8 @@ function generate(args: CallArgs, deps: EffectDeps): Promise<EffectResult> {
 }
 
 /** `llm.stream`: streamed through the AI SDK; the chunks are recorded with the final text. */
-function stream(args: CallArgs, deps: EffectDeps): Promise<EffectResult> {
-  return callModel(args, deps, { stream: true }, (result) => ({ text: result.text, chunks: (result as { chunks?: string[] }).chunks ?? [] }));
+function stream(args: CallArgs, deps: EffectDeps, ctx: EffectContext): Promise<EffectResult> {
+  return callModel(args, deps, { stream: ctx.live ?? true }, (result) => ({ text: result.text, chunks: (result as { chunks?: string[] }).chunks ?? [] }));
 }
 
 /** `llm.object`: the JSON Schema becomes a zod schema; the AI SDK asks for JSON and validates it. */

@@ -16,6 +16,8 @@ export async function followProgress(
   done: Promise<unknown>,
   write: (line: string) => void,
   intervalMs = 150,
+  /** Also show text streamed by a running llm.stream call (read from its heartbeat). */
+  live = true,
 ): Promise<void> {
   let seq = 0;
   let event = 0;
@@ -25,8 +27,18 @@ export async function followProgress(
     () => (finished = true),
     () => (finished = true),
   );
+  let liveShown = '';
+  const pollLive = async () => {
+    const data = (await handle.describe()).raw.pendingActivities?.[0]?.heartbeatDetails?.payloads?.[0]?.data;
+    const live = data ? (JSON.parse(Buffer.from(data).toString()) as { live?: { text: string } }).live : undefined;
+    if (!live || !live.text.startsWith(liveShown) || live.text === liveShown) return;
+    if (liveShown === '') write('    … streaming:');
+    write(`      ${live.text.slice(liveShown.length).replace(/\n/g, ' ')}`);
+    liveShown = live.text;
+  };
   const poll = async () => {
     const progress = await handle.query(progressQuery, seq, event);
+    if (progress.steps.length > 0) liveShown = '';
     const show = (e: SpellEvent) => {
       if (e.name === 'agent.step') {
         const step = e.data as { index: number; tools: string[]; finish_reason: string };
@@ -55,6 +67,7 @@ export async function followProgress(
   };
   while (!finished) {
     await poll().catch(() => {});
+    if (live) await pollLive().catch(() => {});
     await Promise.race([new Promise((resolve) => setTimeout(resolve, intervalMs)), done.catch(() => {})]);
   }
   await poll().catch(() => {});

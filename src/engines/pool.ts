@@ -236,6 +236,7 @@ class EngineThread {
             if (message.entry) checkpoint.entry = message.entry;
             if (message.child) checkpoint.children.push(message.child);
             delete checkpoint.effect; // the effect that had progress of its own is complete
+            delete checkpoint.live;
             handlers.checkpoint(checkpoint);
             break;
           case 'outcome':

@@ -59,6 +59,8 @@ export interface Checkpoint {
   children: JournalEntry[];
   /** Progress inside one long effect (an agent's completed steps), by request key. */
   effect?: { key: string; progress: Json };
+  /** Text streamed so far by the running call, for live views (`llmspell run`); never replayed. */
+  live?: { key: string; text: string };
 }
 
 /** One re-execution of a spell, from the top, against its journal. */
