@@ -62,6 +62,11 @@ export function createActivities(deps: ActivityDeps) {
       // Heartbeat throughout (a slow model is not a lost worker), always with the latest checkpoint.
       const heartbeatEveryMs = Math.max(100, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3);
       const beat = setInterval(() => ctx.heartbeat(checkpoint), heartbeatEveryMs);
+      /** Adds to the checkpoint of the boundary a running effect belongs to, and heartbeats it. */
+      const note = (key: string, part: Pick<Checkpoint, 'effect' | 'live'>) => {
+        checkpoint = { ...(checkpoint ?? { seq: Number.parseInt(key, 10), children: [] }), ...part };
+        ctx.heartbeat(checkpoint);
+      };
       let outcome: RunOutcome;
       let run: CachedRun;
       try {
@@ -96,13 +101,9 @@ export function createActivities(deps: ActivityDeps) {
                   scriptTool: callScriptTool,
                   live: (chunk) => {
                     const text = (checkpoint?.live?.key === request.key ? checkpoint.live.text : '') + chunk;
-                    checkpoint = { ...(checkpoint ?? { seq: Number.parseInt(request.key, 10), children: [] }), live: { key: request.key, text } };
-                    ctx.heartbeat(checkpoint);
+                    note(request.key, { live: { key: request.key, text } });
                   },
-                  progress: (data) => {
-                    checkpoint = { ...(checkpoint ?? { seq: Number.parseInt(request.key, 10), children: [] }), effect: { key: request.key, progress: data } };
-                    ctx.heartbeat(checkpoint);
-                  },
+                  progress: (data) => note(request.key, { effect: { key: request.key, progress: data } }),
                 });
               } catch (error) {
                 if (error instanceof ProviderError && attempt < input.maxAttempts) throw error.toFailure();
