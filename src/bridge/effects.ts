@@ -85,7 +85,7 @@ type CallArgs = LlmGenerateArgs & { model: string | string[] };
 async function callModel<T>(
   args: CallArgs,
   deps: EffectDeps,
-  extra: Record<string, unknown>,
+  extra: ModelCallExtra,
   shape: (result: Generated) => T,
 ): Promise<EffectResult> {
   const ids = Array.isArray(args.model) ? args.model : [args.model];
@@ -102,7 +102,7 @@ async function callModel<T>(
 async function callOneModel<T>(
   args: CallArgs & { model: string },
   deps: EffectDeps,
-  extra: Record<string, unknown>,
+  extra: ModelCallExtra,
   shape: (result: Generated) => T,
 ): Promise<EffectResult> {
   const model = deps.models.languageModel(args.model);
@@ -119,8 +119,7 @@ async function callOneModel<T>(
   };
   const prompt = args.messages ? { messages: args.messages as ModelMessage[] } : { prompt: args.prompt! };
   try {
-    const onChunk = typeof streaming === 'function' ? (streaming as (chunk: string) => void) : undefined;
-    const result = streaming ? await streamed({ ...common, ...prompt }, onChunk) : await generateText({ ...common, ...prompt });
+    const result = streaming ? await streamed({ ...common, ...prompt }, streaming.onChunk) : await generateText({ ...common, ...prompt });
     const usage = {
       ...(result.usage.inputTokens !== undefined ? { inputTokens: result.usage.inputTokens } : {}),
       ...(result.usage.outputTokens !== undefined ? { outputTokens: result.usage.outputTokens } : {}),
@@ -147,6 +146,9 @@ async function callOneModel<T>(
 
 type Generated = Awaited<ReturnType<typeof generateText>>;
 
+/** Extra generateText settings for one kind of call; `stream` streams instead, reporting each chunk. */
+type ModelCallExtra = Record<string, unknown> & { stream?: { onChunk?: (chunk: string) => void } };
+
 /** streamText, read to the end: the chunks in order, and the same fields generateText gives. */
 async function streamed(options: Parameters<typeof streamText>[0], onChunk?: (chunk: string) => void): Promise<Generated & { chunks: string[] }> {
   const result = streamText(options);
@@ -167,7 +169,7 @@ function generate(args: CallArgs, deps: EffectDeps): Promise<EffectResult> {
 
 /** `llm.stream`: streamed through the AI SDK; the chunks are recorded with the final text. */
 function stream(args: CallArgs, deps: EffectDeps, ctx: EffectContext): Promise<EffectResult> {
-  return callModel(args, deps, { stream: ctx.live ?? true }, (result) => ({ text: result.text, chunks: (result as { chunks?: string[] }).chunks ?? [] }));
+  return callModel(args, deps, { stream: ctx.live ? { onChunk: ctx.live } : {} }, (result) => ({ text: result.text, chunks: (result as { chunks?: string[] }).chunks ?? [] }));
 }
 
 /** `llm.object`: the JSON Schema becomes a zod schema; the AI SDK asks for JSON and validates it. */
