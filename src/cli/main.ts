@@ -16,7 +16,7 @@ import { ensureTemporal, workerConnection } from '../server/dev-server.ts';
 import { createSpellWorker } from '../spell-worker.ts';
 import { providersFromEnv } from '../models/providers.ts';
 import type { McpServerConfig } from '../bridge/effects.ts';
-import { spellSignal, type SpellRunOptions } from '../workflows/api.ts';
+import { USAGE_SEARCH_ATTRIBUTES, spellSignal, type SpellRunOptions } from '../workflows/api.ts';
 import { followProgress } from './progress.ts';
 import { readHistory } from './history.ts';
 
@@ -114,13 +114,14 @@ function mcpServersFromEnv(): Record<string, McpServerConfig> {
 type LoadedSpell = Awaited<ReturnType<typeof loadSpell>>;
 
 /** Starts a spell read by loadSpell, with the run options given on the command line. */
-function startLoaded(client: Client, spell: LoadedSpell) {
+async function startLoaded(client: Client, spell: LoadedSpell) {
+  const searchAttributes = await hasUsageSearchAttributes(client.connection as Connection, client.options.namespace);
   return startSpell(client, {
     source: spell.source,
     fileName: spell.file,
     engine: spell.engine,
     ...(spell.input !== undefined ? { input: spell.input } : {}),
-    options: spell.options,
+    options: { ...spell.options, ...(searchAttributes ? { searchAttributes } : {}) },
     ...(spell.values['task-queue'] ? { taskQueue: spell.values['task-queue'] } : {}),
     ...(spell.values.id ? { workflowId: spell.values.id } : {}),
   });
@@ -131,6 +132,16 @@ async function connect(address: string | undefined) {
   const connection = await Connection.connect({ address: target.address });
   const client = new Client({ connection, namespace: target.namespace });
   return { target, connection, client };
+}
+
+/** True when the namespace has llmspell's usage search attributes registered. */
+async function hasUsageSearchAttributes(connection: Connection, namespace: string): Promise<boolean> {
+  try {
+    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+    return Object.values(USAGE_SEARCH_ATTRIBUTES).every((name) => customAttributes && name in customAttributes);
+  } catch {
+    return false; // e.g. Temporal Cloud without operator access: keep the memo only
+  }
 }
 
 async function run(args: string[]): Promise<number> {

@@ -69,6 +69,8 @@ export async function startDevServer(options: DevServerOptions): Promise<{ addre
     options.executable ?? process.env.LLMSPELL_TEMPORAL_BIN ?? 'temporal',
     [
       'server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'error',
+      // Usage totals as search attributes (SpellRunOptions.searchAttributes).
+      '--search-attribute', 'llmspellTokens=Int', '--search-attribute', 'llmspellCostUsd=Double',
       ...(options.dbFile ? ['--db-filename', options.dbFile, '--ui-port', String(options.port + 1000)] : ['--headless']),
     ],
     { detached: options.detached ?? false, stdio: ['ignore', output, output] },

@@ -24,7 +24,16 @@ export interface SpellRunOptions {
   budget?: Budget;
   /** Prices per model id, over DEFAULT_PRICES. */
   prices?: Record<string, ModelPrice>;
+  /**
+   * Also keep the usage totals in the search attributes `llmspellTokens` (Int) and
+   * `llmspellCostUsd` (Double), so runs can be listed by cost. The namespace must have them
+   * registered: the dev server llmspell starts does. Default false.
+   */
+  searchAttributes?: boolean;
 }
+
+/** Search attribute names for usage totals (see SpellRunOptions.searchAttributes). */
+export const USAGE_SEARCH_ATTRIBUTES = { tokens: 'llmspellTokens', cost: 'llmspellCostUsd' } as const;
 
 export interface SpellWorkflowInput {
   source: string;

@@ -12,8 +12,10 @@ import {
   setHandler,
   sleep,
   upsertMemo,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { defineSearchAttributeKey } from '@temporalio/common';
 import type { BoundaryCall, Json, JournalEntry, SpellEvent } from '../journal/types.ts';
 import { EMPTY_JOURNAL_HASH, rollJournalHash, sha256Hex } from '../journal/canonical.ts';
 import { addUsage, emptyUsage } from '../journal/usage.ts';
@@ -25,6 +27,7 @@ import {
   progressQuery,
   spellSignal,
   stateQuery,
+  USAGE_SEARCH_ATTRIBUTES,
   type SpellProgress,
   type SpellWorkflowInput,
   type StepLine,
@@ -33,6 +36,8 @@ import {
 const DEFAULT_LIMITS: Limits = { timeoutMs: 10_000, memoryLimitBytes: 64 * 1024 * 1024, outputLimitBytes: 1024 * 1024 };
 const NON_RETRYABLE = ['SpellTimeout', 'SpellMemoryLimit', 'SpellOutputLimit', 'SpellNondeterminism', 'SpellJournalMismatch'];
 const MAX_EVENTS_KEPT = 1000;
+const TOKENS_ATTRIBUTE = defineSearchAttributeKey(USAGE_SEARCH_ATTRIBUTES.tokens, 'INT');
+const COST_ATTRIBUTE = defineSearchAttributeKey(USAGE_SEARCH_ATTRIBUTES.cost, 'DOUBLE');
 
 /** Runs a spell to completion; its return value is the spell's result. */
 export async function spellWorkflow(run: SpellWorkflowInput): Promise<Json> {
@@ -137,7 +142,15 @@ export async function spellWorkflow(run: SpellWorkflowInput): Promise<Json> {
     tail = [];
     for (const entry of outcome.entries) append(entry, false);
     // Ops can list and sort runs by what they used.
-    if (outcome.entries.some((e) => e.usage || e.children?.length)) upsertMemo({ usage: { ...usage } });
+    if (outcome.entries.some((e) => e.usage || e.children?.length)) {
+      upsertMemo({ usage: { ...usage } });
+      if (options.searchAttributes) {
+        upsertSearchAttributes([
+          { key: TOKENS_ATTRIBUTE, value: usage.total_tokens },
+          { key: COST_ATTRIBUTE, value: usage.cost },
+        ]);
+      }
+    }
     for (const op of outcome.stateOps) {
       if (op.op === 'set') state[op.key] = op.value;
       else delete state[op.key];

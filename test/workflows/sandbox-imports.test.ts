@@ -4,7 +4,7 @@ import { expect, it } from 'vitest';
 
 const src = join(import.meta.dirname, '../../src');
 /** What code bundled into Temporal's workflow sandbox may import. */
-const ALLOWED_PACKAGES = ['@temporalio/workflow', 'canonicalize', '@noble/hashes/sha2.js', '@noble/hashes/utils.js'];
+const ALLOWED_PACKAGES = ['@temporalio/workflow', '@temporalio/common', 'canonicalize', '@noble/hashes/sha2.js', '@noble/hashes/utils.js'];
 
 function importsOf(file: string): Array<{ spec: string; typeOnly: boolean }> {
   const text = readFileSync(file, 'utf8');

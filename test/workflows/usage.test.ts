@@ -63,3 +63,11 @@ it('stops the run once the cost budget is spent', async () => {
   const error = (await handle.result().catch((e: unknown) => e)) as WorkflowFailedError;
   expect(error.cause).toMatchObject({ type: 'SpellBudgetExceeded', message: 'test:m: the run has spent $22.000000 of its $20 budget' });
 });
+
+it('keeps the totals in search attributes when asked, so runs can be listed by cost', async () => {
+  const source = 'llm.generate{ model = "test:m", prompt = "1" }\nreturn "ok"';
+  const handle = await w.start({ source, fileName: 'sa.lua', options: { prices, searchAttributes: true } });
+  await handle.result();
+  const { searchAttributes } = await handle.describe();
+  expect(searchAttributes).toMatchObject({ llmspellTokens: [7], llmspellCostUsd: [11] });
+});
