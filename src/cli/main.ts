@@ -14,6 +14,10 @@ import { EXIT_CODES, SpellError, exitCodeForFailureType } from '../errors/index.
 import { engineFor, startSpell } from '../client.ts';
 import { ensureTemporal, workerConnection } from '../server/dev-server.ts';
 import { createSpellWorker } from '../spell-worker.ts';
+import { EnginePool } from '../engines/pool.ts';
+import { runFromHistory } from '../activities/history.ts';
+import { DEFAULT_PRICES } from '../models/prices.ts';
+import { canonicalJson } from '../journal/canonical.ts';
 import { providersFromEnv } from '../models/providers.ts';
 import type { McpServerConfig } from '../bridge/effects.ts';
 import { USAGE_SEARCH_ATTRIBUTES, spellSignal, type SpellRunOptions } from '../workflows/api.ts';
@@ -29,6 +33,9 @@ const USAGE = `usage: llmspell <command> [options]
   worker [--address HOST:PORT]  run a worker until interrupted
   signal <run-id> <name> [JSON] deliver a signal to signal.wait(name)
   history <run-id> [--json]     print a run's journal, read from Temporal history
+  replay <run-id> [--source FILE] [--json]
+                                re-execute a run offline against its journal (no model or tool
+                                calls); with --source, check a changed spell against it
 
 Temporal: TEMPORAL_ADDRESS (or --address) uses an existing server; otherwise a local dev
 server is started from the \`temporal\` CLI (database under $LLMSPELL_HOME, default ~/.llmspell).
@@ -271,12 +278,81 @@ async function history(args: string[]): Promise<number> {
   return EXIT_CODES.ok;
 }
 
+/**
+ * `llmspell replay <run-id> [--source FILE]`: re-executes a run offline against the journal in
+ * its history, with no model or tool called. With --source, checks a changed spell against
+ * the old history: a divergence is SpellNondeterminism (exit 4).
+ */
+async function replay(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { address: { type: 'string' }, source: { type: 'string' }, json: { type: 'boolean' } });
+  const id = positionals[0];
+  if (!id || positionals.length > 1) throw new UsageError('expected: replay <run-id> [--source FILE]');
+  const { connection, client } = await connect(values.address);
+  const pool = new EnginePool({ maxThreadsPerEngine: 1 });
+  try {
+    const run = runFromHistory(await client.workflow.getHandle(id).fetchHistory());
+    const first = run.firstActivity;
+    if (!first) throw new UsageError(`run ${id} has no activity in its history yet: nothing to replay`);
+    let source = run.spell.source;
+    if (values.source !== undefined) {
+      try {
+        source = await readFile(values.source, 'utf8');
+      } catch (error) {
+        throw new UsageError(`cannot read ${values.source}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      }
+    }
+    let effects = 0;
+    const outcome = await pool.run(
+      {
+        engine: run.spell.engine,
+        source,
+        fileName: run.spell.fileName,
+        input: run.spell.input ?? null,
+        spell: { id: first.workflowId, runId: first.runId, attempt: 1, startedAtMs: first.startedAtMs, seed: first.seed },
+        journal: run.entries,
+        defaultModel: first.defaultModel,
+        ...(first.budget ? { budget: first.budget } : {}),
+        prices: { ...DEFAULT_PRICES, ...first.prices },
+        reportFromCall: Number.MAX_SAFE_INTEGER,
+        limits: first.limits,
+      },
+      {
+        effect: async () => {
+          effects++;
+          return { ok: false, error: { type: 'SpellNondeterminism', message: 'the script made a call that history does not hold' } };
+        },
+        checkpoint: () => {},
+      },
+    );
+    const next = outcome.next;
+    const report =
+      next.type === 'done'
+        ? { status: 'replayed', calls: run.entries.length, result: next.result, matches: run.result === undefined ? null : canonicalJson(next.result) === canonicalJson(run.result) }
+        : next.type === 'boundary' || effects > 0
+          ? { status: 'diverged', calls: run.entries.length, error: { type: 'SpellNondeterminism', message: `call #${next.type === 'boundary' ? next.call.seq : run.entries.length}: the script asks for a call beyond the ${run.entries.length} that history holds` } }
+          : { status: 'failed', calls: run.entries.length, error: next.type === 'failed' || next.type === 'retry' ? next.error : { type: 'SpellScriptError', message: 'unknown' } };
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify({ runId: id, ...report })}\n`);
+    } else if (report.status === 'replayed') {
+      process.stdout.write(`replayed ${report.calls} journaled calls of ${id} with no model or tool call; result ${report.matches === null ? '(run not completed)' : report.matches ? 'matches history' : 'DIFFERS from history'}\n`);
+    } else {
+      process.stderr.write(`llmspell: replay of ${id} ${report.status}: ${report.error!.type}: ${report.error!.message}\n`);
+    }
+    if (report.status === 'replayed') return report.matches === false ? EXIT_CODES.nondeterminism : EXIT_CODES.ok;
+    return exitCodeForFailureType(report.error!.type);
+  } finally {
+    await pool.close();
+    await connection.close();
+  }
+}
+
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   run,
   start,
   worker: workerCommand,
   signal,
   history,
+  replay,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -289,7 +365,6 @@ export async function main(argv: string[]): Promise<number> {
   }
   const handler = COMMANDS[command];
   try {
-    if (command === 'replay') throw new UsageError('replay is not supported yet (see README, "Not supported yet")');
     if (!handler) throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
     return await handler(args);
   } catch (error) {

@@ -83,7 +83,7 @@ describe('llmspell run', () => {
     [['run', spell('x.py', 'print(1)')], /x\.py: cannot tell the engine from the extension "\.py"/],
     [['run', join(repoRoot, 'examples/hello.lua'), '--timeout', 'soon'], /--timeout: expected a positive integer/],
     [['frobnicate'], /unknown command "frobnicate"/],
-    [['replay', 'x'], /replay is not supported yet/],
+    [['replay'], /expected: replay <run-id>/],
   ])('bad usage %j exits 2 with a message', async (args, message) => {
     const r = await llmspell(args);
     expect(r.code).toBe(2);
@@ -121,5 +121,21 @@ describe('llmspell run', () => {
     } finally {
       worker.kill('SIGINT');
     }
+  });
+
+  it('replays a finished run offline, and reports where a changed spell diverges from its history', async () => {
+    const id = `replay-${randomUUID()}`;
+    const ran = await llmspell(['run', join(repoRoot, 'examples/hello.lua'), '--id', id, '--json', ...queue()]);
+    expect(ran.code).toBe(0);
+    const same = await llmspell(['replay', id]);
+    expect(same.code).toBe(0);
+    expect(same.stdout).toBe(`replayed 2 journaled calls of ${id} with no model or tool call; result matches history\n`);
+    const changed = spell('hello-changed.lua', (await import('node:fs')).readFileSync(join(repoRoot, 'examples/hello.lua'), 'utf8').replace('You are a friendly greeter.', 'You are terse.'));
+    const diverged = await llmspell(['replay', id, '--source', changed, '--json']);
+    expect(diverged.code).toBe(4);
+    expect(JSON.parse(diverged.stdout)).toMatchObject({
+      status: 'failed',
+      error: { type: 'SpellNondeterminism', message: expect.stringMatching(/^call #0: history holds llm\.generate "offline:echo" \(args digest \w+\) but the script asked for llm\.generate "offline:echo" \(args digest \w+\)$/) },
+    });
   });
 });
