@@ -137,10 +137,8 @@ async function callOneModel<T>(
     };
     return { ok: true, value: value as unknown as Json, usage };
   } catch (error) {
-    if (error instanceof SpellError) throw error;
     if (NoObjectGeneratedError.isInstance(error)) return { ok: false, error: objectMismatch(args.model, error) };
-    const retryable = APICallError.isInstance(error) ? error.isRetryable : true;
-    throw new ProviderError(`${args.model}: ${(error as Error).message}`, { retryable, cause: error });
+    throw providerFailure(args.model, error);
   }
 }
 
@@ -165,6 +163,13 @@ async function streamed(options: Parameters<typeof streamText>[0], onChunk?: (ch
 
 function generate(args: CallArgs, deps: EffectDeps): Promise<EffectResult> {
   return callModel(args, deps, {}, (result): Omit<LlmGenerateResult, 'usage' | 'model' | 'finish_reason'> => ({ text: result.text }));
+}
+
+/** What a failed model call becomes: our own errors as they are, others a ProviderError (retryable unless the API says not). */
+function providerFailure(label: string, error: unknown): Error {
+  if (error instanceof SpellError) return error;
+  const retryable = APICallError.isInstance(error) ? error.isRetryable : true;
+  return new ProviderError(`${label}: ${(error as Error).message}`, { retryable, cause: error });
 }
 
 /** `llm.stream`: streamed through the AI SDK; the chunks are recorded with the final text. */
@@ -328,9 +333,7 @@ async function runAgent(args: AgentRunArgs & { model: string | string[] }, deps:
       usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens },
     };
   } catch (error) {
-    if (error instanceof SpellError) throw error;
-    const retryable = APICallError.isInstance(error) ? error.isRetryable : true;
-    throw new ProviderError(`agent "${args.name}" (${modelId}): ${(error as Error).message}`, { retryable, cause: error });
+    throw providerFailure(`agent "${args.name}" (${modelId})`, error);
   } finally {
     await Promise.all(clients.map((client) => client.close()));
   }

@@ -318,11 +318,7 @@ export class SpellRuntime {
     const seq = this.seq++;
     const held = this.request.journal[seq];
     if (held) {
-      if (held.kind !== kind || held.name !== name || held.argsDigest !== digest) {
-        throw new SpellNondeterminism(
-          `call #${seq}: history holds ${describe(held)} but the script asked for ${describe({ kind, name, argsDigest: digest })}`,
-        );
-      }
+      expectSame(held, { kind, name, argsDigest: digest }, `call #${seq}: history`);
       this.nowMs = held.startedAt + held.durationMs;
       addUsage(this.usage, held, this.prices);
       if (kind === 'step') {
@@ -374,11 +370,7 @@ export class SpellRuntime {
     const saved = this.request.checkpoint;
     const held = saved?.seq === step.seq ? saved.children[childSeq] : undefined;
     if (held) {
-      if (held.kind !== kind || held.name !== name || held.argsDigest !== digest) {
-        throw new SpellNondeterminism(
-          `step "${step.name}" call #${childSeq}: checkpoint holds ${describe(held)} but the script asked for ${describe({ kind, name, argsDigest: digest })}`,
-        );
-      }
+      expectSame(held, { kind, name, argsDigest: digest }, `step "${step.name}" call #${childSeq}: checkpoint`);
       step.children.push(held);
       addUsage(this.usage, held, this.prices);
       return answerOf(held);
@@ -500,6 +492,12 @@ function boundaryName(kind: EntryKind, args: Record<string, Json>): string {
     default:
       return args.name as string;
   }
+}
+
+/** Raises SpellNondeterminism unless the recorded call is the one the script asks for now. */
+function expectSame(held: JournalEntry, asked: { kind: string; name: string; argsDigest: string }, where: string): void {
+  if (held.kind === asked.kind && held.name === asked.name && held.argsDigest === asked.argsDigest) return;
+  throw new SpellNondeterminism(`${where} holds ${describe(held)} but the script asked for ${describe(asked)}`);
 }
 
 function describe(call: { kind: string; name: string; argsDigest: string }): string {
