@@ -9,11 +9,9 @@ import { eventsQuery } from '../../src/workflows/api.ts';
 import { startTestWorker, type TestWorker, repoRoot } from '../helpers/worker.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { usageOf } from '../helpers/models.ts';
 
-const usage = {
-  inputTokens: { total: 10, noCache: undefined, cacheRead: undefined, cacheWrite: undefined },
-  outputTokens: { total: 5, text: undefined, reasoning: undefined },
-};
+const usage = usageOf(10, 5);
 
 /** A model that asks for `add` until it has a tool result, then answers with it. */
 function calculator(counter: { calls: number }) {

@@ -3,6 +3,7 @@ import { MockLanguageModelV4 } from 'ai/test';
 import { providerOf } from '../../src/models/registry.ts';
 import { readHistory } from '../../src/cli/history.ts';
 import { startTestWorker, type TestWorker } from '../helpers/worker.ts';
+import { usageOf } from '../helpers/models.ts';
 
 /** A model that answers a fixed text, whatever it is asked. */
 const answering = (text: string) =>
@@ -10,10 +11,7 @@ const answering = (text: string) =>
     doGenerate: async () => ({
       content: [{ type: 'text', text }],
       finishReason: { unified: 'stop', raw: 'stop' },
-      usage: {
-        inputTokens: { total: 4, noCache: undefined, cacheRead: undefined, cacheWrite: undefined },
-        outputTokens: { total: 6, text: undefined, reasoning: undefined },
-      },
+      usage: usageOf(4, 6),
       warnings: [],
     }),
   });

@@ -4,6 +4,7 @@ import { MockLanguageModelV4, simulateReadableStream } from 'ai/test';
 import type { LanguageModelV4StreamPart } from '@ai-sdk/provider';
 import { providerOf } from '../../src/models/registry.ts';
 import { startTestWorker, type TestWorker } from '../helpers/worker.ts';
+import { usageOf } from '../helpers/models.ts';
 
 const words = ['one ', 'two ', 'three ', 'four ', 'five'];
 const slow = new MockLanguageModelV4({
@@ -19,10 +20,7 @@ const slow = new MockLanguageModelV4({
         {
           type: 'finish',
           finishReason: { unified: 'stop', raw: 'stop' },
-          usage: {
-            inputTokens: { total: 1, noCache: undefined, cacheRead: undefined, cacheWrite: undefined },
-            outputTokens: { total: 5, text: undefined, reasoning: undefined },
-          },
+          usage: usageOf(1, 5),
         },
       ],
     }),

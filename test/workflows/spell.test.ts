@@ -6,6 +6,7 @@ import { providerOf } from '../../src/models/registry.ts';
 import { eventsQuery, progressQuery, spellSignal, stateQuery } from '../../src/workflows/api.ts';
 import { readHistory } from '../../src/cli/history.ts';
 import { example, startTestWorker, type TestWorker } from '../helpers/worker.ts';
+import { usageOf } from '../helpers/models.ts';
 
 let calls = 0;
 const counting = new MockLanguageModelV4({
@@ -15,10 +16,7 @@ const counting = new MockLanguageModelV4({
     return {
       content: [{ type: 'text', text: `reply ${calls} to ${prompt.length} chars` }],
       finishReason: { unified: 'stop', raw: 'stop' },
-      usage: {
-        inputTokens: { total: 3, noCache: undefined, cacheRead: undefined, cacheWrite: undefined },
-        outputTokens: { total: 4, text: undefined, reasoning: undefined },
-      },
+      usage: usageOf(3, 4),
       warnings: [],
     };
   },

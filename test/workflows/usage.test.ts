@@ -4,6 +4,7 @@ import { MockLanguageModelV4 } from 'ai/test';
 import { providerOf } from '../../src/models/registry.ts';
 import { readHistory } from '../../src/cli/history.ts';
 import { startTestWorker, type TestWorker } from '../helpers/worker.ts';
+import { usageOf } from '../helpers/models.ts';
 
 let calls = 0;
 const model = new MockLanguageModelV4({
@@ -12,10 +13,7 @@ const model = new MockLanguageModelV4({
     return {
       content: [{ type: 'text', text: 'ok' }],
       finishReason: { unified: 'stop', raw: 'stop' },
-      usage: {
-        inputTokens: { total: 3, noCache: undefined, cacheRead: undefined, cacheWrite: undefined },
-        outputTokens: { total: 4, text: undefined, reasoning: undefined },
-      },
+      usage: usageOf(3, 4),
       warnings: [],
     };
   },
