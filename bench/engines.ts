@@ -16,12 +16,13 @@ import { median, startBench } from './harness.ts';
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!;
 const f = (n: number, d = 2) => n.toFixed(d);
-const ENGINES: EngineName[] = ['lua', 'javascript'];
+const ENGINES: EngineName[] = ['lua', 'javascript', 'tengo'];
+const EXTENSION: Record<EngineName, string> = { lua: 'lua', javascript: 'js', tengo: 'tengo' };
 
 const request = (engine: EngineName, source: string): RunRequest => ({
   engine,
   source,
-  fileName: engine === 'lua' ? 'bench.lua' : 'bench.js',
+  fileName: `bench.${EXTENSION[engine]}`,
   input: null,
   spell: { id: 'bench', runId: 'bench', attempt: 1, startedAtMs: Date.now(), seed: 1 },
   journal: [],
@@ -67,6 +68,13 @@ const sources = {
     get: 'const v = state.get("k");',
     plain: 'const v = f("k");',
     effects: `await step("s", async () => { for (let i = 0; i < ${EFFECTS}; i++) await tool.call("t", {}); }); return 1`,
+  },
+  tengo: {
+    empty: 'return 1',
+    loop: (body: string) => `state.set("k", 1); f := func(k) { return k }; for i := 0; i < ${N}; i++ { ${body} }; return 1`,
+    get: 'v := state.get("k")',
+    plain: 'v := f("k")',
+    effects: `step("s", func() { for i := 0; i < ${EFFECTS}; i++ { tool.call("t", {}) } }); return 1`,
   },
 };
 
@@ -121,15 +129,16 @@ for (const engine of ENGINES) {
 const { client, taskQueue, close } = await startBench({ maxConcurrentSteps: 32 });
 console.log('');
 for (const engine of ENGINES) {
-  const source =
-    engine === 'lua'
-      ? 'local t = {} for i = 1, 5 do t[i] = llm.generate{ prompt = "p" .. i }.text end return #t'
-      : 'const t = []; for (let i = 1; i <= 5; i++) t.push((await llm.generate({ prompt: "p" + i })).text); return t.length';
+  const source = {
+    lua: 'local t = {} for i = 1, 5 do t[i] = llm.generate{ prompt = "p" .. i }.text end return #t',
+    javascript: 'const t = []; for (let i = 1; i <= 5; i++) t.push((await llm.generate({ prompt: "p" + i })).text); return t.length',
+    tengo: 't := []; for i := 1; i <= 5; i++ { t = append(t, llm.generate({prompt: "p" + i}).text) }; return len(t)',
+  }[engine];
   let peak = totalRssMb();
   const sampler = setInterval(() => (peak = Math.max(peak, totalRssMb())), 100);
   const t0 = performance.now();
   const handles = await Promise.all(
-    Array.from({ length: 100 }, (_, i) => startSpell(client, { source, fileName: `c${i}.${engine === 'lua' ? 'lua' : 'js'}`, engine, taskQueue })),
+    Array.from({ length: 100 }, (_, i) => startSpell(client, { source, fileName: `c${i}.${EXTENSION[engine]}`, engine, taskQueue })),
   );
   const results = await Promise.all(handles.map((h) => h.result()));
   const ms = performance.now() - t0;

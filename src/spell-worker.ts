@@ -31,7 +31,7 @@ export interface SpellWorkerOptions {
 
 export async function createSpellWorker(options: SpellWorkerOptions): Promise<{ worker: Worker; pool: EnginePool }> {
   const pool = new EnginePool(options.pool);
-  const [bundle] = await Promise.all([workflowBundle(options.cacheDir), pool.warm(['lua', 'javascript'])]);
+  const [bundle] = await Promise.all([workflowBundle(options.cacheDir), pool.warm(['lua', 'javascript', 'tengo'])]);
   const worker = await Worker.create({
     connection: options.connection,
     namespace: options.namespace ?? 'default',

@@ -37,7 +37,8 @@ export interface RunHandlers {
 
 /**
  * Where each engine runs and how it is stopped when a script overruns. Lua runs in a
- * worker thread, terminated at the limit (pattern matching is uninterruptible C). V8
+ * worker thread, terminated at the limit (pattern matching is uninterruptible C); so does
+ * Tengo (its VM has no preemption). V8
  * isolates stop themselves through isolated-vm timeouts, but a thread holding one aborts
  * the whole process when terminated, and an isolate thrashing at its heap limit can
  * ignore both its timeout and its memory limit: JavaScript runs in a child process, which
@@ -46,6 +47,7 @@ export interface RunHandlers {
 const PLACEMENT: Record<EngineName, { process: boolean; graceMs: number }> = {
   lua: { process: false, graceMs: 0 },
   javascript: { process: true, graceMs: 1000 },
+  tengo: { process: false, graceMs: 0 },
 };
 
 const hostFile = fileURLToPath(new URL(`./thread${extname(fileURLToPath(import.meta.url))}`, import.meta.url));

@@ -13,7 +13,7 @@ import type {
 } from '../journal/types.ts';
 import type { ModelPrice } from '../models/prices.ts';
 
-export type EngineName = 'lua' | 'javascript';
+export type EngineName = 'lua' | 'javascript' | 'tengo';
 
 /** Limits enforced on every run of a script. */
 export interface Limits {

@@ -122,6 +122,11 @@ export class SpellRuntime {
     return this.stopped !== undefined;
   }
 
+  /** True while a step's fn runs (between a `step` call answered `{replayed: false}` and `endStep`). */
+  get stepRunning(): boolean {
+    return this.step !== undefined;
+  }
+
   private toolDepth = 0;
 
   /**

@@ -9,6 +9,7 @@ import type { EffectResult, EngineName, FromThread, ToThread } from './protocol.
 import { SpellRuntime } from './runtime.ts';
 import { LuaEngineFactory } from './lua/index.ts';
 import { JavaScriptEngineFactory } from './javascript/index.ts';
+import { TengoEngineFactory } from './tengo/index.ts';
 
 interface Port {
   postMessage(message: FromThread): void;
@@ -23,6 +24,7 @@ if (!parentPort) process.on('disconnect', () => process.exit(0));
 const engineName = parentPort ? (workerData as { engine: EngineName }).engine : (process.env.LLMSPELL_ENGINE as EngineName);
 const factories: Record<EngineName, () => EngineFactory> = {
   lua: () => new LuaEngineFactory(),
+  tengo: () => new TengoEngineFactory(),
   javascript: () => new JavaScriptEngineFactory(),
 };
 const factory = factories[engineName]();

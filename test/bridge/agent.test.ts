@@ -158,8 +158,14 @@ state.set("k", "visible");
 const a = agent.create({ name: "m", model: "test:times", instructions: "Multiply.", tools: ["times"] });
 const r = await a.run("6 times 7?");
 return { text: r.text, result: r.steps[0].tool_results[0].result, listed: tool.list() };`],
+  ['tengo', `tool.define({name: "times", description: "Multiplies", schema: {type: "object", properties: {a: {type: "number"}, b: {type: "number"}}},
+  fn: func(args) { return {product: args.a * args.b, seen: state.get("k")} }})
+state.set("k", "visible")
+a := agent.create({name: "m", model: "test:times", instructions: "Multiply.", tools: ["times"]})
+r := a.run("6 times 7?")
+return {text: r.text, result: r.steps[0].tool_results[0].result, listed: tool.list()}`],
 ] as const)('runs tools defined in the script (%s), which may read state', async (engine, source) => {
-  const handle = await w.start({ source, fileName: engine === 'lua' ? 'define.lua' : 'define.js', engine });
+  const handle = await w.start({ source, fileName: `define.${{ lua: 'lua', javascript: 'js', tengo: 'tengo' }[engine]}`, engine });
   const result = (await handle.result()) as { text: string; result: unknown; listed: string[] };
   expect(result.result).toEqual({ product: 42, seen: 'visible' });
   expect(result.text).toContain('42');

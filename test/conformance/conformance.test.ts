@@ -19,7 +19,7 @@ import { startTestWorker, type TestWorker } from '../helpers/worker.ts';
 import { runOnce } from '../helpers/engine.ts';
 
 const dir = join(import.meta.dirname, 'spells');
-const ENGINES: Record<string, EngineName> = { lua: 'lua', js: 'javascript' };
+const ENGINES: Record<string, EngineName> = { lua: 'lua', js: 'javascript', tengo: 'tengo' };
 
 interface Expected {
   input?: Json;

@@ -15,12 +15,16 @@ export interface RunOnceOptions {
   startedAtMs?: number;
 }
 
+/** File extension of each engine's spells. */
+export const EXTENSIONS: Record<EngineName, string> = { lua: 'lua', javascript: 'js', tengo: 'tengo' };
+
 export function runOnce(pool: EnginePool, source: string, options: RunOnceOptions = {}): Promise<RunOutcome> {
+  const engine = options.engine ?? 'lua';
   return pool.run(
     {
-      engine: options.engine ?? 'lua',
+      engine,
       source,
-      fileName: options.fileName ?? 'test.lua',
+      fileName: options.fileName ?? `test.${EXTENSIONS[engine]}`,
       input: options.input ?? null,
       spell: { id: options.spellId ?? 'spell-test', runId: 'run-test', attempt: 1, startedAtMs: options.startedAtMs ?? 1_700_000_000_000, seed: options.seed ?? 7 },
       journal: options.journal ?? [],

@@ -29,7 +29,6 @@ export async function hostileCase(
   const error = errorOf(
     await runOnce(pool, source, {
       engine,
-      fileName: engine === 'lua' ? 'test.lua' : 'test.js',
       limits,
       effect: async () => ({ ok: true, value: null }),
     }),
@@ -39,5 +38,5 @@ export async function hostileCase(
   expect(type.split('|'), error.message).toContain(error.type);
   expect(error.message).toMatch(message);
   expect(elapsedMs).toBeLessThan(limits.timeoutMs! + MARGIN_MS);
-  expect(resultOf(await runOnce(pool, engine === 'lua' ? 'return 1 + 1' : 'return 1 + 1', { engine }))).toBe(2);
+  expect(resultOf(await runOnce(pool, 'return 1 + 1', { engine }))).toBe(2);
 }

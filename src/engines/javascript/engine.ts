@@ -5,7 +5,7 @@ import type { Engine, EngineFactory } from '../engine.ts';
 import { DEFAULT_LIMITS, type EffectResult, type RunRequest } from '../protocol.ts';
 import type { CallAnswer, SpellRuntime } from '../runtime.ts';
 import { JS_PRELUDE } from './prelude.ts';
-import { answerError, answerLater, answerOk } from './conversion.ts';
+import { answerError, answerLater, answerOk } from '../answer.ts';
 
 type Outcome = { ok: true; value: Json } | { ok: false; error: SpellErrorData };
 

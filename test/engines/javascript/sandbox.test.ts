@@ -17,7 +17,7 @@ const cases: HostileCase[] = [
   ['loop after an await', 'await tool.call("t", {}); while (true) {}', 'SpellTimeout', /time limit/],
   ['endless microtasks', 'const f = async () => { await null; f(); }; f(); await new Promise(() => {})', 'SpellTimeout', /time limit/],
   ['microtask chain that grows', 'const f = async () => { await null; return f(); }; return f()', 'SpellMemoryLimit|SpellTimeout', /memory|time limit/],
-  ['endless promise chain', 'let p = Promise.resolve(); for (;;) p = p.then(() => 1)', 'SpellMemoryLimit', /memory/],
+  ['endless promise chain', 'let p = Promise.resolve(); for (;;) p = p.then(() => 1)', 'SpellMemoryLimit|SpellTimeout', /memory|time limit/],
   ['Atomics.wait', 'return Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0)', 'SpellTimeout', /time limit/],
   ['loop in a Proxy trap', 'const p = new Proxy({}, { get() { while (true) {} } }); state.set("k", { p })', 'SpellTimeout', /time limit/],
   ['loop in a getter read by the bridge', 'state.set("k", { get x() { for (;;) {} } })', 'SpellTimeout', /time limit/],

@@ -1,0 +1,10 @@
+/**
+ * Answers of host calls to engines that take them as text (JavaScript, Tengo): a status
+ * digit, then JSON. 0: the value; 1: a script-level error; 2: work to await (with its id).
+ * Each engine's side decodes them with its own conversion rules.
+ */
+import type { Json, SpellErrorData } from '../journal/types.ts';
+
+export const answerOk = (value: Json): string => (value === null ? '0' : `0${JSON.stringify(value)}`);
+export const answerError = (error: SpellErrorData): string => `1${JSON.stringify(error)}`;
+export const answerLater = (id: number): string => `2${id}`;

@@ -1,0 +1,47 @@
+//go:build js && wasm
+
+// Command tengo-host is the Tengo engine of llmspell: the real Tengo VM
+// (github.com/d5/tengo/v2) in WebAssembly, driven from the engine thread in
+// JavaScript (src/engines/tengo/engine.ts).
+//
+// The JavaScript side sets globalThis.__llmspellTengo to an object before the
+// program starts; main fills it with the entry points and then waits, so one
+// instance of this program serves exactly one run.
+package main
+
+import (
+	"syscall/js"
+	"time"
+)
+
+func main() {
+	// Local time is the host machine's zone in js/wasm: spells see UTC everywhere.
+	time.Local = time.UTC
+	api := js.Global().Get("__llmspellTengo")
+	quit := make(chan struct{})
+	api.Set("run", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		startRun(args[0].String(), args[1].String(), args[2].String(), args[3])
+		return nil
+	}))
+	// The answer to work the script awaits (an effect): the VM goroutine resumes
+	// and runs to its next await or to the end before this call returns.
+	api.Set("deliver", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		if current != nil {
+			current.deliver(args[0].String())
+		}
+		return nil
+	}))
+	// Runs a tool the script defined (tool.define) while the script awaits an
+	// agent run; returns the tool's result as JSON, synchronously.
+	api.Set("callTool", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		if current == nil {
+			return `{"ok":false,"error":{"type":"NotSupported","message":"no run in progress"}}`
+		}
+		return current.callTool(args[0].String(), args[1].String())
+	}))
+	api.Set("exit", js.FuncOf(func(js.Value, []js.Value) any {
+		close(quit)
+		return nil
+	}))
+	<-quit
+}

@@ -1,0 +1,275 @@
+//go:build js && wasm
+
+package main
+
+import (
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"syscall/js"
+	"unsafe"
+
+	"github.com/d5/tengo/v2"
+	"github.com/d5/tengo/v2/parser"
+)
+
+// The spell API, written in Tengo on top of the natives in natives.go.
+//
+//go:embed prelude.tengo
+var prelude []byte
+
+// The user's script runs as the body of a function, so a spell ends with `return`
+// as in Lua and JavaScript. The prefix shares line 1 so error lines stay the user's.
+const prefix = `__l := import("llmspell"); llm := __l.llm; agent := __l.agent; tool := __l.tool; step := __l.step; ` +
+	`parallel := __l.parallel; sleep := __l.sleep; signal := __l.signal; spell := __l.spell; state := __l.state; ` +
+	`event := __l.event; hook := __l.hook; json := __l.json; log := __l.log; __l.main(func() { `
+const suffix = "\n})"
+
+// Run settings chosen by the host (src/engines/tengo/engine.ts).
+type config struct {
+	Input            json.RawMessage `json:"input"`
+	ID               string          `json:"id"`
+	Attempt          int64           `json:"attempt"`
+	OutputLimitBytes int             `json:"outputLimitBytes"`
+	MemoryLimitBytes int64           `json:"memoryLimitBytes"`
+	MaxAllocs        int64           `json:"maxAllocs"`
+}
+
+// A message to the VM goroutine while it awaits: the answer to its work, or a tool to run.
+type message struct {
+	answer string
+	tool   *toolRequest
+}
+
+type runState struct {
+	cfg      config
+	fileName string
+	// The host's functions (engine.ts): call(ptr, len, cap), now(), random(), done(outcome).
+	hostCall, hostNow, hostRandom, done js.Value
+	// Requests and answers of host calls travel through this buffer in linear memory:
+	// only numbers cross syscall/js, which is far cheaper than strings.
+	buf   []byte
+	inbox chan message
+	// Replies of tools run while an agent effect is under way.
+	toolReply   chan string
+	awaiting    bool
+	toolPending bool
+	// Set when a native ends the run (a limit, or an error the script cannot handle).
+	raised   *errorData
+	result   tengo.Object
+	finished bool
+}
+
+var current *runState
+
+func startRun(source, fileName, cfgJSON string, host js.Value) {
+	r := &runState{
+		fileName: fileName, hostCall: host.Get("call"), hostNow: host.Get("now"), hostRandom: host.Get("random"), done: host.Get("done"),
+		buf: make([]byte, 0, 64*1024), inbox: make(chan message, 1), toolReply: make(chan string, 1),
+	}
+	done := r.done
+	if err := json.Unmarshal([]byte(cfgJSON), &r.cfg); err != nil {
+		done.Invoke(failure(errorData{Type: "SpellHostError", Message: "tengo: bad run config: " + err.Error()}))
+		return
+	}
+	current = r
+	// Tengo's own limits: no string or bytes value larger than a quarter of the memory limit.
+	tengo.MaxStringLen = int(r.cfg.MemoryLimitBytes / 4)
+	tengo.MaxBytesLen = int(r.cfg.MemoryLimitBytes / 4)
+	// The collector works harder near the limit instead of growing the heap; the host
+	// enforces the hard limit on the WebAssembly memory.
+	debug.SetMemoryLimit(r.cfg.MemoryLimitBytes)
+	// Runs before control returns to JavaScript: up to the first awaited effect, or the end.
+	go func() {
+		defer func() {
+			// A panic inside the VM (Tengo 2.17 overruns its value stack on deep recursion)
+			// ends this run only.
+			if p := recover(); p != nil {
+				done.Invoke(failure(panicData(p)))
+			}
+		}()
+		outcome := r.execute(source)
+		if r.toolPending {
+			r.toolPending = false
+			r.toolReply <- failure(errorData{Type: "SpellScriptError", Message: "the script stopped while running a tool"})
+		}
+		done.Invoke(outcome)
+	}()
+}
+
+// execute compiles and runs the script; it returns the outcome as JSON ({ok, value} or {ok, error}).
+func (r *runState) execute(source string) string {
+	input, err := decodeValue(string(r.cfg.Input))
+	if err != nil {
+		return failure(errorData{Type: "SpellHostError", Message: "tengo: bad input: " + err.Error()})
+	}
+	bytecode, err := r.compile(source, input)
+	if err != nil {
+		return failure(r.compileError(err))
+	}
+	vm := tengo.NewVM(bytecode, nil, r.cfg.MaxAllocs)
+	if err := vm.Run(); err != nil {
+		return failure(r.runtimeError(err))
+	}
+	if e, ok := r.result.(*tengo.Error); ok {
+		return failure(errorValueData(e, "SpellScriptError"))
+	}
+	return r.outcome(r.result, "result", "")
+}
+
+func (r *runState) compile(source string, input tengo.Object) (*tengo.Bytecode, error) {
+	text := prefix + source + suffix
+	fileSet := parser.NewFileSet()
+	file := fileSet.AddFile(r.fileName, -1, len(text))
+	parsed, err := parser.NewParser(file, []byte(text), nil).ParseFile()
+	if err != nil {
+		return nil, err
+	}
+	symbols := tengo.NewSymbolTable()
+	for i, fn := range tengo.GetAllBuiltinFunctions() {
+		symbols.DefineBuiltin(i, fn.Name)
+	}
+	compiler := tengo.NewCompiler(file, symbols, nil, r.modules(input), nil)
+	if err := compiler.Compile(parsed); err != nil {
+		return nil, err
+	}
+	bytecode := compiler.Bytecode()
+	bytecode.RemoveDuplicates()
+	return bytecode, nil
+}
+
+// outcome encodes a script value as an outcome: an error value is a failure of type
+// errType (or its own), anything else must convert to JSON.
+func (r *runState) outcome(v tengo.Object, what, errType string) string {
+	if e, ok := v.(*tengo.Error); ok {
+		data := errorValueData(e, "SpellScriptError")
+		if errType != "" && data.Type == "SpellScriptError" {
+			data.Type = errType
+		}
+		return failure(data)
+	}
+	text, cerr := encode(v, what, r.cfg.OutputLimitBytes)
+	if cerr != nil {
+		return failure(cerr.data())
+	}
+	return `{"ok":true,"value":` + text + `}`
+}
+
+func panicData(p any) errorData {
+	message := fmt.Sprint(p)
+	if strings.Contains(message, fmt.Sprintf("with length %d", tengo.StackSize)) {
+		return errorData{Type: "SpellScriptError", Message: "stack overflow (recursion too deep)"}
+	}
+	return errorData{Type: "SpellScriptError", Message: "tengo: " + message}
+}
+
+// invoke calls the host: the request (kind, NUL, payload) and then the answer are
+// written to r.buf.
+func (r *runState) invoke(kind, payload string) string {
+	need := len(kind) + 1 + len(payload)
+	if cap(r.buf) < need {
+		r.buf = make([]byte, 0, 2*need)
+	}
+	b := append(append(append(r.buf[:0], kind...), 0), payload...)
+	n := r.hostCall.Invoke(address(b), len(b), cap(b)).Int()
+	if n < 0 {
+		// The answer is larger than the buffer: the host keeps it until asked again.
+		r.buf = make([]byte, 0, -n)
+		n = r.hostCall.Invoke(address(r.buf), -1, cap(r.buf)).Int()
+	}
+	return string(r.buf[:n])
+}
+
+func address(b []byte) int {
+	return int(uintptr(unsafe.Pointer(unsafe.SliceData(b))))
+}
+
+func failure(data errorData) string {
+	text, _ := json.Marshal(map[string]any{"ok": false, "error": data})
+	return string(text)
+}
+
+// Error values the script made: a map with type and message keeps them, anything else
+// becomes the message.
+func errorValueData(e *tengo.Error, fallbackType string) errorData {
+	var inner tengo.Object = e.Value
+	if m := mapValue(inner); m != nil {
+		t, tok := m["type"].(*tengo.String)
+		msg, mok := m["message"].(*tengo.String)
+		if tok && mok {
+			data := errorData{Type: t.Value, Message: msg.Value}
+			if w, ok := m["where"].(*tengo.String); ok {
+				data.Where = w.Value
+			}
+			return data
+		}
+	}
+	if s, ok := inner.(*tengo.String); ok {
+		return errorData{Type: fallbackType, Message: s.Value}
+	}
+	if text, cerr := encode(inner, "error", 64*1024); cerr == nil {
+		return errorData{Type: fallbackType, Message: text}
+	}
+	return errorData{Type: fallbackType, Message: inner.String()}
+}
+
+func mapValue(o tengo.Object) map[string]tengo.Object {
+	switch m := o.(type) {
+	case *tengo.Map:
+		return m.Value
+	case *tengo.ImmutableMap:
+		return m.Value
+	}
+	return nil
+}
+
+// Tengo reports errors as "<Kind> Error: message" followed by "\n\tat file:line:col"
+// frames, innermost first; the location is the innermost frame in the user's file.
+func (r *runState) splitError(err error) (message, where string) {
+	parts := strings.Split(err.Error(), "\n\tat ")
+	message = parts[0]
+	for _, kind := range []string{"Runtime Error: ", "Compile Error: ", "Parse Error: "} {
+		message = strings.TrimPrefix(message, kind)
+	}
+	for _, frame := range parts[1:] {
+		frame, _, _ = strings.Cut(frame, " ")
+		if strings.HasPrefix(frame, r.fileName+":") {
+			if i := strings.LastIndexByte(frame, ':'); i > len(r.fileName) {
+				frame = frame[:i]
+			}
+			return message, frame
+		}
+	}
+	return message, ""
+}
+
+func (r *runState) compileError(err error) errorData {
+	message, where := r.splitError(err)
+	if name, ok := strings.CutPrefix(message, "module '"); ok && strings.HasSuffix(name, "' not found") {
+		name = strings.TrimSuffix(name, "' not found")
+		if isStdlibModule(name) {
+			return errorData{Type: "NotSupported", Message: `import("` + name + `"): the ` + name + ` module is not available to spells`, Where: where}
+		}
+	}
+	return errorData{Type: "SpellSyntaxError", Message: message, Where: where}
+}
+
+func (r *runState) runtimeError(err error) errorData {
+	message, where := r.splitError(err)
+	switch {
+	case r.raised != nil:
+		data := *r.raised
+		if data.Where == "" {
+			data.Where = where
+		}
+		return data
+	case errors.Is(err, tengo.ErrObjectAllocLimit):
+		return errorData{Type: "SpellMemoryLimit", Message: message + ": a run may create at most " + itoa(r.cfg.MaxAllocs) + " objects (memory limit / 8)", Where: where}
+	case errors.Is(err, tengo.ErrStringLimit), errors.Is(err, tengo.ErrBytesLimit):
+		return errorData{Type: "SpellMemoryLimit", Message: message + ": strings and bytes may hold at most " + itoa(int64(tengo.MaxStringLen)) + " bytes (memory limit / 4)", Where: where}
+	}
+	return errorData{Type: "SpellScriptError", Message: message, Where: where}
+}

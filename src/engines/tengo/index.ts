@@ -1,0 +1,1 @@
+export { TengoEngineFactory } from './engine.ts';

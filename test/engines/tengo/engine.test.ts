@@ -1,0 +1,169 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { EnginePool } from '../../../src/engines/pool.ts';
+import type { JournalEntry } from '../../../src/journal/types.ts';
+import { argsDigest } from '../../../src/journal/canonical.ts';
+import { errorOf, resultOf, runOnce, type RunOnceOptions } from '../../helpers/engine.ts';
+
+const pool = new EnginePool({ maxThreadsPerEngine: 2 });
+afterAll(() => pool.close());
+const tengo = (source: string, options: RunOnceOptions = {}) => runOnce(pool, source, { engine: 'tengo', ...options });
+
+describe('tengo engine: conversion', () => {
+  it('converts maps, arrays, numbers and strings by the bridge rules', async () => {
+    const outcome = await tengo(
+      `return {
+        array: [1, 2, 3], map: {a: 1, b: {c: "d"}}, empty_map: {}, empty_array: [],
+        int: 42, float: 3.5, big: 9007199254740991, neg: -0.25,
+        unicode: "héllo → 世界 🎉", bool: false, nested: [[1], {x: {}}],
+        holes: [1, undefined, 3], absent: undefined, input: spell.input
+      }`,
+      { input: { list: [1, 2], obj: { k: 'v' }, n: 1.5 } },
+    );
+    expect(resultOf(outcome)).toEqual({
+      array: [1, 2, 3],
+      map: { a: 1, b: { c: 'd' } },
+      empty_map: {},
+      empty_array: [],
+      int: 42,
+      float: 3.5,
+      big: 9007199254740991,
+      neg: -0.25,
+      unicode: 'héllo → 世界 🎉',
+      bool: false,
+      nested: [[1], { x: {} }],
+      holes: [1, null, 3],
+      input: { list: [1, 2], obj: { k: 'v' }, n: 1.5 },
+    });
+  });
+
+  it('gives Tengo its own types: int vs float, undefined for null, mutable results', async () => {
+    const outcome = await tengo(
+      `v := spell.input
+      r := state.get("missing")
+      v.list = append(v.list, "added")
+      return [type_name(v.i), type_name(v.f), type_name(v.list[1]), is_undefined(r), is_undefined(v.gone), v.list]`,
+      { input: { i: 3, f: 2.5, list: [1, null], gone: null } },
+    );
+    expect(resultOf(outcome)).toEqual(['int', 'float', 'undefined', true, true, [1, null, 'added']]);
+  });
+
+  it('converts immutable values, chars and times; refuses bytes, error values and functions', async () => {
+    const times = 'times := import("times")\n';
+    expect(
+      resultOf(
+        await tengo(`${times}return {m: immutable({a: [1, 2]}), c: 'x', t: times.unix(1700000000, 5000000), arr: immutable([true])}`),
+      ),
+    ).toEqual({ m: { a: [1, 2] }, c: 'x', t: '2023-11-14T22:13:20.005Z', arr: [true] });
+    for (const [source, message] of [
+      ['return {b: bytes("hi")}', /result\.b: bytes cannot cross the bridge: convert them with string\(b\) or base64\.encode\(b\)/],
+      ['return [error("x")]', /result\[0\]: an error value cannot cross the bridge/],
+      ['return {f: func() {}}', /result\.f: a function cannot cross the bridge/],
+      ['return {f: 1.0 / 0.0 * 1e308 * 1e308}', /result\.f: NaN and infinity cannot cross the bridge/],
+      ['m := {}; m.self = m; return m', /result\.self: value contains itself \(cycle\)/],
+      ['return {s: "\\xff"}', /result\.s: string is not valid UTF-8/],
+    ] as const) {
+      const error = errorOf(await tengo(source));
+      expect(error.type, source).toBe('SpellBridgeArgument');
+      expect(error.message, source).toMatch(message);
+    }
+  });
+
+  it('returns bridge failures as error values the script tests with is_error', async () => {
+    const outcome = await tengo('e := state.set("k", {bad: "\\xff"})\nreturn {is: is_error(e), type: e.value.type, message: e.value.message}');
+    expect(resultOf(outcome)).toEqual({
+      is: true,
+      type: 'SpellBridgeArgument',
+      message: 'state.set.value.bad: string is not valid UTF-8',
+    });
+  });
+
+  it('fails the run when the script returns an error value', async () => {
+    expect(errorOf(await tengo('return error("gave up")'))).toEqual({ type: 'SpellScriptError', message: 'gave up' });
+    expect(errorOf(await tengo('return error({type: "Policy", message: "no"})'))).toEqual({ type: 'Policy', message: 'no' });
+  });
+
+  it('reports syntax and runtime errors with file and line', async () => {
+    expect(errorOf(await tengo('x := 1\ny := = 2', { fileName: 'broken.tengo' }))).toMatchObject({
+      type: 'SpellSyntaxError',
+      where: 'broken.tengo:2',
+    });
+    expect(errorOf(await tengo('a := 1\nb := 2\nreturn a.b.c()', { fileName: 'oops.tengo' }))).toMatchObject({
+      type: 'SpellScriptError',
+      where: 'oops.tengo:3',
+    });
+    expect(errorOf(await tengo('x := y + 1', { fileName: 'u.tengo' }))).toMatchObject({
+      type: 'SpellSyntaxError',
+      message: "unresolved reference 'y'",
+      where: 'u.tengo:1',
+    });
+  });
+
+  it('ends the run with NotSupported for planned features', async () => {
+    expect(errorOf(await tengo('parallel({a: func() { return 1 }})'))).toMatchObject({ type: 'NotSupported', message: 'parallel is not supported yet' });
+    expect(errorOf(await tengo('spell.spawn("x", {})', { fileName: 's.tengo' }))).toMatchObject({ type: 'NotSupported', where: 's.tengo:1' });
+  });
+});
+
+describe('tengo engine: replay and callbacks', () => {
+  it('replays recorded calls without awaiting and reaches the next new effect', async () => {
+    const calls = Array.from({ length: 50 }, (_, i) => i);
+    const journal: JournalEntry[] = calls.map((i) => ({
+      seq: i,
+      kind: 'tool.call',
+      name: 'add',
+      argsDigest: argsDigest({ name: 'add', args: { a: i } }),
+      result: i * 2,
+      startedAt: 0,
+      durationMs: 0,
+      attempt: 1,
+    }));
+    let effects = 0;
+    const outcome = await tengo('sum := 0\nfor i := 0; i < 51; i++ { sum += tool.call("add", {a: i}) }\nreturn sum', {
+      journal,
+      effect: async () => {
+        effects++;
+        return { ok: true, value: 1000 };
+      },
+    });
+    expect(effects).toBe(1);
+    expect(outcome.entries.map((e) => e.seq)).toEqual([50]);
+    expect(outcome.next).toEqual({ type: 'done', result: 2 * (49 * 50) / 2 + 1000 });
+  });
+
+  it('passes hooks as many arguments as they declare, in priority order', async () => {
+    const outcome = await tengo(`seen := []
+hook.before("tool", func() { seen = append(seen, "none") })
+hook.before("tool.call", func(args, kind) { seen = append(seen, kind) }, {priority: 5})
+hook.after("*", func(result, args, kind) { return {result: result, kind: kind, name: args.name} })
+return {r: tool.call("t", {}), seen: seen}`);
+    expect(resultOf(outcome)).toEqual({ r: { result: { echoed: { name: 't', args: {} } }, kind: 'tool.call', name: 't' }, seen: ['tool.call', 'none'] });
+  });
+
+  it('ends the run when a definition is misused, naming the field', async () => {
+    expect(errorOf(await tengo('hook.before("llm", 42)', { fileName: 'h.tengo' }))).toEqual({
+      type: 'SpellBridgeArgument',
+      message: 'hook.before: field "fn": expected a function, got int',
+      where: 'h.tengo:1',
+    });
+    expect(errorOf(await tengo('tool.define({name: "x"})'))).toMatchObject({ message: 'tool.define: field "fn": expected a function, got undefined' });
+  });
+
+  it('fails a step on a runtime error inside it (Tengo cannot catch runtime errors)', async () => {
+    const outcome = await tengo('step("s", func() { x := 1; return x.y.z() })', { fileName: 'st.tengo' });
+    expect(outcome.entries).toMatchObject([{ kind: 'step', name: 's', error: { type: 'SpellScriptError', where: 'st.tengo:1' } }]);
+    expect(errorOf(outcome).type).toBe('SpellScriptError');
+  });
+
+  it('routes fmt printing to log records and keeps times and rand deterministic', async () => {
+    const source = `fmt := import("fmt"); times := import("times"); rand := import("rand")
+fmt.printf("n=%d\\n", 7)
+fmt.print("a", "b")
+return {now: times.time_unix(times.now()), r: rand.intn(1000), p: rand.perm(4), zone: times.time_location(times.now())}`;
+    const a = await tengo(source, { seed: 42 });
+    const b = await tengo(source, { seed: 42 });
+    expect(a.logs.map((l) => l.message)).toEqual(['n=7', 'ab']);
+    expect(resultOf(a)).toEqual(resultOf(b));
+    expect(resultOf(a)).toMatchObject({ now: 1_700_000_000, zone: 'UTC' });
+    expect(resultOf(await tengo(source, { seed: 43 }))).not.toEqual(resultOf(a));
+  });
+});
