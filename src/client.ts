@@ -10,7 +10,7 @@ import type { spellWorkflow } from './workflows/spell.ts';
 import { DEFAULT_TASK_QUEUE } from './spell-worker.ts';
 
 const ENGINES_BY_EXTENSION: Record<string, EngineName> = { '.lua': 'lua', '.js': 'javascript', '.mjs': 'javascript', '.tengo': 'tengo' };
-const ENGINE_NAMES: Record<string, EngineName> = { lua: 'lua', js: 'javascript', javascript: 'javascript' };
+const ENGINE_NAMES: Record<string, EngineName> = { lua: 'lua', js: 'javascript', javascript: 'javascript', tengo: 'tengo' };
 
 /** The engine for a spell file: `--engine` when given, else by extension. */
 export function engineFor(file: string, engine?: string): EngineName {

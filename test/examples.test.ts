@@ -1,11 +1,12 @@
-/** Every example runs, in both engines, with the same result (offline model, deterministic). */
+/** Every example runs, in every engine, with the same result (offline model, deterministic). */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { repoRoot, startTestWorker, type TestWorker } from './helpers/worker.ts';
 
 const dir = join(repoRoot, 'examples');
-const names = [...new Set(readdirSync(dir).map((f) => f.replace(/\.(lua|js)$/, '')))].sort();
+const ENGINES = { lua: 'lua', js: 'javascript', tengo: 'tengo' } as const;
+const names = [...new Set(readdirSync(dir).map((f) => f.replace(/\.(lua|js|tengo)$/, '')))].sort();
 
 let w: TestWorker;
 beforeAll(async () => {
@@ -20,15 +21,15 @@ async function run(file: string): Promise<unknown> {
   const handle = await w.start({
     source: readFileSync(join(dir, file), 'utf8'),
     fileName: file,
-    engine: file.endsWith('.lua') ? 'lua' : 'javascript',
+    engine: ENGINES[file.slice(file.lastIndexOf('.') + 1) as keyof typeof ENGINES],
     input: { name: 'Ada' },
   });
   return handle.result();
 }
 
-it.each(names)('%s runs in Lua and JavaScript with the same result', async (name) => {
-  const [lua, js] = await Promise.all([run(`${name}.lua`), run(`${name}.js`)]);
-  expect(lua).toEqual(js);
+it.each(names)('%s runs in Lua, JavaScript and Tengo with the same result', async (name) => {
+  const [lua, ...others] = await Promise.all(Object.keys(ENGINES).map((ext) => run(`${name}.${ext}`)));
+  for (const other of others) expect(other).toEqual(lua);
   expect(lua).toBeTruthy();
 });
 

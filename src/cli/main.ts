@@ -26,7 +26,7 @@ import { readHistory } from './history.ts';
 
 const USAGE = `usage: llmspell <command> [options]
 
-  run <file> [--input JSON] [--json] [--engine lua] [--model ID] [--timeout MS] [--memory BYTES]
+  run <file> [--input JSON] [--json] [--engine lua|js|tengo] [--model ID] [--timeout MS] [--memory BYTES]
              [--max-tokens N] [--max-cost USD] [--id RUN-ID] [--address HOST:PORT] [--task-queue NAME]
       run a spell with an in-process worker, showing each step; prints the result
   start <file> [same options]   start a spell for a running worker; prints its run id

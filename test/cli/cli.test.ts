@@ -43,14 +43,15 @@ describe('llmspell run', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ greeting: 'echo: Say hello to Ada', greeted: 'Ada' });
   });
 
-  it('runs hello.js on the JavaScript engine with the same result as hello.lua', async () => {
-    const [lua, js] = await Promise.all([
-      llmspell(['run', join(repoRoot, 'examples/hello.lua'), '--input', '{"name":"Ada"}', '--json', ...queue()]),
-      llmspell(['run', join(repoRoot, 'examples/hello.js'), '--input', '{"name":"Ada"}', '--json', ...queue()]),
-    ]);
-    expect(js.code).toBe(0);
-    expect(JSON.parse(js.stdout).result).toEqual(JSON.parse(lua.stdout).result);
-    expect(JSON.parse(js.stdout).runId).toMatch(/^spell-hello-/);
+  it('runs hello.js and hello.tengo on their engines with the same result as hello.lua', async () => {
+    const [lua, js, tengo] = await Promise.all(
+      ['lua', 'js', 'tengo'].map((ext) => llmspell(['run', join(repoRoot, `examples/hello.${ext}`), '--input', '{"name":"Ada"}', '--json', ...queue()])),
+    );
+    for (const other of [js!, tengo!]) {
+      expect(other.code, other.stderr).toBe(0);
+      expect(JSON.parse(other.stdout).result).toEqual(JSON.parse(lua!.stdout).result);
+      expect(JSON.parse(other.stdout).runId).toMatch(/^spell-hello-/);
+    }
   });
 
   it('prints one JSON object with --json', async () => {

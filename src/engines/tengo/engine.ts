@@ -61,9 +61,6 @@ interface TengoApi {
 
 export const TENGO_WASM = new URL('./tengo.wasm', import.meta.url);
 
-/** Compiled once per thread; each engine is a new instance of it. */
-let compiled: Promise<WasmModule> | undefined;
-
 /** What Go printed (a crash report), kept for the error message; Go writes through the fs shim. */
 let goOutput = '';
 const shim = (globalThis as unknown as { fs: { writeSync(fd: number, buf: Uint8Array): number } }).fs;
@@ -234,8 +231,17 @@ class TengoEngine implements Engine {
 }
 
 export class TengoEngineFactory implements EngineFactory {
+  /** Compiled once per factory (one per engine thread); each engine is a new instance of it. */
+  private compiled: Promise<WasmModule> | undefined;
+  private readonly wasmFile: URL;
+
+  /** @param wasmFile the Tengo host program; default the one built next to this file. */
+  constructor(wasmFile: URL = TENGO_WASM) {
+    this.wasmFile = wasmFile;
+  }
+
   async create(): Promise<Engine> {
-    compiled ??= WebAssembly.compile(readFileSync(TENGO_WASM));
+    this.compiled ??= WebAssembly.compile(readFileSync(this.wasmFile));
     const go = new Go();
     // Nothing from the host's environment: no secrets reach the Go program.
     go.argv = ['llmspell-tengo'];
@@ -250,7 +256,7 @@ export class TengoEngineFactory implements EngineFactory {
         throw new MemoryLimitExceeded(`the script used more memory than its limit (WebAssembly memory reached ${memory.buffer.byteLength} bytes)`);
       }
     };
-    const instance = await WebAssembly.instantiate(await compiled, go.importObject);
+    const instance = await WebAssembly.instantiate(await this.compiled, go.importObject);
     memory = instance.exports.mem as WasmMemory;
     // Go wakes itself with timers (its scheduler); one may fire after the program ended.
     const resume = go._resume.bind(go);
