@@ -1,4 +1,4 @@
-/** Renders the spell API (src/bridge/api.ts) as TypeScript declarations and LuaLS annotations. */
+/** Renders the spell API (src/bridge/api.ts) as TypeScript declarations, LuaLS annotations and a Tengo reference page. */
 import { z } from 'zod';
 import { API, type ApiFunction, type ApiParam } from './api.ts';
 
@@ -198,5 +198,119 @@ export function renderLua(): string {
     'function hook.refuse(reason) end',
     '',
     ...API.map(luaFunction).flatMap((f) => [f, '']),
+  ].join('\n');
+}
+
+/** Tengo type names (type_name) for a schema. */
+function tengoType(s: Schema): string {
+  if (s.description === 'ChunkFn') return 'func(chunk)';
+  if (s.description === 'Json' || (!s.type && !s.anyOf && !s.enum)) return 'any';
+  if (s.enum) return s.enum.map((v) => JSON.stringify(v)).join(' | ');
+  if (s.anyOf) return s.anyOf.map(tengoType).join(' | ');
+  switch (s.type) {
+    case 'string':
+      return 'string';
+    case 'integer':
+      return 'int';
+    case 'number':
+      return 'int | float';
+    case 'boolean':
+      return 'bool';
+    case 'array':
+      return `[${s.items ? tengoType(s.items) : 'any'}]`;
+    case 'object': {
+      if (!s.properties) return 'map';
+      const required = new Set(s.required ?? []);
+      const fields = Object.entries(s.properties).map(([key, value]) => `${key}${required.has(key) ? '' : '?'}: ${tengoType(value)}`);
+      return `{${fields.join(', ')}}`;
+    }
+    default:
+      return 'any';
+  }
+}
+
+function tengoFunction(f: ApiFunction): string[] {
+  const name = `${f.module ? `${f.module}.` : ''}${f.name}`;
+  const params = f.params.map((p) => (p.optional ? `${p.name}?` : p.name)).join(', ');
+  const lines = [`### \`${name}(${params})\``, '', f.doc.replace(/nil\/undefined/g, 'undefined').replace(/raises (\w+)/g, 'returns a $1 error'), ''];
+  for (const p of f.params) {
+    const schema = toSchema(p.schema);
+    if (p.fn) {
+      lines.push(`- \`${p.name}\`: a function (no arguments); its result is journaled`);
+    } else if (schema.type === 'object' && schema.properties) {
+      lines.push(`- \`${p.name}\`${p.optional ? ' (optional)' : ''}: a map`);
+      const required = new Set(schema.required ?? []);
+      for (const [key, value] of Object.entries(schema.properties)) {
+        lines.push(`  - \`${key}\`${required.has(key) ? '' : ' (optional)'}: ${tengoType(value)}`);
+      }
+    } else {
+      lines.push(`- \`${p.name}\`${p.optional ? ' (optional)' : ''}: ${tengoType(schema)}`);
+    }
+  }
+  lines.push(`- returns: ${f.result ? tengoType(toSchema(f.result)) : 'undefined'}, or an error value`, '');
+  return lines;
+}
+
+export function renderTengo(): string {
+  return [
+    '# llmspell for Tengo: reference',
+    '',
+    `<!-- ${HEADER} -->`,
+    '',
+    'A Tengo spell (`.tengo`) runs on the real Tengo VM (github.com/d5/tengo v2) compiled to WebAssembly.',
+    'The file is the body of a function: `return` ends the spell with its result. The API has the Lua',
+    'names (`llm.generate({...})`, `state.get(k)`, `step(name, fn)`); an agent\'s run is `a.run(input)`.',
+    '',
+    '## Errors are values',
+    '',
+    'Tengo has no exceptions. A bridge call that fails returns an error value: test it with',
+    '`is_error(r)`; `r.value.type` and `r.value.message` say what happened (`SpellBridgeArgument`,',
+    '`ToolError`, `HookRefused`, ...). A step whose fn returns an error value failed; `step` returns that',
+    'error (or retries, with `retry`). A spell that returns an error value fails with it. Runtime errors',
+    '(calling undefined, a stack overflow) cannot be caught: they fail the run, and the step they happen',
+    'in. Misusing a definition (`hook.*`, `tool.define`, `agent.create`) ends the run.',
+    '',
+    '## Values across the bridge',
+    '',
+    '| Tengo | JSON |',
+    '|---|---|',
+    '| `int`, `float` | number (integers come back as `int`, other numbers as `float`) |',
+    '| `string`, `char` | string (UTF-8; an invalid string is an error naming its path) |',
+    '| `bool` | boolean |',
+    '| `map`, `immutable-map` | object (`undefined` values are absent) |',
+    '| `array`, `immutable-array` | array (`undefined` items are null) |',
+    '| `undefined` | null; null comes back as `undefined` |',
+    '| `time` | string, RFC 3339 in UTC |',
+    '| `bytes` | an error: convert with `string(b)` or `base64.encode(b)` |',
+    '| `error`, functions | an error (functions only as tool.define / hook callbacks) |',
+    '',
+    'Cycles, nesting deeper than 200 levels and values over the output limit are errors.',
+    '',
+    '## Modules and limits',
+    '',
+    '`import` gives the safe standard modules: `math`, `text`, `json` (Tengo\'s own: bytes), `base64`, `hex`,',
+    '`enum`, `fmt` (`print`/`println`/`printf` write log records), `times` (`now`, `since`, `until` read',
+    'the run\'s deterministic clock, UTC; `sleep` is refused: use `sleep(seconds)`), `rand` (the run\'s',
+    'seeded sequence, the same as Lua\'s `math.random`; `seed` is refused). There is no `os` and no file',
+    'import. Tengo\'s own limits come from the run\'s memory limit: strings and bytes up to a quarter of',
+    'it, and at most memory limit / 8 objects created per run (Tengo counts every value it makes);',
+    'the WebAssembly heap is capped at the memory limit. `error` is a Tengo keyword: write',
+    '`log["error"](message)`.',
+    '',
+    '## Spell',
+    '',
+    '- `spell.input`, `spell.id` (string), `spell.attempt` (int), `spell.usage()` → {input_tokens, output_tokens, total_tokens, cost, calls}',
+    '',
+    '## Agents, tools and hooks',
+    '',
+    '- `agent.create({name, model?, instructions, tools?, max_steps?, max_tokens?})` → agent; `a.run(prompt or messages)` → {text, steps, finish_reason, usage, model}',
+    '- `tool.define({name, description?, schema?, fn})`: `fn(args)` runs when an agent calls the tool; it may read state, not change it. `tool.list()` → names',
+    '- `hook.before(kind, func(args, kind), {priority?})`: return new args, `undefined` to keep them, or `hook.refuse(reason)` (the call returns a `HookRefused` error)',
+    '- `hook.after(kind, func(result, args, kind), {priority?})`: return a new result, or `undefined` to keep it',
+    '- Callbacks may declare fewer parameters: they get as many as they declare.',
+    '',
+    '## Functions',
+    '',
+    ...API.flatMap(tengoFunction),
   ].join('\n');
 }

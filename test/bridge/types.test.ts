@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { renderDts, renderLua } from '../../src/bridge/types.ts';
+import { renderDts, renderLua, renderTengo } from '../../src/bridge/types.ts';
 
 const root = join(import.meta.dirname, '../..');
 const dts = join(root, 'types/llmspell.d.ts');
@@ -30,6 +30,7 @@ describe('editor support', () => {
   it('types/ is what the bridge schemas generate (run scripts/gen-types.ts after changing them)', () => {
     expect(readFileSync(dts, 'utf8')).toBe(renderDts());
     expect(readFileSync(join(root, 'types/llmspell.lua'), 'utf8')).toBe(renderLua());
+    expect(readFileSync(join(root, 'docs/tengo.md'), 'utf8')).toBe(renderTengo());
   });
 
   it('type-checks the JavaScript examples', () => {
