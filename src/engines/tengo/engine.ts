@@ -134,7 +134,10 @@ class TengoEngine implements Engine {
 
   /** Calls into Go; a limit hit or a crash inside ends the run. */
   private enter<T>(fn: () => T): T | undefined {
-    if (this.dead) return undefined;
+    if (this.dead) {
+      this.fail(new Error(`the Tengo engine stopped: ${goOutput.trim()}`));
+      return undefined;
+    }
     try {
       return fn();
     } catch (error) {

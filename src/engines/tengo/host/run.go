@@ -102,11 +102,7 @@ func startRun(source, fileName, cfgJSON string, host js.Value) {
 
 // execute compiles and runs the script; it returns the outcome as JSON ({ok, value} or {ok, error}).
 func (r *runState) execute(source string) string {
-	input, err := decodeValue(string(r.cfg.Input))
-	if err != nil {
-		return failure(errorData{Type: "SpellHostError", Message: "tengo: bad input: " + err.Error()})
-	}
-	bytecode, err := r.compile(source, input)
+	bytecode, err := r.compile(source)
 	if err != nil {
 		return failure(r.compileError(err))
 	}
@@ -120,7 +116,7 @@ func (r *runState) execute(source string) string {
 	return r.outcome(r.result, "result", "")
 }
 
-func (r *runState) compile(source string, input tengo.Object) (*tengo.Bytecode, error) {
+func (r *runState) compile(source string) (*tengo.Bytecode, error) {
 	text := prefix + source + suffix
 	fileSet := parser.NewFileSet()
 	file := fileSet.AddFile(r.fileName, -1, len(text))
@@ -132,7 +128,7 @@ func (r *runState) compile(source string, input tengo.Object) (*tengo.Bytecode, 
 	for i, fn := range tengo.GetAllBuiltinFunctions() {
 		symbols.DefineBuiltin(i, fn.Name)
 	}
-	compiler := tengo.NewCompiler(file, symbols, nil, r.modules(input), nil)
+	compiler := tengo.NewCompiler(file, symbols, nil, r.modules(), nil)
 	if err := compiler.Compile(parsed); err != nil {
 		return nil, err
 	}

@@ -37,7 +37,7 @@ func (m *modules) Get(name string) tengo.Importable {
 	return m.std.Get(name)
 }
 
-func (r *runState) modules(tengo.Object) *modules {
+func (r *runState) modules() *modules {
 	std := stdlib.GetModuleMap(pureModules...)
 	std.AddBuiltinModule("times", with(stdlib.BuiltinModules["times"], map[string]tengo.CallableFunc{
 		"now": func(args ...tengo.Object) (tengo.Object, error) {
