@@ -22,13 +22,8 @@ function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> 
   });
 }
 
-it('resumes a step on a new worker after SIGKILL without repeating a completed model call', async () => {
-  const taskQueue = `crash-${randomUUID()}`;
-  const callLog = join(mkdtempSync(join(tmpdir(), 'llmspell-crash-')), 'calls.log');
-  const first = await startWorkerProcess({ TASK_QUEUE: taskQueue, CALL_LOG: callLog, SLOW_MS: '600000' });
-
-  const { client, connection } = await testClient();
-  const source = `
+const CRASH_SPELLS = {
+  lua: `
     local intro = llm.generate{ model = "counting:m", prompt = "intro" }
     local work = step("work", function()
       local a = llm.generate{ model = "counting:m", prompt = "inside the step" }
@@ -36,11 +31,28 @@ it('resumes a step on a new worker after SIGKILL without repeating a completed m
       return { a = a.text, b = b }
     end)
     return { intro = intro.text, a = work.a, b = work.b }
-  `;
+  `,
+  tengo: `
+    intro := llm.generate({model: "counting:m", prompt: "intro"})
+    work := step("work", func() {
+      a := llm.generate({model: "counting:m", prompt: "inside the step"})
+      b := tool.call("slow", {})
+      return {a: a.text, b: b}
+    })
+    return {intro: intro.text, a: work.a, b: work.b}
+  `,
+} as const;
+
+it.each(['lua', 'tengo'] as const)('resumes a step (%s) on a new worker after SIGKILL without repeating a completed model call', async (engine) => {
+  const taskQueue = `crash-${randomUUID()}`;
+  const callLog = join(mkdtempSync(join(tmpdir(), 'llmspell-crash-')), 'calls.log');
+  const first = await startWorkerProcess({ TASK_QUEUE: taskQueue, CALL_LOG: callLog, SLOW_MS: '600000' });
+
+  const { client, connection } = await testClient();
   const handle = await startSpell(client, {
-    source,
-    fileName: 'crash.lua',
-    engine: 'lua',
+    source: CRASH_SPELLS[engine],
+    fileName: `crash.${engine}`,
+    engine,
     taskQueue,
     options: { heartbeatTimeoutMs: 2000 },
   });
