@@ -4,7 +4,20 @@
  * Each engine's side decodes them with its own conversion rules.
  */
 import type { Json, SpellErrorData } from '../journal/types.ts';
+import type { CallAnswer } from './runtime.ts';
 
 export const answerOk = (value: Json): string => (value === null ? '0' : `0${JSON.stringify(value)}`);
 export const answerError = (error: SpellErrorData): string => `1${JSON.stringify(error)}`;
 export const answerLater = (id: number): string => `2${id}`;
+
+/** Encodes a bridge call's answer; work to await goes to `later`, which returns its id. */
+export function encodeAnswer(a: CallAnswer, later: (promise: Promise<CallAnswer>) => number): string {
+  switch (a.status) {
+    case 'ok':
+      return answerOk(a.value);
+    case 'error':
+      return answerError(a.error);
+    case 'async':
+      return answerLater(later(a.promise));
+  }
+}

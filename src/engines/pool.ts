@@ -18,6 +18,7 @@ import type {
   RunRequest,
   ToThread,
 } from './protocol.ts';
+import { tengoModule } from './tengo/wasm.ts';
 
 /** Options of an {@link EnginePool}. */
 export interface EnginePoolOptions {
@@ -111,7 +112,9 @@ class ProcessHost extends EventEmitter implements EngineHost {
 function startHost(engine: EngineName): EngineHost {
   if (PLACEMENT[engine].process) return new ProcessHost(engine);
   // The V8 heap of the thread holds only the bridge; the script's heap is WebAssembly memory.
-  return new Worker(hostFile, { workerData: { engine }, resourceLimits: { maxOldGenerationSizeMb: 512 } }) as unknown as EngineHost;
+  // Tengo threads share one compiled program.
+  const workerData = engine === 'tengo' ? { engine, tengoModule: tengoModule() } : { engine };
+  return new Worker(hostFile, { workerData, resourceLimits: { maxOldGenerationSizeMb: 512 } }) as unknown as EngineHost;
 }
 
 class EngineThread {

@@ -5,7 +5,7 @@ import type { Engine, EngineFactory } from '../engine.ts';
 import { DEFAULT_LIMITS, type EffectResult, type RunRequest } from '../protocol.ts';
 import type { CallAnswer, SpellRuntime } from '../runtime.ts';
 import { JS_PRELUDE } from './prelude.ts';
-import { answerError, answerLater, answerOk } from '../answer.ts';
+import { answerError, answerOk, encodeAnswer } from '../answer.ts';
 
 type Outcome = { ok: true; value: Json } | { ok: false; error: SpellErrorData };
 
@@ -59,17 +59,11 @@ class JavaScriptEngine implements Engine {
   }
 
   private answer(a: CallAnswer): string {
-    switch (a.status) {
-      case 'ok':
-        return answerOk(a.value);
-      case 'error':
-        return answerError(a.error);
-      case 'async': {
-        const id = this.nextId++;
-        void a.promise.then((next) => this.resume(id, next));
-        return answerLater(id);
-      }
-    }
+    return encodeAnswer(a, (promise) => {
+      const id = this.nextId++;
+      void promise.then((next) => this.resume(id, next));
+      return id;
+    });
   }
 
   /** Settles an awaited call inside the isolate; the script runs on until its next await. */

@@ -1,31 +1,20 @@
 /**
  * The Tengo engine: the real Tengo VM (github.com/d5/tengo/v2) with a small Go host
- * (./host), compiled to WebAssembly with GOOS=js (scripts/build-tengo.sh). One Go
- * instance per run. The VM runs in a goroutine: a recorded bridge call returns
- * synchronously, an awaited effect parks the goroutine, which hands control back here
+ * (./host), compiled to WebAssembly with GOOS=js (scripts/build-tengo.sh). The VM runs
+ * in a goroutine: a recorded bridge call returns synchronously, an awaited effect parks
+ * the goroutine, which hands control back here
  * until the answer is delivered. There is no preemption inside the VM: the engine runs
- * in a worker thread that the pool terminates at the time limit.
+ * in a worker thread that the pool terminates at the time limit. Each run gets a fresh VM;
+ * the Go program itself is reused from run to run while it is healthy.
  */
 import { readFileSync } from 'node:fs';
 import type { Json, SpellErrorData } from '../../journal/types.ts';
 import type { Engine, EngineFactory } from '../engine.ts';
 import type { EffectResult, RunRequest } from '../protocol.ts';
 import type { CallAnswer, SpellRuntime } from '../runtime.ts';
-import { answerError, answerLater, answerOk } from '../answer.ts';
+import { answerError, encodeAnswer } from '../answer.ts';
+import { TENGO_WASM, WebAssemblyApi as WebAssembly, type WasmInstance, type WasmMemory, type WasmModule } from './wasm.ts';
 import './wasm_exec.js';
-
-/** The parts of the WebAssembly API used here: Node has it, @types/node does not declare it. */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-}
-interface WasmInstance {
-  readonly exports: Record<string, unknown>;
-}
-type WasmModule = object;
-declare const WebAssembly: {
-  compile(bytes: Uint8Array): Promise<WasmModule>;
-  instantiate(module: WasmModule, imports: object): Promise<WasmInstance>;
-};
 
 type Outcome = { ok: true; value: Json } | { ok: false; error: SpellErrorData };
 
@@ -56,10 +45,9 @@ interface TengoApi {
   run(source: string, fileName: string, config: string, host: RunHost): void;
   deliver(answer: string): void;
   callTool(name: string, args: string): string;
+  cancel(): void;
   exit(): void;
 }
-
-export const TENGO_WASM = new URL('./tengo.wasm', import.meta.url);
 
 /** What Go printed (a crash report), kept for the error message; Go writes through the fs shim. */
 let goOutput = '';
@@ -74,34 +62,63 @@ const decoder = new TextDecoder();
 
 class MemoryLimitExceeded extends Error {}
 
+/**
+ * One instance of the Go program: it serves one run at a time and, once a run is over
+ * (cancelled if it stopped at a boundary), the next, so a run never pays Go's start-up.
+ */
+class GoInstance {
+  readonly api: TengoApi;
+  readonly memory: WasmMemory;
+  /** WebAssembly memory once Go has started: a run's memory limit is on top of it. */
+  readonly baseBytes: number;
+  /** The hard limit for the run in progress, checked whenever Go grows its memory. */
+  limitBytes = Number.POSITIVE_INFINITY;
+  dead = false;
+  /** Called when the program ends on its own (a crash): the run in progress fails. */
+  onCrash: ((error: Error) => void) | undefined;
+  private readonly go: GoRuntime;
+
+  constructor(go: GoRuntime, api: TengoApi, memory: WasmMemory) {
+    this.go = go;
+    this.api = api;
+    this.memory = memory;
+    this.baseBytes = memory.buffer.byteLength;
+    go.exit = (code) => {
+      this.dead = true;
+      if (code !== 0) this.onCrash?.(new Error(`the Tengo engine stopped (exit code ${code}): ${goOutput.trim()}`));
+    };
+  }
+
+  /** Ends the Go program. */
+  exit(): void {
+    if (!this.dead) {
+      try {
+        this.api.exit();
+      } catch {
+        // It was already broken: nothing left to stop.
+      }
+    }
+    this.dead = true;
+    for (const timeout of this.go._scheduledTimeouts.values()) clearTimeout(timeout);
+  }
+}
+
 class TengoEngine implements Engine {
   private runtime: SpellRuntime | undefined;
   private finished: ((outcome: Outcome) => void) | undefined;
   private nextId = 0;
-  private dead = false;
-  private readonly api: TengoApi;
-  private readonly memory: WasmMemory;
-  private readonly limit: { bytes: number };
-  /** WebAssembly memory once Go has started: the script's memory limit is on top of it. */
-  private readonly baseBytes: number;
+  private readonly instance: GoInstance;
+  private readonly release: (instance: GoInstance) => void;
 
-  private readonly go: GoRuntime;
-
-  constructor(api: TengoApi, memory: WasmMemory, limit: { bytes: number }, go: GoRuntime) {
-    this.api = api;
-    this.go = go;
-    this.memory = memory;
-    this.limit = limit;
-    this.baseBytes = memory.buffer.byteLength;
-    go.exit = (code) => {
-      this.dead = true;
-      if (code !== 0) this.fail(new Error(`the Tengo engine stopped (exit code ${code}): ${goOutput.trim()}`));
-    };
+  constructor(instance: GoInstance, release: (instance: GoInstance) => void) {
+    this.instance = instance;
+    this.release = release;
+    instance.onCrash = (error) => this.fail(error);
   }
 
   run(request: RunRequest, runtime: SpellRuntime): Promise<void> {
     this.runtime = runtime;
-    this.limit.bytes = this.baseBytes + request.limits.memoryLimitBytes;
+    this.instance.limitBytes = this.instance.baseBytes + request.limits.memoryLimitBytes;
     const memoryLimitBytes = request.limits.memoryLimitBytes;
     const config = JSON.stringify({
       input: request.input,
@@ -122,7 +139,7 @@ class TengoEngine implements Engine {
         resolve();
       };
       this.enter(() =>
-        this.api.run(request.source, request.fileName, config, {
+        this.instance.api.run(request.source, request.fileName, config, {
           call: (ptr, length, capacity) => this.call(ptr, length, capacity),
           now: () => runtime.nowMs,
           random: () => runtime.random(),
@@ -134,14 +151,14 @@ class TengoEngine implements Engine {
 
   /** Calls into Go; a limit hit or a crash inside ends the run. */
   private enter<T>(fn: () => T): T | undefined {
-    if (this.dead) {
+    if (this.instance.dead) {
       this.fail(new Error(`the Tengo engine stopped: ${goOutput.trim()}`));
       return undefined;
     }
     try {
       return fn();
     } catch (error) {
-      this.dead = true;
+      this.instance.dead = true;
       this.fail(error);
       return undefined;
     }
@@ -161,7 +178,7 @@ class TengoEngine implements Engine {
   private pendingAnswer = '';
 
   private call(ptr: number, length: number, capacity: number): number {
-    const memory = new Uint8Array(this.memory.buffer);
+    const memory = new Uint8Array(this.instance.memory.buffer);
     let answer = this.pendingAnswer;
     if (length >= 0) {
       const request = decoder.decode(memory.subarray(ptr, ptr + length));
@@ -192,16 +209,10 @@ class TengoEngine implements Engine {
   }
 
   private answer(a: CallAnswer): string {
-    switch (a.status) {
-      case 'ok':
-        return answerOk(a.value);
-      case 'error':
-        return answerError(a.error);
-      case 'async': {
-        void this.settle(a.promise);
-        return answerLater(this.nextId++);
-      }
-    }
+    return encodeAnswer(a, (promise) => {
+      void this.settle(promise);
+      return this.nextId++;
+    });
   }
 
   /** Delivers awaited work to the parked VM, which runs on to its next await or the end. */
@@ -210,68 +221,90 @@ class TengoEngine implements Engine {
     while (next.status === 'async') next = await next.promise;
     if (!this.runtime || this.runtime.isStopped) return;
     const answer = this.answer(next);
-    this.enter(() => this.api.deliver(answer));
+    this.enter(() => this.instance.api.deliver(answer));
   }
 
   callTool(name: string, args: Json): EffectResult {
-    const text = this.enter(() => this.api.callTool(name, JSON.stringify(args)));
+    const text = this.enter(() => this.instance.api.callTool(name, JSON.stringify(args)));
     if (text === undefined) return { ok: false, error: { type: 'SpellHostError', message: 'the Tengo engine stopped' } };
     return JSON.parse(text) as EffectResult;
   }
 
   heapBytes(): number {
-    return this.memory.buffer.byteLength;
+    return this.instance.memory.buffer.byteLength;
   }
 
   dispose(): void {
     this.runtime = undefined;
     this.finished = undefined;
-    // Ends the Go program; a VM goroutine parked forever (a stopped run) goes with it.
-    this.enter(() => this.api.exit());
-    this.dead = true;
-    for (const timeout of this.go._scheduledTimeouts.values()) clearTimeout(timeout);
+    this.instance.onCrash = undefined;
+    if (!this.instance.dead) {
+      try {
+        this.instance.api.cancel();
+      } catch {
+        this.instance.dead = true;
+      }
+    }
+    this.release(this.instance);
   }
 }
 
+/** An instance whose memory grew past this (it never shrinks) is not reused. */
+const REUSE_BELOW_BYTES = 64 * 1024 * 1024;
+
 export class TengoEngineFactory implements EngineFactory {
-  /** Compiled once per factory (one per engine thread); each engine is a new instance of it. */
+  /** Compiled once per factory (one per engine thread) unless given; each instance is made from it. */
   private compiled: Promise<WasmModule> | undefined;
   private readonly wasmFile: URL;
+  private idle: GoInstance | undefined;
 
-  /** @param wasmFile the Tengo host program; default the one built next to this file. */
-  constructor(wasmFile: URL = TENGO_WASM) {
+  /**
+   * @param wasmFile the Tengo host program; default the one built next to this file.
+   * @param compiled the program already compiled (shared by the pool's threads).
+   */
+  constructor(wasmFile: URL = TENGO_WASM, compiled?: WasmModule) {
     this.wasmFile = wasmFile;
+    if (compiled) this.compiled = Promise.resolve(compiled);
   }
 
   async create(): Promise<Engine> {
+    const reuse = this.idle;
+    this.idle = undefined;
+    const instance = reuse && !reuse.dead ? reuse : await this.start();
+    return new TengoEngine(instance, (done) => {
+      if (done.dead || this.idle || done.memory.buffer.byteLength > done.baseBytes + REUSE_BELOW_BYTES) done.exit();
+      else this.idle = done;
+    });
+  }
+
+  private async start(): Promise<GoInstance> {
     this.compiled ??= WebAssembly.compile(readFileSync(this.wasmFile));
     const go = new Go();
     // Nothing from the host's environment: no secrets reach the Go program.
     go.argv = ['llmspell-tengo'];
     go.env = {};
-    const limit = { bytes: Number.POSITIVE_INFINITY };
-    let memory: WasmMemory | undefined;
+    let instance: GoInstance | undefined;
     // Go calls this after every growth of its memory: the one place to enforce a hard limit.
     const reset = go.importObject.gojs['runtime.resetMemoryDataView']!;
     go.importObject.gojs['runtime.resetMemoryDataView'] = (sp) => {
       reset(sp);
-      if (memory && memory.buffer.byteLength > limit.bytes) {
-        throw new MemoryLimitExceeded(`the script used more memory than its limit (WebAssembly memory reached ${memory.buffer.byteLength} bytes)`);
+      if (instance && instance.memory.buffer.byteLength > instance.limitBytes) {
+        throw new MemoryLimitExceeded(`the script used more memory than its limit (WebAssembly memory reached ${instance.memory.buffer.byteLength} bytes)`);
       }
     };
-    const instance = await WebAssembly.instantiate(await this.compiled, go.importObject);
-    memory = instance.exports.mem as WasmMemory;
     // Go wakes itself with timers (its scheduler); one may fire after the program ended.
     const resume = go._resume.bind(go);
     go._resume = () => {
       if (!go.exited) resume();
     };
+    const wasm = await WebAssembly.instantiate(await this.compiled, go.importObject);
     const api = {} as TengoApi;
     const global = globalThis as unknown as { __llmspellTengo?: TengoApi };
     global.__llmspellTengo = api;
     // Go's main runs synchronously up to its wait: by then it has filled `api`.
-    void go.run(instance);
+    void go.run(wasm);
     delete global.__llmspellTengo;
-    return new TengoEngine(api, memory, limit, go);
+    instance = new GoInstance(go, api, wasm.exports.mem as WasmMemory);
+    return instance;
   }
 }

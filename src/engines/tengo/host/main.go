@@ -5,8 +5,8 @@
 // JavaScript (src/engines/tengo/engine.ts).
 //
 // The JavaScript side sets globalThis.__llmspellTengo to an object before the
-// program starts; main fills it with the entry points and then waits, so one
-// instance of this program serves exactly one run.
+// program starts; main fills it with the entry points and then waits. An instance
+// serves one run at a time, each with a fresh VM and fresh modules.
 package main
 
 import (
@@ -38,6 +38,14 @@ func main() {
 			return `{"ok":false,"error":{"type":"NotSupported","message":"no run in progress"}}`
 		}
 		return current.callTool(args[0].String(), args[1].String())
+	}))
+	// Ends the run in progress (one stopped at a durable boundary waits forever otherwise),
+	// so this program can serve the next run.
+	api.Set("cancel", js.FuncOf(func(js.Value, []js.Value) any {
+		if current != nil {
+			current.cancel()
+		}
+		return nil
 	}))
 	api.Set("exit", js.FuncOf(func(js.Value, []js.Value) any {
 		close(quit)

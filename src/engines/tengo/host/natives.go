@@ -44,53 +44,60 @@ func (r *refusal) String() string   { return "<refusal: " + r.reason + ">" }
 // errRaised aborts the VM; runState.raised says why.
 var errRaised = errors.New("raised")
 
-func (r *runState) natives() map[string]tengo.Object {
-	fn := func(name string, f tengo.CallableFunc) tengo.Object {
-		return &tengo.UserFunction{Name: name, Value: f}
+// natives are made once per instance (the prelude is compiled once); each call acts on
+// the run in progress.
+func natives() map[string]tengo.Object {
+	fn := func(name string, f func(r *runState, args ...tengo.Object) (tengo.Object, error)) tengo.Object {
+		return &tengo.UserFunction{Name: name, Value: func(args ...tengo.Object) (tengo.Object, error) { return f(current, args...) }}
 	}
 	return map[string]tengo.Object{
-		"call":     fn("call", r.call),
-		"call_key": fn("call_key", r.callKey),
-		"step_end": fn("step_end", func(args ...tengo.Object) (tengo.Object, error) {
+		"call":     fn("call", (*runState).call),
+		"call_key": fn("call_key", (*runState).callKey),
+		"step_end": fn("step_end", func(r *runState, args ...tengo.Object) (tengo.Object, error) {
 			return r.answer(r.invoke("step.end", r.outcome(arg(args, 0), "step result", "")))
 		}),
-		"tool_done": fn("tool_done", func(args ...tengo.Object) (tengo.Object, error) {
+		"tool_done": fn("tool_done", func(r *runState, args ...tengo.Object) (tengo.Object, error) {
 			r.toolPending = false
 			r.toolReply <- r.outcome(arg(args, 0), "tool result", "ToolError")
 			return r.await()
 		}),
-		"is_tool_request": fn("is_tool_request", func(args ...tengo.Object) (tengo.Object, error) {
+		"is_tool_request": fn("is_tool_request", func(r *runState, args ...tengo.Object) (tengo.Object, error) {
 			return tengo.FromInterface(isA[*toolRequest](arg(args, 0)))
 		}),
-		"arity": fn("arity", func(args ...tengo.Object) (tengo.Object, error) {
+		"arity": fn("arity", func(r *runState, args ...tengo.Object) (tengo.Object, error) {
 			if f, ok := arg(args, 0).(*tengo.CompiledFunction); ok && !f.VarArgs {
 				return &tengo.Int{Value: int64(f.NumParameters)}, nil
 			}
 			return &tengo.Int{Value: -1}, nil
 		}),
-		"encode": fn("encode", func(args ...tengo.Object) (tengo.Object, error) {
+		"encode": fn("encode", func(r *runState, args ...tengo.Object) (tengo.Object, error) {
 			text, cerr := encode(arg(args, 0), "json.encode", r.cfg.OutputLimitBytes)
 			if cerr != nil {
 				return r.conversionFailure(cerr)
 			}
 			return &tengo.String{Value: text}, nil
 		}),
-		"refuse": fn("refuse", func(args ...tengo.Object) (tengo.Object, error) {
+		"refuse": fn("refuse", func(r *runState, args ...tengo.Object) (tengo.Object, error) {
 			reason, _ := tengo.ToString(arg(args, 0))
 			return &refusal{reason: reason}, nil
 		}),
-		"refusal_reason": fn("refusal_reason", func(args ...tengo.Object) (tengo.Object, error) {
+		"refusal_reason": fn("refusal_reason", func(r *runState, args ...tengo.Object) (tengo.Object, error) {
 			if ref, ok := arg(args, 0).(*refusal); ok {
 				return &tengo.String{Value: ref.reason}, nil
 			}
 			return tengo.UndefinedValue, nil
 		}),
-		"raise": fn("raise", func(args ...tengo.Object) (tengo.Object, error) {
+		"raise": fn("raise", func(r *runState, args ...tengo.Object) (tengo.Object, error) {
 			kind, _ := tengo.ToString(arg(args, 0))
 			message, _ := tengo.ToString(arg(args, 1))
 			return r.raise(kind, message)
 		}),
-		"spell_info": fn("spell_info", func(...tengo.Object) (tengo.Object, error) {
+		"spell_info": fn("spell_info", func(r *runState, _ ...tengo.Object) (tengo.Object, error) {
+			// The prelude asks once: a second copy of the API (one without the hooks) is refused.
+			if r.setUp {
+				return r.raise("NotSupported", "the spell API is set up once per run")
+			}
+			r.setUp = true
 			input, err := decodeValue(string(r.cfg.Input))
 			if err != nil {
 				return nil, err
@@ -101,7 +108,7 @@ func (r *runState) natives() map[string]tengo.Object {
 				"attempt": &tengo.Int{Value: r.cfg.Attempt},
 			}}, nil
 		}),
-		"finish": fn("finish", func(args ...tengo.Object) (tengo.Object, error) {
+		"finish": fn("finish", func(r *runState, args ...tengo.Object) (tengo.Object, error) {
 			if r.finished {
 				return r.raise("NotSupported", "the spell's body runs once")
 			}
@@ -185,10 +192,22 @@ func (r *runState) await() (tengo.Object, error) {
 	r.awaiting = true
 	m := <-r.inbox
 	r.awaiting = false
+	if m.cancel {
+		return nil, errCancelled
+	}
 	if m.tool != nil {
 		return m.tool, nil
 	}
 	return r.answer(m.answer)
+}
+
+// errCancelled unwinds a run the host has finished with.
+var errCancelled = errors.New("cancelled")
+
+func (r *runState) cancel() {
+	if r.awaiting {
+		r.inbox <- message{cancel: true}
+	}
 }
 
 func (r *runState) deliver(answer string) {

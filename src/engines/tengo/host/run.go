@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand"
 	"runtime/debug"
 	"strings"
 	"syscall/js"
@@ -22,11 +23,59 @@ import (
 var prelude []byte
 
 // The user's script runs as the body of a function, so a spell ends with `return`
-// as in Lua and JavaScript. The prefix shares line 1 so error lines stay the user's.
-const prefix = `__l := import("llmspell"); llm := __l.llm; agent := __l.agent; tool := __l.tool; step := __l.step; ` +
+// as in Lua and JavaScript. The prefix shares line 1 so error lines stay the user's;
+// __llmspell is the prelude's module function, which sets up a fresh API for the run.
+const prefix = `__l := __llmspell(); llm := __l.llm; agent := __l.agent; tool := __l.tool; step := __l.step; ` +
 	`parallel := __l.parallel; sleep := __l.sleep; signal := __l.signal; spell := __l.spell; state := __l.state; ` +
 	`event := __l.event; hook := __l.hook; json := __l.json; log := __l.log; __l.main(func() { `
 const suffix = "\n})"
+
+// The prelude, compiled once per instance: every run's bytecode starts with its constants,
+// and calls its module function, so a run compiles only the user's script.
+type preludeCode struct {
+	fileSet   *parser.SourceFileSet
+	constants []tengo.Object
+	module    *tengo.CompiledFunction
+	modules   *tengo.ModuleMap
+}
+
+var compiled *preludeCode
+
+// A file set grows by one file a run: the prelude is compiled anew after this many.
+const filesPerPrelude = 256
+
+func loadPrelude() (*preludeCode, error) {
+	loader := []byte(`__m := import("llmspell")`)
+	fileSet := parser.NewFileSet()
+	file := fileSet.AddFile("(llmspell)", -1, len(loader))
+	parsed, err := parser.NewParser(file, loader, nil).ParseFile()
+	if err != nil {
+		return nil, err
+	}
+	modules := tengo.NewModuleMap()
+	modules.AddSourceModule("llmspell", prelude)
+	modules.AddBuiltinModule("llmspell/host", natives())
+	compiler := tengo.NewCompiler(file, builtinSymbols(), nil, modules, nil)
+	if err := compiler.Compile(parsed); err != nil {
+		return nil, err
+	}
+	bytecode := compiler.Bytecode()
+	// The loader is `OpConstant <module function>; OpCall; ...`.
+	ins := bytecode.MainFunction.Instructions
+	module, ok := bytecode.Constants[int(ins[2])|int(ins[1])<<8].(*tengo.CompiledFunction)
+	if ins[0] != parser.OpConstant || !ok {
+		return nil, errors.New("tengo: unexpected prelude bytecode")
+	}
+	return &preludeCode{fileSet: fileSet, constants: bytecode.Constants, module: module, modules: stdModules()}, nil
+}
+
+func builtinSymbols() *tengo.SymbolTable {
+	symbols := tengo.NewSymbolTable()
+	for i, fn := range tengo.GetAllBuiltinFunctions() {
+		symbols.DefineBuiltin(i, fn.Name)
+	}
+	return symbols
+}
 
 // Run settings chosen by the host (src/engines/tengo/engine.ts).
 type config struct {
@@ -42,6 +91,7 @@ type config struct {
 type message struct {
 	answer string
 	tool   *toolRequest
+	cancel bool
 }
 
 type runState struct {
@@ -61,6 +111,10 @@ type runState struct {
 	raised   *errorData
 	result   tengo.Object
 	finished bool
+	// The prelude has set the API up (once per run).
+	setUp bool
+	// exp_float, norm_float, perm and read of the rand module: fed by the run's sequence.
+	seeded *rand.Rand
 }
 
 var current *runState
@@ -69,6 +123,7 @@ func startRun(source, fileName, cfgJSON string, host js.Value) {
 	r := &runState{
 		fileName: fileName, hostCall: host.Get("call"), hostNow: host.Get("now"), hostRandom: host.Get("random"), done: host.Get("done"),
 		buf: make([]byte, 0, 64*1024), inbox: make(chan message, 1), toolReply: make(chan string, 1),
+		seeded: rand.New(hostSource{}),
 	}
 	done := r.done
 	if err := json.Unmarshal([]byte(cfgJSON), &r.cfg); err != nil {
@@ -102,11 +157,11 @@ func startRun(source, fileName, cfgJSON string, host js.Value) {
 
 // execute compiles and runs the script; it returns the outcome as JSON ({ok, value} or {ok, error}).
 func (r *runState) execute(source string) string {
-	bytecode, err := r.compile(source)
+	bytecode, globals, err := r.compile(source)
 	if err != nil {
 		return failure(r.compileError(err))
 	}
-	vm := tengo.NewVM(bytecode, nil, r.cfg.MaxAllocs)
+	vm := tengo.NewVM(bytecode, globals, r.cfg.MaxAllocs)
 	if err := vm.Run(); err != nil {
 		return failure(r.runtimeError(err))
 	}
@@ -116,25 +171,30 @@ func (r *runState) execute(source string) string {
 	return r.outcome(r.result, "result", "")
 }
 
-func (r *runState) compile(source string) (*tengo.Bytecode, error) {
+func (r *runState) compile(source string) (*tengo.Bytecode, []tengo.Object, error) {
+	if compiled == nil || len(compiled.fileSet.Files) > filesPerPrelude {
+		p, err := loadPrelude()
+		if err != nil {
+			return nil, nil, err
+		}
+		compiled = p
+	}
 	text := prefix + source + suffix
-	fileSet := parser.NewFileSet()
-	file := fileSet.AddFile(r.fileName, -1, len(text))
+	file := compiled.fileSet.AddFile(r.fileName, -1, len(text))
 	parsed, err := parser.NewParser(file, []byte(text), nil).ParseFile()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	symbols := tengo.NewSymbolTable()
-	for i, fn := range tengo.GetAllBuiltinFunctions() {
-		symbols.DefineBuiltin(i, fn.Name)
-	}
-	compiler := tengo.NewCompiler(file, symbols, nil, r.modules(), nil)
+	symbols := builtinSymbols()
+	globals := make([]tengo.Object, tengo.GlobalsSize)
+	globals[symbols.Define("__llmspell").Index] = compiled.module
+	constants := append([]tengo.Object(nil), compiled.constants...)
+	compiler := tengo.NewCompiler(file, symbols, constants, compiled.modules, nil)
 	if err := compiler.Compile(parsed); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	bytecode := compiler.Bytecode()
-	bytecode.RemoveDuplicates()
-	return bytecode, nil
+	// No RemoveDuplicates: it would rewrite the prelude's shared functions.
+	return compiler.Bytecode(), globals, nil
 }
 
 // outcome encodes a script value as an outcome: an error value is a failure of type

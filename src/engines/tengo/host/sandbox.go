@@ -7,7 +7,6 @@ package main
 
 import (
 	"fmt"
-	"math/rand"
 	"strings"
 
 	"github.com/d5/tengo/v2"
@@ -22,99 +21,85 @@ func isStdlibModule(name string) bool {
 	return builtin || source
 }
 
-// modules serves the standard modules, and the prelude and its natives once each: the
-// prelude imports them first (line 1), so a script importing them again finds nothing.
-type modules struct {
-	std  *tengo.ModuleMap
-	once map[string]tengo.Importable
-}
-
-func (m *modules) Get(name string) tengo.Importable {
-	if mod, ok := m.once[name]; ok {
-		delete(m.once, name)
-		return mod
-	}
-	return m.std.Get(name)
-}
-
-func (r *runState) modules() *modules {
+// stdModules are what a script can import, made once per instance; their functions act
+// on the run in progress.
+func stdModules() *tengo.ModuleMap {
 	std := stdlib.GetModuleMap(pureModules...)
-	std.AddBuiltinModule("times", with(stdlib.BuiltinModules["times"], map[string]tengo.CallableFunc{
-		"now": func(args ...tengo.Object) (tengo.Object, error) {
+	std.AddBuiltinModule("times", with(stdlib.BuiltinModules["times"], map[string]func(r *runState, args ...tengo.Object) (tengo.Object, error){
+		"now": func(r *runState, args ...tengo.Object) (tengo.Object, error) {
 			return &tengo.Time{Value: r.now()}, nil
 		},
-		"since": func(args ...tengo.Object) (tengo.Object, error) {
+		"since": func(r *runState, args ...tengo.Object) (tengo.Object, error) {
 			t, ok := tengo.ToTime(arg(args, 0))
 			if !ok || len(args) != 1 {
 				return nil, tengo.ErrInvalidArgumentType{Name: "first", Expected: "time(compatible)", Found: arg(args, 0).TypeName()}
 			}
 			return &tengo.Int{Value: int64(r.now().Sub(t))}, nil
 		},
-		"until": func(args ...tengo.Object) (tengo.Object, error) {
+		"until": func(r *runState, args ...tengo.Object) (tengo.Object, error) {
 			t, ok := tengo.ToTime(arg(args, 0))
 			if !ok || len(args) != 1 {
 				return nil, tengo.ErrInvalidArgumentType{Name: "first", Expected: "time(compatible)", Found: arg(args, 0).TypeName()}
 			}
 			return &tengo.Int{Value: int64(t.Sub(r.now()))}, nil
 		},
-		"sleep": func(...tengo.Object) (tengo.Object, error) {
+		"sleep": func(r *runState, _ ...tengo.Object) (tengo.Object, error) {
 			return r.raise("NotSupported", "times.sleep would block the engine: use sleep(seconds), a durable timer")
 		},
 	}))
 	// One random sequence per run, shared with every engine (the host's seeded mulberry32).
-	seeded := rand.New(hostSource{r})
-	std.AddBuiltinModule("rand", with(stdlib.BuiltinModules["rand"], map[string]tengo.CallableFunc{
-		"float": func(...tengo.Object) (tengo.Object, error) {
+	std.AddBuiltinModule("rand", with(stdlib.BuiltinModules["rand"], map[string]func(r *runState, args ...tengo.Object) (tengo.Object, error){
+		"float": func(r *runState, _ ...tengo.Object) (tengo.Object, error) {
 			return &tengo.Float{Value: r.random()}, nil
 		},
-		"int": func(...tengo.Object) (tengo.Object, error) {
+		"int": func(r *runState, _ ...tengo.Object) (tengo.Object, error) {
 			return &tengo.Int{Value: int64(r.random() * (1 << 53))}, nil
 		},
-		"intn": func(args ...tengo.Object) (tengo.Object, error) {
+		"intn": func(r *runState, args ...tengo.Object) (tengo.Object, error) {
 			n, ok := tengo.ToInt64(arg(args, 0))
 			if !ok || n <= 0 {
 				return nil, tengo.ErrInvalidArgumentType{Name: "first", Expected: "int > 0", Found: arg(args, 0).String()}
 			}
 			return &tengo.Int{Value: int64(r.random() * float64(n))}, nil
 		},
-		"exp_float": func(...tengo.Object) (tengo.Object, error) {
-			return &tengo.Float{Value: seeded.ExpFloat64()}, nil
+		"exp_float": func(r *runState, _ ...tengo.Object) (tengo.Object, error) {
+			return &tengo.Float{Value: r.seeded.ExpFloat64()}, nil
 		},
-		"norm_float": func(...tengo.Object) (tengo.Object, error) {
-			return &tengo.Float{Value: seeded.NormFloat64()}, nil
+		"norm_float": func(r *runState, _ ...tengo.Object) (tengo.Object, error) {
+			return &tengo.Float{Value: r.seeded.NormFloat64()}, nil
 		},
-		"perm": func(args ...tengo.Object) (tengo.Object, error) {
+		"perm": func(r *runState, args ...tengo.Object) (tengo.Object, error) {
 			n, ok := tengo.ToInt(arg(args, 0))
 			if !ok || n < 0 || n > tengo.MaxStringLen/8 {
 				return nil, tengo.ErrInvalidArgumentType{Name: "first", Expected: "int >= 0", Found: arg(args, 0).String()}
 			}
 			items := make([]tengo.Object, n)
-			for i, v := range seeded.Perm(n) {
+			for i, v := range r.seeded.Perm(n) {
 				items[i] = &tengo.Int{Value: int64(v)}
 			}
 			return &tengo.Array{Value: items}, nil
 		},
-		"read": func(args ...tengo.Object) (tengo.Object, error) {
+		"read": func(r *runState, args ...tengo.Object) (tengo.Object, error) {
 			b, ok := arg(args, 0).(*tengo.Bytes)
 			if !ok {
 				return nil, tengo.ErrInvalidArgumentType{Name: "first", Expected: "bytes", Found: arg(args, 0).TypeName()}
 			}
-			n, _ := seeded.Read(b.Value)
+			n, _ := r.seeded.Read(b.Value)
 			return &tengo.Int{Value: int64(n)}, nil
 		},
-		"seed": func(...tengo.Object) (tengo.Object, error) {
+		"seed": func(r *runState, _ ...tengo.Object) (tengo.Object, error) {
 			return r.raise("NotSupported", "rand.seed: random numbers are seeded per run so that replays repeat them")
 		},
 	}))
 	// Printing is logging: the output becomes log records of the run.
-	std.AddBuiltinModule("fmt", with(stdlib.BuiltinModules["fmt"], map[string]tengo.CallableFunc{
-		"print": func(args ...tengo.Object) (tengo.Object, error) {
+	std.AddBuiltinModule("fmt", with(stdlib.BuiltinModules["fmt"], map[string]func(r *runState, args ...tengo.Object) (tengo.Object, error){
+		"print": func(r *runState, args ...tengo.Object) (tengo.Object, error) {
 			return r.log(fmt.Sprint, args)
 		},
-		"println": func(args ...tengo.Object) (tengo.Object, error) {
+		"println": func(r *runState, args ...tengo.Object) (tengo.Object, error) {
 			return r.log(func(a ...any) string { return strings.TrimSuffix(fmt.Sprintln(a...), "\n") }, args)
 		},
-		"printf": func(args ...tengo.Object) (tengo.Object, error) {
+		"printf": func(r *runState, args ...tengo.Object) (tengo.Object, error) {
 			format, ok := arg(args, 0).(*tengo.String)
 			if !ok {
 				return nil, tengo.ErrInvalidArgumentType{Name: "format", Expected: "string", Found: arg(args, 0).TypeName()}
@@ -126,20 +111,17 @@ func (r *runState) modules() *modules {
 			return r.logMessage(strings.TrimSuffix(text, "\n"))
 		},
 	}))
-	return &modules{std: std, once: map[string]tengo.Importable{
-		"llmspell":      &tengo.SourceModule{Src: prelude},
-		"llmspell/host": &tengo.BuiltinModule{Attrs: r.natives()},
-	}}
+	return std
 }
 
 // with copies a standard module and replaces some of its functions.
-func with(module map[string]tengo.Object, replace map[string]tengo.CallableFunc) map[string]tengo.Object {
+func with(module map[string]tengo.Object, replace map[string]func(r *runState, args ...tengo.Object) (tengo.Object, error)) map[string]tengo.Object {
 	out := make(map[string]tengo.Object, len(module))
 	for k, v := range module {
 		out[k] = v
 	}
 	for name, f := range replace {
-		out[name] = &tengo.UserFunction{Name: name, Value: f}
+		out[name] = &tengo.UserFunction{Name: name, Value: func(args ...tengo.Object) (tengo.Object, error) { return f(current, args...) }}
 	}
 	return out
 }
@@ -161,12 +143,12 @@ func (r *runState) logMessage(text string) (tengo.Object, error) {
 	return r.call(&tengo.String{Value: "log.info"}, &tengo.Map{Value: map[string]tengo.Object{"message": &tengo.String{Value: text}}})
 }
 
-// hostSource feeds math/rand from the run's random sequence.
-type hostSource struct{ r *runState }
+// hostSource feeds math/rand from the random sequence of the run in progress.
+type hostSource struct{}
 
-func (s hostSource) Int63() int64 {
-	hi := int64(s.r.random() * (1 << 31))
-	lo := int64(s.r.random() * (1 << 32))
+func (hostSource) Int63() int64 {
+	hi := int64(current.random() * (1 << 31))
+	lo := int64(current.random() * (1 << 32))
 	return hi<<32 | lo
 }
 
