@@ -17,7 +17,7 @@ import { WASI } from 'node:wasi';
 import { LuaEngineFactory } from '../src/engines/lua/engine.ts';
 import { JavaScriptEngineFactory } from '../src/engines/javascript/engine.ts';
 import { TengoEngineFactory } from '../src/engines/tengo/engine.ts';
-import { TENGO_WASM } from '../src/engines/tengo/wasm.ts';
+import { TENGO_WASM, tengoModule } from '../src/engines/tengo/wasm.ts';
 import type { EngineFactory } from '../src/engines/engine.ts';
 import { SpellRuntime } from '../src/engines/runtime.ts';
 import { DEFAULT_LIMITS, type RunRequest } from '../src/engines/protocol.ts';
@@ -41,12 +41,15 @@ async function timeCompile(bytes: Uint8Array): Promise<number> {
   return median(times);
 }
 
-async function timeCreate(factory: EngineFactory): Promise<number> {
-  (await factory.create()).dispose(); // the first pays compilation
+/** Median time to make an engine ready; `fresh` gives a new factory each time (no reuse). */
+async function timeCreate(factory: () => EngineFactory, fresh = false): Promise<number> {
+  let current = factory();
+  (await current.create()).dispose(); // the first pays compilation
   const times: number[] = [];
   for (let i = 0; i < 20; i++) {
+    if (fresh) current = factory();
     const t0 = performance.now();
-    const engine = await factory.create();
+    const engine = await current.create();
     times.push(performance.now() - t0);
     engine.dispose();
   }
@@ -55,19 +58,21 @@ async function timeCreate(factory: EngineFactory): Promise<number> {
 
 console.log(`llmspell engine start-up and Tengo build targets (${new Date().toISOString()}, Node ${process.version})`);
 console.log('');
-console.log('engine      wasm size   wasm compile   engine ready (pooled ahead of a run)');
+console.log('engine      wasm size   wasm compile   engine ready (made ahead of each run by the pool)');
 const luaWasm = readFileSync(join(createRequire(import.meta.url).resolve('wasmoon'), '../glue.wasm'));
 const tengoWasm = readFileSync(TENGO_WASM);
-const rows: Array<[string, Uint8Array | undefined, EngineFactory]> = [
-  ['lua', luaWasm, new LuaEngineFactory()],
-  ['javascript', undefined, new JavaScriptEngineFactory()],
-  ['tengo', tengoWasm, new TengoEngineFactory()],
+const rows: Array<[string, Uint8Array | undefined, () => EngineFactory, string]> = [
+  ['lua', luaWasm, () => new LuaEngineFactory(), 'a new Lua state'],
+  ['javascript', undefined, () => new JavaScriptEngineFactory(), 'a new isolate and context'],
+  ['tengo', tengoWasm, () => new TengoEngineFactory(TENGO_WASM, tengoModule()), 'the Go program reused: a new VM per run'],
 ];
-for (const [name, bytes, factory] of rows) {
+for (const [name, bytes, factory, what] of rows) {
   const size = bytes ? `${mb(bytes.length)} MB` : '—';
   const compile = bytes ? `${f(await timeCompile(bytes))} ms` : '—';
-  console.log(`${name.padEnd(11)} ${size.padStart(9)} ${compile.padStart(14)}   ${f(await timeCreate(factory), 2)} ms`);
+  console.log(`${name.padEnd(11)} ${size.padStart(9)} ${compile.padStart(14)}   ${f(await timeCreate(factory), 2)} ms (${what})`);
 }
+const goStartMs = await timeCreate(() => new TengoEngineFactory(TENGO_WASM, tengoModule()), true);
+console.log(`tengo, a new Go program (first run of a thread, or after a crash or a large heap): ${f(goStartMs, 2)} ms`);
 
 // A Tengo loop calling the host N times, minus the same loop without the call.
 const N = 100_000;
@@ -111,7 +116,7 @@ async function jsTargetCallUs(): Promise<{ bridge: number; bare: number }> {
 console.log('');
 console.log('Tengo built for   wasm size   compile     start     sync host call from a Tengo loop');
 const jsCompile = await timeCompile(tengoWasm);
-const jsStart = await timeCreate(new TengoEngineFactory());
+const jsStart = goStartMs;
 const jsCall = await jsTargetCallUs();
 console.log(`GOOS=js          ${mb(tengoWasm.length).padStart(6)} MB ${f(jsCompile).padStart(7)} ms ${f(jsStart, 2).padStart(7)} ms   ${f(jsCall.bare, 2)} us bare; ${f(jsCall.bridge, 2)} us through the bridge (zod, journal runtime)`);
 
