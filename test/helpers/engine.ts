@@ -8,7 +8,7 @@ export interface RunOnceOptions {
   input?: Json;
   journal?: JournalEntry[];
   limits?: Partial<Limits>;
-  effect?: (request: EffectRequest) => Promise<EffectResult>;
+  effect?: (request: EffectRequest, callScriptTool: (name: string, args: Json) => Promise<EffectResult>) => Promise<EffectResult>;
   fileName?: string;
   spellId?: string;
   seed?: number;

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { EnginePool } from '../../../src/engines/pool.ts';
-import type { JournalEntry } from '../../../src/journal/types.ts';
+import type { Json, JournalEntry } from '../../../src/journal/types.ts';
+import type { EffectResult } from '../../../src/engines/protocol.ts';
 import { argsDigest } from '../../../src/journal/canonical.ts';
 import { errorOf, resultOf, runOnce, type RunOnceOptions } from '../../helpers/engine.ts';
 
@@ -152,6 +153,26 @@ return {r: tool.call("t", {}), seen: seen}`);
     const outcome = await tengo('step("s", func() { x := 1; return x.y.z() })', { fileName: 'st.tengo' });
     expect(outcome.entries).toMatchObject([{ kind: 'step', name: 's', error: { type: 'SpellScriptError', where: 'st.tengo:1' } }]);
     expect(errorOf(outcome).type).toBe('SpellScriptError');
+  });
+
+  it('runs tools the script defined while an agent runs; a runtime error in one fails the run, not the engine', async () => {
+    const source = `tool.define({name: "twice", fn: func(args) { return {twice: args.n * 2, seen: state.get("k")} }})
+tool.define({name: "refuse", fn: func(args) { return error("not today") }})
+tool.define({name: "dig", fn: func(args) { f := func(n) { return 1 + f(n + 1) }; return f(args.n) }})
+state.set("k", "v")
+return agent.create({name: "a", instructions: "", tools: ["twice", "refuse", "dig"]}).run("go")`;
+    const agentCalling = (...tools: string[]) => async (_: unknown, callScriptTool: (name: string, args: Json) => Promise<EffectResult>): Promise<EffectResult> => {
+      const results: Json[] = [];
+      for (const name of tools) results.push((await callScriptTool(name, { n: 21 })) as unknown as Json);
+      return { ok: true, value: results };
+    };
+    expect(resultOf(await tengo(source, { effect: agentCalling('twice', 'refuse', 'nope') }))).toEqual([
+      { ok: true, value: { twice: 42, seen: 'v' } },
+      { ok: false, error: { type: 'ToolError', message: 'not today' } },
+      { ok: false, error: { type: 'UnknownTool', message: 'no tool "nope" defined in the script' } },
+    ]);
+    expect(errorOf(await tengo(source, { effect: agentCalling('dig') }))).toMatchObject({ type: 'SpellScriptError', message: 'stack overflow (recursion too deep)' });
+    expect(resultOf(await tengo('return "alive"'))).toBe('alive');
   });
 
   it('routes fmt printing to log records and keeps times and rand deterministic', async () => {

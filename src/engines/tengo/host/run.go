@@ -139,13 +139,6 @@ func startRun(source, fileName, cfgJSON string, host js.Value) {
 	debug.SetMemoryLimit(r.cfg.MemoryLimitBytes)
 	// Runs before control returns to JavaScript: up to the first awaited effect, or the end.
 	go func() {
-		defer func() {
-			// A panic inside the VM (Tengo 2.17 overruns its value stack on deep recursion)
-			// ends this run only.
-			if p := recover(); p != nil {
-				done.Invoke(failure(panicData(p)))
-			}
-		}()
 		outcome := r.execute(source)
 		if r.toolPending {
 			r.toolPending = false
@@ -156,7 +149,14 @@ func startRun(source, fileName, cfgJSON string, host js.Value) {
 }
 
 // execute compiles and runs the script; it returns the outcome as JSON ({ok, value} or {ok, error}).
-func (r *runState) execute(source string) string {
+func (r *runState) execute(source string) (outcome string) {
+	defer func() {
+		// A panic inside the VM (Tengo 2.17 overruns its value stack on deep recursion)
+		// ends this run only.
+		if p := recover(); p != nil {
+			outcome = failure(panicData(p))
+		}
+	}()
 	bytecode, globals, err := r.compile(source)
 	if err != nil {
 		return failure(r.compileError(err))
