@@ -131,6 +131,14 @@ describe('tengo engine: replay and callbacks', () => {
     expect(outcome.next).toEqual({ type: 'done', result: 2 * (49 * 50) / 2 + 1000 });
   });
 
+  it('carries answers larger than its call buffer (64 KiB) intact', async () => {
+    const big = 'é'.repeat(150_000);
+    const outcome = await tengo('text := import("text")\nr := tool.call("big", {})\nreturn {n: len(r), same: r == text.repeat("é", 150000)}', {
+      effect: async () => ({ ok: true, value: big }),
+    });
+    expect(resultOf(outcome)).toEqual({ n: 300_000, same: true });
+  });
+
   it('passes hooks as many arguments as they declare, in priority order', async () => {
     const outcome = await tengo(`seen := []
 hook.before("tool", func() { seen = append(seen, "none") })
