@@ -10,19 +10,18 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { EnginePool } from '../src/engines/pool.ts';
-import { DEFAULT_LIMITS, type EngineName, type EffectResult, type RunRequest } from '../src/engines/protocol.ts';
+import { DEFAULT_LIMITS, SPELL_EXTENSIONS, type EngineName, type EffectResult, type RunRequest } from '../src/engines/protocol.ts';
 import { startSpell } from '../src/client.ts';
 import { median, startBench } from './harness.ts';
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!;
 const f = (n: number, d = 2) => n.toFixed(d);
 const ENGINES: EngineName[] = ['lua', 'javascript', 'tengo'];
-const EXTENSION: Record<EngineName, string> = { lua: 'lua', javascript: 'js', tengo: 'tengo' };
 
 const request = (engine: EngineName, source: string): RunRequest => ({
   engine,
   source,
-  fileName: `bench.${EXTENSION[engine]}`,
+  fileName: `bench${SPELL_EXTENSIONS[engine]}`,
   input: null,
   spell: { id: 'bench', runId: 'bench', attempt: 1, startedAtMs: Date.now(), seed: 1 },
   journal: [],
@@ -138,7 +137,7 @@ for (const engine of ENGINES) {
   const sampler = setInterval(() => (peak = Math.max(peak, totalRssMb())), 100);
   const t0 = performance.now();
   const handles = await Promise.all(
-    Array.from({ length: 100 }, (_, i) => startSpell(client, { source, fileName: `c${i}.${EXTENSION[engine]}`, engine, taskQueue })),
+    Array.from({ length: 100 }, (_, i) => startSpell(client, { source, fileName: `c${i}${SPELL_EXTENSIONS[engine]}`, engine, taskQueue })),
   );
   const results = await Promise.all(handles.map((h) => h.result()));
   const ms = performance.now() - t0;

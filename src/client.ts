@@ -3,13 +3,16 @@ import { randomUUID } from 'node:crypto';
 import { basename, extname } from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { Json } from './journal/types.ts';
-import type { EngineName } from './engines/protocol.ts';
+import { SPELL_EXTENSIONS, type EngineName } from './engines/protocol.ts';
 import { SpellInputError } from './errors/index.ts';
 import type { SpellRunOptions } from './workflows/api.ts';
 import type { spellWorkflow } from './workflows/spell.ts';
 import { DEFAULT_TASK_QUEUE } from './spell-worker.ts';
 
-const ENGINES_BY_EXTENSION: Record<string, EngineName> = { '.lua': 'lua', '.js': 'javascript', '.mjs': 'javascript', '.tengo': 'tengo' };
+const ENGINES_BY_EXTENSION: Record<string, EngineName> = {
+  ...Object.fromEntries(Object.entries(SPELL_EXTENSIONS).map(([engine, extension]) => [extension, engine])),
+  '.mjs': 'javascript',
+};
 const ENGINE_NAMES: Record<string, EngineName> = { lua: 'lua', js: 'javascript', javascript: 'javascript', tengo: 'tengo' };
 
 /** The engine for a spell file: `--engine` when given, else by extension. */

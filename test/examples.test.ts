@@ -1,12 +1,13 @@
 /** Every example runs, in every engine, with the same result (offline model, deterministic). */
 import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
+import { engineFor } from '../src/client.ts';
+import { SPELL_EXTENSIONS } from '../src/engines/protocol.ts';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { repoRoot, startTestWorker, type TestWorker } from './helpers/worker.ts';
 
 const dir = join(repoRoot, 'examples');
-const ENGINES = { lua: 'lua', js: 'javascript', tengo: 'tengo' } as const;
-const names = [...new Set(readdirSync(dir).map((f) => f.replace(/\.(lua|js|tengo)$/, '')))].sort();
+const names = [...new Set(readdirSync(dir).map((f) => f.slice(0, -extname(f).length)))].sort();
 
 let w: TestWorker;
 beforeAll(async () => {
@@ -21,14 +22,14 @@ async function run(file: string): Promise<unknown> {
   const handle = await w.start({
     source: readFileSync(join(dir, file), 'utf8'),
     fileName: file,
-    engine: ENGINES[file.slice(file.lastIndexOf('.') + 1) as keyof typeof ENGINES],
+    engine: engineFor(file),
     input: { name: 'Ada' },
   });
   return handle.result();
 }
 
 it.each(names)('%s runs in Lua, JavaScript and Tengo with the same result', async (name) => {
-  const [lua, ...others] = await Promise.all(Object.keys(ENGINES).map((ext) => run(`${name}.${ext}`)));
+  const [lua, ...others] = await Promise.all(Object.values(SPELL_EXTENSIONS).map((extension) => run(`${name}${extension}`)));
   for (const other of others) expect(other).toEqual(lua);
   expect(lua).toBeTruthy();
 });

@@ -15,6 +15,9 @@ import type { ModelPrice } from '../models/prices.ts';
 
 export type EngineName = 'lua' | 'javascript' | 'tengo';
 
+/** The file extension of each engine's spells (`.mjs` runs as JavaScript too). */
+export const SPELL_EXTENSIONS: Record<EngineName, string> = { lua: '.lua', javascript: '.js', tengo: '.tengo' };
+
 /** Limits enforced on every run of a script. */
 export interface Limits {
   /** Time the script itself may run per activity (time spent waiting on effects excluded). */

@@ -4,6 +4,7 @@ import type { LanguageModelV4CallOptions, LanguageModelV4GenerateResult } from '
 import { createModelResolver, providerOf } from '../../src/models/registry.ts';
 import { executeEffect, type HostTool } from '../../src/bridge/effects.ts';
 import type { Json } from '../../src/journal/types.ts';
+import { SPELL_EXTENSIONS } from '../../src/engines/protocol.ts';
 import { readHistory } from '../../src/cli/history.ts';
 import { eventsQuery } from '../../src/workflows/api.ts';
 import { startTestWorker, type TestWorker, repoRoot } from '../helpers/worker.ts';
@@ -165,7 +166,7 @@ a := agent.create({name: "m", model: "test:times", instructions: "Multiply.", to
 r := a.run("6 times 7?")
 return {text: r.text, result: r.steps[0].tool_results[0].result, listed: tool.list()}`],
 ] as const)('runs tools defined in the script (%s), which may read state', async (engine, source) => {
-  const handle = await w.start({ source, fileName: `define.${{ lua: 'lua', javascript: 'js', tengo: 'tengo' }[engine]}`, engine });
+  const handle = await w.start({ source, fileName: `define${SPELL_EXTENSIONS[engine]}`, engine });
   const result = (await handle.result()) as { text: string; result: unknown; listed: string[] };
   expect(result.result).toEqual({ product: 42, seen: 'visible' });
   expect(result.text).toContain('42');

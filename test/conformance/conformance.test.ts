@@ -1,16 +1,17 @@
 /**
- * Conformance: every spell in spells/ exists once per engine (`name.lua`, `name.js`) with one
+ * Conformance: every spell in spells/ exists once per engine (`name.lua`, `name.js`, `name.tengo`) with one
  * expected file (`name.json`). Each engine must give the expected result, the same result as
  * the others, and the same journal (kinds, names, argument digests). Each run is then resumed
  * from its Temporal history on a fresh engine pool, as a new worker would after a crash: it
- * must reach the same result without running any effect again. A new engine only adds files.
+ * must reach the same result without running any effect again. A new engine adds its spell
+ * files (its extension is in SPELL_EXTENSIONS).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { EngineName } from '../../src/engines/protocol.ts';
+import { SPELL_EXTENSIONS, type EngineName } from '../../src/engines/protocol.ts';
 import { EnginePool } from '../../src/engines/pool.ts';
 import { BRIDGE_EVENTS, type Json, type JournalEntry } from '../../src/journal/types.ts';
 import { eventsQuery, spellSignal } from '../../src/workflows/api.ts';
@@ -19,7 +20,8 @@ import { startTestWorker, type TestWorker } from '../helpers/worker.ts';
 import { runOnce } from '../helpers/engine.ts';
 
 const dir = join(import.meta.dirname, 'spells');
-const ENGINES: Record<string, EngineName> = { lua: 'lua', js: 'javascript', tengo: 'tengo' };
+const ENGINES = Object.keys(SPELL_EXTENSIONS) as EngineName[];
+const fileOf = (name: string, engine: EngineName) => `${name}${SPELL_EXTENSIONS[engine]}`;
 
 interface Expected {
   input?: Json;
@@ -30,7 +32,7 @@ interface Expected {
 }
 
 interface Run {
-  engine: string;
+  engine: EngineName;
   result?: Json;
   error?: { type: string; message: string };
   journal: JournalEntry[];
@@ -63,18 +65,18 @@ afterAll(async () => {
   await pool.close();
 });
 
-async function runSpell(name: string, ext: string, expected: Expected): Promise<Run> {
-  const source = readFileSync(join(dir, `${name}.${ext}`), 'utf8');
+async function runSpell(name: string, engine: EngineName, expected: Expected): Promise<Run> {
+  const source = readFileSync(join(dir, fileOf(name, engine)), 'utf8');
   const handle = await w.start({
     source,
-    fileName: `${name}.${ext}`,
-    engine: ENGINES[ext]!,
+    fileName: fileOf(name, engine),
+    engine,
     options: { seed: 20261124 },
     ...(expected.input !== undefined ? { input: expected.input } : {}),
   });
   for (const [signal, payload] of expected.signals ?? []) await handle.signal(spellSignal, { name: signal, payload });
   const startedAtMs = (await handle.describe()).startTime.getTime();
-  const run: Run = { engine: ext, journal: [], events: [], source, input: expected.input ?? null, workflowId: handle.workflowId, startedAtMs };
+  const run: Run = { engine, journal: [], events: [], source, input: expected.input ?? null, workflowId: handle.workflowId, startedAtMs };
   try {
     run.result = await handle.result();
   } catch (error) {
@@ -100,13 +102,13 @@ const shape = (journal: JournalEntry[]) =>
 
 it('has at least 25 spells, each in every engine', () => {
   expect(names.length).toBeGreaterThanOrEqual(25);
-  for (const name of names) for (const ext of Object.keys(ENGINES)) expect(readdirSync(dir)).toContain(`${name}.${ext}`);
+  for (const name of names) for (const engine of ENGINES) expect(readdirSync(dir)).toContain(fileOf(name, engine));
 });
 
 describe.each(names)('%s', (name) => {
   it('gives the expected result and the same journal in every engine, and resumes from history', async () => {
     const expected = JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as Expected;
-    const runs = await Promise.all(Object.keys(ENGINES).map((ext) => runSpell(name, ext, expected)));
+    const runs = await Promise.all(ENGINES.map((engine) => runSpell(name, engine, expected)));
     for (const run of runs) {
       if (expected.error) {
         expect(run.error, run.engine).toMatchObject(expected.error);
@@ -130,8 +132,8 @@ describe.each(names)('%s', (name) => {
     for (const run of runs) {
       let effects = 0;
       const outcome = await runOnce(pool, run.source, {
-        engine: ENGINES[run.engine]!,
-        fileName: `${name}.${run.engine}`,
+        engine: run.engine,
+        fileName: fileOf(name, run.engine),
         input: run.input,
         journal: run.journal,
         spellId: run.workflowId,

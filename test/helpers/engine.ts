@@ -1,6 +1,6 @@
 /** Runs a script once through an engine pool, with host effects answered in-process. */
 import type { Json, JournalEntry } from '../../src/journal/types.ts';
-import { DEFAULT_LIMITS, type EngineName, type Limits, type RunOutcome, type EffectRequest, type EffectResult } from '../../src/engines/protocol.ts';
+import { DEFAULT_LIMITS, SPELL_EXTENSIONS, type EngineName, type Limits, type RunOutcome, type EffectRequest, type EffectResult } from '../../src/engines/protocol.ts';
 import type { EnginePool } from '../../src/engines/pool.ts';
 
 export interface RunOnceOptions {
@@ -15,16 +15,13 @@ export interface RunOnceOptions {
   startedAtMs?: number;
 }
 
-/** File extension of each engine's spells. */
-export const EXTENSIONS: Record<EngineName, string> = { lua: 'lua', javascript: 'js', tengo: 'tengo' };
-
 export function runOnce(pool: EnginePool, source: string, options: RunOnceOptions = {}): Promise<RunOutcome> {
   const engine = options.engine ?? 'lua';
   return pool.run(
     {
       engine,
       source,
-      fileName: options.fileName ?? `test.${EXTENSIONS[engine]}`,
+      fileName: options.fileName ?? `test${SPELL_EXTENSIONS[engine]}`,
       input: options.input ?? null,
       spell: { id: options.spellId ?? 'spell-test', runId: 'run-test', attempt: 1, startedAtMs: options.startedAtMs ?? 1_700_000_000_000, seed: options.seed ?? 7 },
       journal: options.journal ?? [],
