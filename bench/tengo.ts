@@ -64,14 +64,14 @@ const tengoWasm = readFileSync(TENGO_WASM);
 const rows: Array<[string, Uint8Array | undefined, () => EngineFactory, string]> = [
   ['lua', luaWasm, () => new LuaEngineFactory(), 'a new Lua state'],
   ['javascript', undefined, () => new JavaScriptEngineFactory(), 'a new isolate and context'],
-  ['tengo', tengoWasm, () => new TengoEngineFactory(TENGO_WASM, tengoModule()), 'the Go program reused: a new VM per run'],
+  ['tengo', tengoWasm, () => new TengoEngineFactory({ compiled: tengoModule() }), 'the Go program reused: a new VM per run'],
 ];
 for (const [name, bytes, factory, what] of rows) {
   const size = bytes ? `${mb(bytes.length)} MB` : '—';
   const compile = bytes ? `${f(await timeCompile(bytes))} ms` : '—';
   console.log(`${name.padEnd(11)} ${size.padStart(9)} ${compile.padStart(14)}   ${f(await timeCreate(factory), 2)} ms (${what})`);
 }
-const goStartMs = await timeCreate(() => new TengoEngineFactory(TENGO_WASM, tengoModule()), true);
+const goStartMs = await timeCreate(() => new TengoEngineFactory({ compiled: tengoModule() }), true);
 console.log(`tengo, a new Go program (first run of a thread, or after a crash or a large heap): ${f(goStartMs, 2)} ms`);
 
 // A Tengo loop calling the host N times, minus the same loop without the call.
@@ -80,7 +80,7 @@ const loop = (body: string) => `f := func(k) { return k }; n := 0; for i := 0; i
 
 /** Microseconds per call: through the bridge (state.get), and bare (rand.float asks the host for a number). */
 async function jsTargetCallUs(): Promise<{ bridge: number; bare: number }> {
-  const factory = new TengoEngineFactory();
+  const factory = new TengoEngineFactory({ compiled: tengoModule() });
   const timeRun = async (source: string) => {
     const engine = await factory.create();
     const request: RunRequest = {

@@ -10,7 +10,6 @@ import { SpellRuntime } from './runtime.ts';
 import { LuaEngineFactory } from './lua/index.ts';
 import { JavaScriptEngineFactory } from './javascript/index.ts';
 import { TengoEngineFactory } from './tengo/index.ts';
-import { TENGO_WASM } from './tengo/wasm.ts';
 
 interface Port {
   postMessage(message: FromThread): void;
@@ -25,7 +24,7 @@ if (!parentPort) process.on('disconnect', () => process.exit(0));
 const engineName = parentPort ? (workerData as { engine: EngineName }).engine : (process.env.LLMSPELL_ENGINE as EngineName);
 const factories: Record<EngineName, () => EngineFactory> = {
   lua: () => new LuaEngineFactory(),
-  tengo: () => new TengoEngineFactory(TENGO_WASM, (workerData as { tengoModule?: object }).tengoModule),
+  tengo: () => new TengoEngineFactory({ compiled: (workerData as { tengoModule?: object }).tengoModule }),
   javascript: () => new JavaScriptEngineFactory(),
 };
 const factory = factories[engineName]();

@@ -49,16 +49,16 @@ interface TengoApi {
   exit(): void;
 }
 
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
 /** What Go printed (a crash report), kept for the error message; Go writes through the fs shim. */
 let goOutput = '';
 const shim = (globalThis as unknown as { fs: { writeSync(fd: number, buf: Uint8Array): number } }).fs;
 shim.writeSync = (_fd, buf) => {
-  goOutput = (goOutput + new TextDecoder().decode(buf)).slice(-4096);
+  goOutput = (goOutput + decoder.decode(buf)).slice(-4096);
   return buf.length;
 };
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 class MemoryLimitExceeded extends Error {}
 
@@ -252,19 +252,23 @@ class TengoEngine implements Engine {
 /** An instance whose memory grew past this (it never shrinks) is not reused. */
 const REUSE_BELOW_BYTES = 64 * 1024 * 1024;
 
+/** Options of a {@link TengoEngineFactory}. */
+export interface TengoEngineFactoryOptions {
+  /** The Tengo host program to load; default the one built next to this file. */
+  wasmFile?: URL;
+  /** The program already compiled (the pool shares one among its threads). */
+  compiled?: WasmModule;
+}
+
 export class TengoEngineFactory implements EngineFactory {
-  /** Compiled once per factory (one per engine thread) unless given; each instance is made from it. */
+  /** Compiled once per factory (one per engine thread) unless given; each Go program is made from it. */
   private compiled: Promise<WasmModule> | undefined;
   private readonly wasmFile: URL;
   private idle: GoInstance | undefined;
 
-  /**
-   * @param wasmFile the Tengo host program; default the one built next to this file.
-   * @param compiled the program already compiled (shared by the pool's threads).
-   */
-  constructor(wasmFile: URL = TENGO_WASM, compiled?: WasmModule) {
-    this.wasmFile = wasmFile;
-    if (compiled) this.compiled = Promise.resolve(compiled);
+  constructor(options: TengoEngineFactoryOptions = {}) {
+    this.wasmFile = options.wasmFile ?? TENGO_WASM;
+    if (options.compiled) this.compiled = Promise.resolve(options.compiled);
   }
 
   async create(): Promise<Engine> {

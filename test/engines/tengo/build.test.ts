@@ -23,7 +23,7 @@ const haveGo = goVersion.status === 0;
 
 /** Runs one spell on an engine made from `wasm`, in this process. */
 async function runWith(wasm: URL, source: string) {
-  const engine = await new TengoEngineFactory(wasm).create();
+  const engine = await new TengoEngineFactory({ wasmFile: wasm }).create();
   const request: RunRequest = {
     engine: 'tengo',
     source,

@@ -431,11 +431,12 @@ func (d *decoder) object() (tengo.Object, error) {
 func errorValue(text string) tengo.Object {
 	v, err := decodeValue(text)
 	if err != nil {
-		v = &tengo.Map{Value: map[string]tengo.Object{"type": &tengo.String{Value: "SpellHostError"}, "message": &tengo.String{Value: err.Error()}}}
+		return bridgeError("SpellHostError", err.Error())
 	}
 	return &tengo.Error{Value: v}
 }
 
+// bridgeError is error({type, message}).
 func bridgeError(kind, message string) tengo.Object {
 	return &tengo.Error{Value: &tengo.Map{Value: map[string]tengo.Object{
 		"type":    &tengo.String{Value: kind},

@@ -162,10 +162,7 @@ func (r *runState) conversionFailure(cerr *conversionError) (tengo.Object, error
 	if cerr.overLimit {
 		return r.raise(data.Type, data.Message)
 	}
-	return &tengo.Error{Value: &tengo.Map{Value: map[string]tengo.Object{
-		"type":    &tengo.String{Value: data.Type},
-		"message": &tengo.String{Value: data.Message},
-	}}}, nil
+	return bridgeError(data.Type, data.Message), nil
 }
 
 // answer reads the host's answer: "0" + JSON value, "1" + JSON error, or "2": work to await.
