@@ -11,7 +11,8 @@ import { Worker } from '@temporalio/worker';
 import { generateText } from 'ai';
 import { startSpell } from '../src/client.ts';
 import { EnginePool } from '../src/engines/pool.ts';
-import { DEFAULT_LIMITS, type RunRequest } from '../src/engines/protocol.ts';
+import { DEFAULT_LIMITS, DEFAULT_PRICES } from '../src/contract/index.ts';
+import type { RunRequest } from '../src/runtime/protocol.ts';
 import { createModelResolver } from '../src/models/registry.ts';
 import { runFromHistory } from '../src/activities/history.ts';
 import type { JournalEntry } from '../src/journal/types.ts';
@@ -69,8 +70,10 @@ const request = (source: string, journal: JournalEntry[] = []): RunRequest => ({
   fileName: 'bench.lua',
   input: null,
   spell: { id: 'bench', runId: 'bench', attempt: 1, startedAtMs: Date.now(), seed: 1 },
-  journal,
+  chains: { '': journal },
+  target: '',
   defaultModel: 'offline:echo',
+  prices: DEFAULT_PRICES,
   reportFromCall: 0,
   limits: { ...DEFAULT_LIMITS, timeoutMs: 60_000 },
 });
@@ -97,7 +100,7 @@ const perPlainUs = ((median(plainMs) - median(emptyMs)) / N) * 1000;
 
 // (c) re-execution share of a 200-step spell.
 const big = await timeSpell(200);
-const journal = runFromHistory(await client.workflow.getHandle(big.workflowId).fetchHistory()).entries;
+const journal = (await runFromHistory(await client.workflow.getHandle(big.workflowId).fetchHistory(), client.options.loadedDataConverter)).chains['']!;
 let replayMs = 0;
 let scriptMs = 0;
 const fresh = await timeRun(stepsSource(200), []);

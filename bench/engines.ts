@@ -10,7 +10,11 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { EnginePool } from '../src/engines/pool.ts';
-import { DEFAULT_LIMITS, SPELL_EXTENSIONS, type EngineName, type EffectResult, type RunRequest } from '../src/engines/protocol.ts';
+import { DEFAULT_LIMITS, DEFAULT_PRICES } from '../src/contract/index.ts';
+import type { EffectResult, RunRequest } from '../src/runtime/protocol.ts';
+import { SPELL_EXTENSIONS } from '../src/engines/registry.ts';
+
+type EngineName = 'lua' | 'javascript' | 'tengo';
 import { startSpell } from '../src/client.ts';
 import { median, startBench } from './harness.ts';
 
@@ -24,8 +28,10 @@ const request = (engine: EngineName, source: string): RunRequest => ({
   fileName: `bench${SPELL_EXTENSIONS[engine]}`,
   input: null,
   spell: { id: 'bench', runId: 'bench', attempt: 1, startedAtMs: Date.now(), seed: 1 },
-  journal: [],
+  chains: { '': [] },
+  target: '',
   defaultModel: 'offline:echo',
+  prices: DEFAULT_PRICES,
   reportFromCall: 0,
   limits: { ...DEFAULT_LIMITS, timeoutMs: 60_000 },
 });

@@ -19,8 +19,9 @@ import { JavaScriptEngineFactory } from '../src/engines/javascript/engine.ts';
 import { TengoEngineFactory } from '../src/engines/tengo/engine.ts';
 import { TENGO_WASM, tengoModule } from '../src/engines/tengo/wasm.ts';
 import type { EngineFactory } from '../src/engines/engine.ts';
-import { SpellRuntime } from '../src/engines/runtime.ts';
-import { DEFAULT_LIMITS, type RunRequest } from '../src/engines/protocol.ts';
+import { SpellRuntime } from '../src/runtime/runtime.ts';
+import { DEFAULT_LIMITS, DEFAULT_PRICES } from '../src/contract/index.ts';
+import type { RunRequest } from '../src/runtime/protocol.ts';
 import { median } from './harness.ts';
 
 interface Wasm {
@@ -89,12 +90,14 @@ async function jsTargetCallUs(): Promise<{ bridge: number; bare: number }> {
       fileName: 'bench.tengo',
       input: null,
       spell: { id: 'bench', runId: 'bench', attempt: 1, startedAtMs: 0, seed: 1 },
-      journal: [],
+      chains: { '': [] },
+      target: '',
       defaultModel: 'offline:echo',
+      prices: DEFAULT_PRICES,
       reportFromCall: 0,
       limits: { ...DEFAULT_LIMITS, timeoutMs: 60_000 },
     };
-    const runtime = new SpellRuntime(request, { effect: async () => ({ ok: true, value: null }), completed: () => {} });
+    const runtime = new SpellRuntime(request, { effect: async () => ({ ok: true, value: null }), started: () => {}, completed: () => {} });
     const t0 = performance.now();
     await engine.run(request, runtime);
     const ms = performance.now() - t0;

@@ -4,17 +4,19 @@
  */
 export { createSpellPlugin, type SpellPluginOptions } from './plugin.ts';
 export { createSpellWorker, DEFAULT_TASK_QUEUE, type SpellWorkerOptions } from './spell-worker.ts';
-export { startSpell, engineFor, type StartSpellOptions } from './client.ts';
+export { startSpell, type StartSpellOptions } from './client.ts';
+export { ENGINES, engineFor, engineNamed, SPELL_EXTENSIONS } from './engines/registry.ts';
+export type { EngineDescriptor } from './engines/engine.ts';
 export { createActivities, type ActivityDeps } from './activities/index.ts';
 export { runFromHistory } from './activities/history.ts';
 export { EnginePool, type EnginePoolOptions } from './engines/pool.ts';
-export { DEFAULT_LIMITS, type Limits, type EngineName } from './engines/protocol.ts';
-export { createModelResolver, providerOf, DEFAULT_MODEL, type ModelResolver, type ProviderMap } from './models/registry.ts';
+export * from './contract/index.ts';
+export { createModelResolver, providerOf, type ModelResolver, type ProviderMap } from './models/registry.ts';
 export { OfflineEchoModel } from './models/offline.ts';
 export { providersFromEnv } from './models/providers.ts';
-export type { HostTool } from './bridge/effects.ts';
+export type { HostTool, McpServerConfig } from './bridge/kind.ts';
 export { workflowBundle } from './workflow-bundle.ts';
 export { ensureTemporal, startDevServer } from './server/dev-server.ts';
-export * from './errors/index.ts';
+export { SpellError } from './errors/index.ts';
 export type * from './journal/types.ts';
-export * from './workflows/api.ts';
+export { spellSignal, stateQuery, eventsQuery, progressQuery, USAGE_SEARCH_ATTRIBUTES } from './workflows/api.ts';

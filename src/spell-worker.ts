@@ -2,7 +2,8 @@
 import { Client } from '@temporalio/client';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { EnginePool, type EnginePoolOptions } from './engines/pool.ts';
-import type { HostTool, McpServerConfig } from './bridge/effects.ts';
+import { ENGINES } from './engines/registry.ts';
+import type { HostTool, McpServerConfig } from './bridge/kind.ts';
 import { createModelResolver, type ProviderMap } from './models/registry.ts';
 import { createSpellPlugin } from './plugin.ts';
 import { workflowBundle } from './workflow-bundle.ts';
@@ -31,7 +32,7 @@ export interface SpellWorkerOptions {
 
 export async function createSpellWorker(options: SpellWorkerOptions): Promise<{ worker: Worker; pool: EnginePool }> {
   const pool = new EnginePool(options.pool);
-  const [bundle] = await Promise.all([workflowBundle(options.cacheDir), pool.warm(['lua', 'javascript', 'tengo'])]);
+  const [bundle] = await Promise.all([workflowBundle(options.cacheDir), pool.warm(ENGINES.map((e) => e.name))]);
   const worker = await Worker.create({
     connection: options.connection,
     namespace: options.namespace ?? 'default',

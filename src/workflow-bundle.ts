@@ -1,10 +1,11 @@
 /**
- * The workflow bundle, built once per version of the workflow sources and cached on
- * disk: bundling takes seconds, and `llmspell run` starts a worker every time.
+ * The workflow bundle, built once per version of the workflow code and cached on disk:
+ * bundling takes seconds, and `llmspell run` starts a worker every time.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
-import { dirname, extname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 
@@ -12,16 +13,39 @@ const here = dirname(fileURLToPath(import.meta.url));
 const ext = extname(fileURLToPath(import.meta.url));
 export const workflowsPath = join(here, 'workflows', `index${ext}`);
 
-/** Files whose content decides the bundle: everything the workflow imports lives here. */
+/** Module specifiers a source file imports or re-exports (`import … from '…'`, `export … from '…'`). */
+export function importsOf(text: string): Array<{ spec: string; typeOnly: boolean }> {
+  return [...text.matchAll(/^(?:import|export)\s+(type\s+)?[^'";]*?from\s+'([^']+)';/gms)].map((m) => ({ spec: m[2]!, typeOnly: !!m[1] }));
+}
+
+/** The version of the package a bare specifier names, from its package.json. */
+function packageVersion(spec: string): string {
+  let dir = dirname(fileURLToPath(import.meta.resolve(spec)));
+  for (;;) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) return `${spec}@${(JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version ?? '?'}`;
+    const up = dirname(dir);
+    if (up === dir) return spec;
+    dir = up;
+  }
+}
+
+/** Digest of everything the bundle is made of: every file the workflow imports, followed through imports, and the versions of the packages it uses. */
 async function sourceDigest(): Promise<string> {
   const hash = createHash('sha256');
-  for (const dir of ['workflows', 'journal', 'engines']) {
-    const files = (await readdir(join(here, dir), { recursive: true })).filter((f) => f.endsWith(ext)).sort();
-    for (const file of files) {
-      hash.update(file);
-      hash.update(await readFile(join(here, dir, file)));
+  const seen = new Set<string>();
+  const visit = async (file: string): Promise<void> => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = await readFile(file, 'utf8');
+    hash.update(relative(here, file));
+    hash.update(text);
+    for (const { spec } of importsOf(text)) {
+      if (spec.startsWith('.')) await visit(resolve(dirname(file), spec));
+      else hash.update(packageVersion(spec));
     }
-  }
+  };
+  await visit(workflowsPath);
   return hash.digest('hex').slice(0, 16);
 }
 

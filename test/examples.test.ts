@@ -1,8 +1,7 @@
 /** Every example runs, in every engine, with the same result (offline model, deterministic). */
 import { readFileSync, readdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { engineFor } from '../src/client.ts';
-import { SPELL_EXTENSIONS } from '../src/engines/protocol.ts';
+import { SPELL_EXTENSIONS, engineFor } from '../src/engines/registry.ts';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { repoRoot, startTestWorker, type TestWorker } from './helpers/worker.ts';
 
@@ -22,7 +21,7 @@ async function run(file: string): Promise<unknown> {
   const handle = await w.start({
     source: readFileSync(join(dir, file), 'utf8'),
     fileName: file,
-    engine: engineFor(file),
+    engine: engineFor(file).name,
     input: { name: 'Ada' },
   });
   return handle.result();

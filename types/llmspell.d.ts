@@ -1,4 +1,4 @@
-// Generated from src/bridge/api.ts by scripts/gen-types.ts: do not edit.
+// Generated from the bridge registry (src/bridge) by scripts/gen-types.ts: do not edit.
 // JavaScript spells: the file is the body of an async function (top-level await and return).
 
 /** Plain data: undefined is absent in objects and null in arrays. */
@@ -8,13 +8,6 @@ type ChatMessage = { role: 'system' | 'user' | 'assistant'; content: string };
 
 /** The spell's input (also spell.input). */
 declare const input: any;
-declare const spell: {
-  readonly input: any;
-  readonly id: string;
-  readonly attempt: number;
-  /** Model usage and cost of the run so far. */
-  usage(): { input_tokens: number; output_tokens: number; total_tokens: number; cost: number; calls: number };
-};
 /** console.log/info/warn/error log through the bridge (log.*). */
 declare const console: { log(...args: unknown[]): void; info(...args: unknown[]): void; warn(...args: unknown[]): void; error(...args: unknown[]): void };
 /** Tools written in the script, for agents (name them in agent tools); they may read state, not change it, and return synchronously. */
@@ -129,6 +122,58 @@ declare const signal: {
   wait(name: string, options?: {
     timeout?: number;
   }): Promise<any>;
+};
+declare const parallel: {
+  /** Runs the functions as concurrent branches (each its own chain of activities); results in branch order. The first uncaught branch error cancels the others and is raised here. */
+  (fns: Array<() => Json | Promise<Json>>, options?: {
+    concurrency?: number;
+  }): Promise<Array<Json>>;
+  /** Runs fn(item, index) for every item as concurrent branches; results in item order. */
+  map(items: Array<Json>, fn: (item: any, index: number) => Json | Promise<Json>, options?: {
+    concurrency?: number;
+  }): Promise<Array<Json>>;
+  /** Like parallel, but returns every outcome: {ok = true, value} or {ok = false, error}. */
+  settle(fns: Array<() => Json | Promise<Json>>, options?: {
+    concurrency?: number;
+  }): Promise<Array<{
+    ok: boolean;
+    value?: any;
+    error?: any;
+  }>>;
+};
+declare const spell: {
+  readonly input: any;
+  readonly id: string;
+  readonly attempt: number;
+  /** Starts a child spell (a child workflow) from a file (relative to this spell's folder) or {source, engine}; returns a handle with wait(), signal(name, data), cancel(). Its budget is a lease on what this run has left. */
+  spawn(spell: string | {
+    source: string;
+    engine: string;
+  }, input?: Json, options?: {
+    budget?: {
+      max_tokens?: number;
+      max_cost?: number;
+    };
+    model?: string;
+    timeout_ms?: number;
+    memory_bytes?: number;
+  }): Promise<{ readonly id: string; wait(): Promise<any>; signal(name: string, data?: Json): Promise<void>; cancel(): Promise<void> }>;
+  /** Ends this run's history and continues the same run id with a fresh journal, the new input and the run's state. */
+  continue_as_new(input?: Json): Promise<void>;
+  /** The run's history so far: {events, bytes, suggested} (suggested: Temporal suggests continuing as new). */
+  history(): {
+    events: number;
+    bytes: number;
+    suggested: boolean;
+  };
+  /** Model usage and cost of the run so far. */
+  usage(): {
+    input_tokens: number;
+    output_tokens: number;
+    total_tokens: number;
+    cost: number;
+    calls: number;
+  };
 };
 declare const state: {
   /** Reads run-scoped state (queryable from outside the run). */

@@ -1,17 +1,32 @@
 ---@meta
--- Generated from src/bridge/api.ts by scripts/gen-types.ts: do not edit.
+-- Generated from the bridge registry (src/bridge) by scripts/gen-types.ts: do not edit.
 -- Lua spells (LuaLS): add this folder to workspace.library.
 
 ---@class spell
 ---@field input any
 ---@field id string
 ---@field attempt integer
----@field usage fun(): { input_tokens: integer, output_tokens: integer, total_tokens: integer, cost: number, calls: integer }
 spell = {}
+
+---@class SpellHandle
+---@field id string
+local SpellHandle = {}
+--- Waits for the child spell; returns its result or raises SpellChildFailed.
+function SpellHandle:wait() end
+--- Sends a signal to the child spell's signal.wait(name).
+---@param name string
+---@param data? any
+function SpellHandle:signal(name, data) end
+--- Cancels the child spell.
+function SpellHandle:cancel() end
 
 llm = {}
 tool = {}
 signal = {}
+--- Runs the functions as concurrent branches (each its own chain of activities); results in branch order. The first uncaught branch error cancels the others and is raised here.
+---@class parallel_module
+---@overload fun(fns: (fun(): any)[], options?: { concurrency?: integer }): any[]
+parallel = {}
 state = {}
 event = {}
 log = {}
@@ -88,6 +103,38 @@ function sleep(seconds) end
 ---@param options? { timeout?: number }
 ---@return any
 function signal.wait(name, options) end
+
+--- Runs fn(item, index) for every item as concurrent branches; results in item order.
+---@param items any[]
+---@param fn fun(item: any, index: integer): any
+---@param options? { concurrency?: integer }
+---@return any[]
+function parallel.map(items, fn, options) end
+
+--- Like parallel, but returns every outcome: {ok = true, value} or {ok = false, error}.
+---@param fns (fun(): any)[]
+---@param options? { concurrency?: integer }
+---@return { ok: boolean, value?: any, error?: any }[]
+function parallel.settle(fns, options) end
+
+--- Starts a child spell (a child workflow) from a file (relative to this spell's folder) or {source, engine}; returns a handle with wait(), signal(name, data), cancel(). Its budget is a lease on what this run has left.
+---@param spell string|{ source: string, engine: string }
+---@param input? any
+---@param options? { budget?: { max_tokens?: integer, max_cost?: number }, model?: string, timeout_ms?: integer, memory_bytes?: integer }
+---@return SpellHandle
+function spell.spawn(spell, input, options) end
+
+--- Ends this run's history and continues the same run id with a fresh journal, the new input and the run's state.
+---@param input? any
+function spell.continue_as_new(input) end
+
+--- The run's history so far: {events, bytes, suggested} (suggested: Temporal suggests continuing as new).
+---@return { events: number, bytes: number, suggested: boolean }
+function spell.history() end
+
+--- Model usage and cost of the run so far.
+---@return { input_tokens: number, output_tokens: number, total_tokens: number, cost: number, calls: number }
+function spell.usage() end
 
 --- Reads run-scoped state (queryable from outside the run).
 ---@param key string

@@ -1,55 +1,110 @@
 /**
- * A run rebuilt from its Temporal history: the journal lives there and nowhere else.
- * New entries are activity results; entries the workflow appended (durable commands)
- * travel in the next activity's input.
+ * A run rebuilt from its Temporal history: the journal lives there and nowhere else. New
+ * entries are activity results (of the chain the activity ran); entries the workflow
+ * appended (durable commands) travel in a later activity's input. Payloads are decoded
+ * through the data converter, so codecs and External Storage keep working.
  */
 import type { temporal } from '@temporalio/proto';
-import type { Json, JournalEntry } from '../journal/types.ts';
-import type { RunSpellInput, RunSpellResult, SpellWorkflowInput } from '../workflows/api.ts';
+import type { LoadedDataConverter } from '@temporalio/common';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/codec-helpers.js';
+import { MAIN_CHAIN, type Json, type JournalEntry } from '../journal/types.ts';
+import type { RunSpellInput, RunSpellResult, SpellWorkflowInput } from '../contract/run.ts';
 
 type History = temporal.api.history.v1.IHistory;
+type Payloads = temporal.api.common.v1.IPayloads | null | undefined;
 
-/** The first payload (one payload per argument) as JSON. */
-function decode<T>(payloads: temporal.api.common.v1.IPayloads | null | undefined): T | undefined {
-  const payload = payloads?.payloads?.[0];
-  if (!payload?.data) return undefined;
-  return JSON.parse(Buffer.from(payload.data).toString('utf8')) as T;
+/** An activity input as v0.1.0 scheduled it: one chain, the journal by length and hash. */
+export interface LegacyRunSpellInput {
+  workflowId: string;
+  runId: string;
+  sourceHash: string;
+  startedAtMs: number;
+  journalLength: number;
+  journalHash: string;
+  tail: JournalEntry[];
+  reportFromCall: number;
+  maxAttempts: number;
+}
+
+/** An activity input of this release, or of v0.1.0 (a run in flight across an upgrade). */
+export function currentInput(input: RunSpellInput | LegacyRunSpellInput): RunSpellInput {
+  if (!('journalLength' in input)) return input;
+  return {
+    workflowId: input.workflowId,
+    runId: input.runId,
+    sourceHash: input.sourceHash,
+    startedAtMs: input.startedAtMs,
+    target: MAIN_CHAIN,
+    chains: [{ chain: MAIN_CHAIN, length: input.journalLength, hash: input.journalHash }],
+    ...(input.tail.length > 0 ? { tails: { [MAIN_CHAIN]: input.tail } } : {}),
+    reportFromCall: input.reportFromCall,
+    maxAttempts: input.maxAttempts,
+    history: { events: 0, bytes: 0, suggested: false },
+  };
 }
 
 export interface RebuiltRun {
   spell: SpellWorkflowInput;
-  /** Journal entries in seq order. */
-  entries: JournalEntry[];
-  /** The first activity's input: the run's seed, start time, limits and model settings. */
-  firstActivity?: RunSpellInput;
+  /** When the run started: its deterministic clock starts there. */
+  startedAtMs: number;
+  /** Journal chains by path, each in seq order; `''` is the main line. */
+  chains: Record<string, JournalEntry[]>;
   /** The spell's result, when the run completed. */
   result?: Json;
+  /** The run this one continued from (continue-as-new). */
+  continuedFromRunId?: string;
 }
 
-export function runFromHistory(history: History): RebuiltRun {
+export async function runFromHistory(history: History, converter: LoadedDataConverter): Promise<RebuiltRun> {
+  const decode = async <T>(payloads: Payloads): Promise<T | undefined> =>
+    payloads?.payloads?.length ? await decodeFromPayloadsAtIndex<T>(converter, 0, payloads.payloads) : undefined;
   let spell: SpellWorkflowInput | undefined;
-  let firstActivity: RunSpellInput | undefined;
+  let startedAtMs = 0;
+  let continuedFromRunId: string | undefined;
   let result: Json | undefined;
-  const entries = new Map<number, JournalEntry>();
+  const chains = new Map<string, Map<number, JournalEntry>>();
+  const add = (chain: string, entries: readonly JournalEntry[]) => {
+    let map = chains.get(chain);
+    if (!map) chains.set(chain, (map = new Map()));
+    for (const entry of entries) map.set(entry.seq, entry);
+  };
+  /** The chain each scheduled activity ran, by its scheduled event id. */
+  const targets = new Map<string, string>();
   for (const event of history.events ?? []) {
     const started = event.workflowExecutionStartedEventAttributes;
-    if (started) spell = decode<SpellWorkflowInput>(started.input);
+    if (started) {
+      spell = await decode<SpellWorkflowInput>(started.input);
+      startedAtMs = timeOf(event.eventTime);
+      continuedFromRunId = started.continuedExecutionRunId || undefined;
+    }
     const scheduled = event.activityTaskScheduledEventAttributes;
     if (scheduled) {
-      const input = decode<RunSpellInput>(scheduled.input);
-      firstActivity ??= input;
-      for (const entry of input?.tail ?? []) entries.set(entry.seq, entry);
+      const raw = await decode<RunSpellInput | LegacyRunSpellInput>(scheduled.input);
+      if (raw) {
+        const input = currentInput(raw);
+        targets.set(String(event.eventId), input.target);
+        for (const [chain, tail] of Object.entries(input.tails ?? {})) add(chain, tail);
+      }
+    }
+    const completed = event.activityTaskCompletedEventAttributes;
+    if (completed) {
+      const outcome = await decode<RunSpellResult>(completed.result);
+      add(targets.get(String(completed.scheduledEventId)) ?? MAIN_CHAIN, outcome?.entries ?? []);
     }
     const completedRun = event.workflowExecutionCompletedEventAttributes;
-    if (completedRun) result = decode<Json>(completedRun.result) ?? null;
-    const completed = event.activityTaskCompletedEventAttributes;
-    if (completed) for (const entry of decode<RunSpellResult>(completed.result)?.entries ?? []) entries.set(entry.seq, entry);
+    if (completedRun) result = (await decode<Json>(completedRun.result)) ?? null;
   }
   if (!spell) throw new Error('history has no WorkflowExecutionStarted event with a spell input');
   return {
     spell,
-    entries: [...entries.values()].sort((a, b) => a.seq - b.seq),
-    ...(firstActivity ? { firstActivity } : {}),
+    startedAtMs,
+    chains: Object.fromEntries([...chains].map(([chain, map]) => [chain, [...map.values()].sort((a, b) => a.seq - b.seq)])),
     ...(result !== undefined ? { result } : {}),
+    ...(continuedFromRunId ? { continuedFromRunId } : {}),
   };
+}
+
+function timeOf(time: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
+  if (!time) return 0;
+  return Number(time.seconds ?? 0) * 1000 + Math.floor((time.nanos ?? 0) / 1e6);
 }

@@ -6,14 +6,16 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import { sha256Hex } from '../journal/canonical.ts';
-import type { Checkpoint, RunOutcome } from '../engines/protocol.ts';
+import type { RunSpellInput, RunSpellResult } from '../contract/run.ts';
+import { resolveSettings } from '../contract/settings.ts';
+import type { Checkpoint, RunRequest } from '../runtime/protocol.ts';
 import type { EnginePool } from '../engines/pool.ts';
-import { executeEffect, type EffectDeps } from '../bridge/effects.ts';
-import { ProviderError } from '../errors/index.ts';
-import { DEFAULT_PRICES } from '../models/prices.ts';
-import type { RunSpellInput, RunSpellResult } from '../workflows/api.ts';
-import { runFromHistory } from './history.ts';
-import { RunCache, appendEntries, emptyJournal, type CachedRun } from './run-cache.ts';
+import { engineFor } from '../engines/registry.ts';
+import { executeEffect } from '../bridge/host.ts';
+import type { EffectDeps } from '../bridge/kind.ts';
+import { SpellError } from '../errors/index.ts';
+import { currentInput, runFromHistory, type LegacyRunSpellInput } from './history.ts';
+import { RunCache, appendEntries, chainOf, matches, type CachedRun } from './run-cache.ts';
 
 /** What the activities need from the worker. */
 export interface ActivityDeps extends EffectDeps {
@@ -24,38 +26,65 @@ export interface ActivityDeps extends EffectDeps {
   cachedRuns?: number;
 }
 
+/** The one mapping from an activity's input and its cached run to a re-execution request. */
+export function runRequestOf(run: CachedRun, input: RunSpellInput, attempt: number, checkpoint?: Checkpoint): RunRequest {
+  const { settings, spell } = run;
+  return {
+    engine: spell.engine,
+    source: spell.source,
+    fileName: spell.fileName,
+    input: spell.input ?? null,
+    spell: { id: input.workflowId, runId: input.runId, attempt, startedAtMs: input.startedAtMs, seed: settings.seed },
+    chains: Object.fromEntries(input.chains.map((ref) => [ref.chain, chainOf(run, ref.chain).entries.slice(0, ref.length)])),
+    target: input.target,
+    defaultModel: settings.defaultModel,
+    ...(settings.budget ? { budget: settings.budget } : {}),
+    ...(input.spent ? { spent: input.spent } : {}),
+    prices: settings.prices,
+    reportFromCall: input.reportFromCall,
+    ...(input.scheduled !== undefined ? { scheduled: input.scheduled } : {}),
+    ...(checkpoint ? { checkpoint } : {}),
+    limits: settings.limits,
+    ...(spell.carried ? { initialState: spell.carried.state } : {}),
+    history: input.history,
+  };
+}
+
 export function createActivities(deps: ActivityDeps) {
   const cache = new RunCache(deps.cachedRuns);
 
-  /** The run's source, input and journal up to `input.journalLength`, checked against the workflow's hash. */
+  /** The run's source, input and journal chains, checked against the workflow's references. */
   async function loadRun(input: RunSpellInput): Promise<CachedRun> {
     const key = `${input.workflowId}/${input.runId}`;
-    let run = cache.get(key);
-    if (run && run.journal.length + input.tail.length === input.journalLength) {
-      appendEntries(run, input.tail);
-      if (run.hash === input.journalHash && run.sourceHash === input.sourceHash) return run;
-    }
+    const cached = cache.get(key);
+    const current = (run: CachedRun) =>
+      run.sourceHash === input.sourceHash &&
+      input.chains.every((ref) => {
+        const chain = chainOf(run, ref.chain);
+        appendEntries(chain, input.tails?.[ref.chain] ?? []);
+        return matches(chain, ref);
+      });
+    if (cached && current(cached)) return cached;
     // Not cached here (a restart, another worker): rebuild from the run's history.
-    const rebuilt = runFromHistory(await deps.client.workflow.getHandle(input.workflowId, input.runId).fetchHistory());
-    run = {
-      source: rebuilt.spell.source,
-      input: rebuilt.spell.input ?? null,
+    const handle = deps.client.workflow.getHandle(input.workflowId, input.runId);
+    const rebuilt = await runFromHistory(await handle.fetchHistory(), deps.client.options.loadedDataConverter);
+    const run: CachedRun = {
+      spell: rebuilt.spell,
       sourceHash: sha256Hex(rebuilt.spell.source),
-      ...emptyJournal(),
+      settings: resolveSettings(rebuilt.spell.options, input.workflowId, rebuilt.spell.carried?.generation),
+      chains: new Map(),
     };
-    appendEntries(run, rebuilt.entries.slice(0, input.journalLength));
-    if (run.hash !== input.journalHash || run.sourceHash !== input.sourceHash) {
-      throw ApplicationFailure.nonRetryable(
-        `journal of ${key} rebuilt from the workflow does not match its hash (${run.journal.length} entries)`,
-        'SpellJournalMismatch',
-      );
+    for (const [path, entries] of Object.entries(rebuilt.chains)) appendEntries(chainOf(run, path), entries);
+    if (!current(run)) {
+      throw new SpellError('SpellJournalMismatch', `the journal of ${key} rebuilt from its history does not match the workflow's (chains ${input.chains.map((c) => `${c.chain || 'main'}: ${c.length}`).join(', ')})`).toFailure();
     }
     cache.set(key, run);
     return run;
   }
 
   return {
-    async runSpell(input: RunSpellInput): Promise<RunSpellResult> {
+    async runSpell(raw: RunSpellInput | LegacyRunSpellInput): Promise<RunSpellResult> {
+      const input = currentInput(raw);
       const ctx = Context.current();
       const attempt = ctx.info.attempt;
       let checkpoint = attempt > 1 ? (ctx.info.heartbeatDetails as Checkpoint | undefined) : undefined;
@@ -64,60 +93,45 @@ export function createActivities(deps: ActivityDeps) {
       const beat = setInterval(() => ctx.heartbeat(checkpoint), heartbeatEveryMs);
       /** Adds to the checkpoint of the boundary a running effect belongs to, and heartbeats it. */
       const note = (key: string, part: Pick<Checkpoint, 'effect' | 'live'>) => {
-        checkpoint = { ...(checkpoint ?? { seq: Number.parseInt(key, 10), children: [] }), ...part };
+        checkpoint = { ...(checkpoint ?? { seq: seqOf(key), children: [] }), ...part };
         ctx.heartbeat(checkpoint);
       };
-      let outcome: RunOutcome;
       let run: CachedRun;
+      let outcome: RunSpellResult;
       try {
         run = await loadRun(input);
-        outcome = await deps.pool.run(
-          {
-            engine: input.engine,
-            source: run.source,
-            fileName: input.fileName,
-            input: run.input,
-            spell: {
-              id: input.workflowId,
-              runId: input.runId,
-              attempt,
-              startedAtMs: input.startedAtMs,
-              seed: input.seed,
-            },
-            journal: run.journal,
-            defaultModel: input.defaultModel,
-            ...(input.budget ? { budget: input.budget } : {}),
-            prices: { ...DEFAULT_PRICES, ...input.prices },
-            reportFromCall: input.reportFromCall,
-            ...(checkpoint ? { checkpoint } : {}),
-            limits: input.limits,
+        const spellDir = run.spell.dir;
+        outcome = await deps.pool.run(runRequestOf(run, input, attempt, checkpoint), {
+          effect: async (request, callScriptTool) => {
+            try {
+              const resume = checkpoint?.effect?.key === request.key ? checkpoint.effect.progress : undefined;
+              return await executeEffect(request, deps, {
+                ...(resume !== undefined ? { resume } : {}),
+                scriptTool: callScriptTool,
+                live: (chunk) => {
+                  const text = (checkpoint?.live?.key === request.key ? checkpoint.live.text : '') + chunk;
+                  note(request.key, { live: { key: request.key, text } });
+                },
+                progress: (data) => note(request.key, { effect: { key: request.key, progress: data } }),
+                ...(spellDir ? { spellDir } : {}),
+                engineFor: (file, engine) => {
+                  const descriptor = engineFor(file, engine);
+                  return { name: descriptor.name, extension: descriptor.extensions[0]! };
+                },
+              });
+            } catch (error) {
+              // A failure that may pass: Temporal retries the activity, but the last attempt journals it.
+              if (error instanceof SpellError && attempt < input.maxAttempts) throw error.toFailure();
+              return { ok: false, error: (error as SpellError).toData() };
+            }
           },
-          {
-            effect: async (request, callScriptTool) => {
-              try {
-                const resume = checkpoint?.effect?.key === request.key ? checkpoint.effect.progress : undefined;
-                return await executeEffect(request, deps, {
-                  ...(resume !== undefined ? { resume } : {}),
-                  scriptTool: callScriptTool,
-                  live: (chunk) => {
-                    const text = (checkpoint?.live?.key === request.key ? checkpoint.live.text : '') + chunk;
-                    note(request.key, { live: { key: request.key, text } });
-                  },
-                  progress: (data) => note(request.key, { effect: { key: request.key, progress: data } }),
-                });
-              } catch (error) {
-                if (error instanceof ProviderError && attempt < input.maxAttempts) throw error.toFailure();
-                return { ok: false, error: (error as ProviderError).toData() };
-              }
-            },
-            checkpoint: (saved) => {
-              // A completed effect ends its own progress record.
-              checkpoint = saved;
-              ctx.heartbeat(saved);
-            },
-            signal: ctx.cancellationSignal,
+          checkpoint: (saved) => {
+            // A completed effect ends its own progress record.
+            checkpoint = saved;
+            ctx.heartbeat(saved);
           },
-        );
+          signal: ctx.cancellationSignal,
+        });
       } finally {
         clearInterval(beat);
       }
@@ -127,9 +141,14 @@ export function createActivities(deps: ActivityDeps) {
       if (outcome.next.type === 'retry') {
         throw ApplicationFailure.retryable(outcome.next.error.message, outcome.next.error.type, outcome.next.error);
       }
-      appendEntries(run, outcome.entries);
-      if (outcome.next.type === 'done' || outcome.next.type === 'failed') cache.delete(`${input.workflowId}/${input.runId}`);
+      appendEntries(chainOf(run, input.target), outcome.entries);
+      if (input.target === '' && (outcome.next.type === 'done' || outcome.next.type === 'failed')) cache.delete(`${input.workflowId}/${input.runId}`);
       return outcome;
     },
   };
+}
+
+/** The boundary a checkpoint key belongs to: `3`, `3/1/0` or `3/1/0.2` (a call inside a step) → its seq in the chain. */
+function seqOf(key: string): number {
+  return Number.parseInt(key.split('/').at(-1)!, 10);
 }

@@ -1,17 +1,23 @@
 /**
- * Per-run cache of source, input and journal on this worker, so an activity's input can
- * carry references instead of payloads (DESIGN §2, "History stays linear").
+ * Per-run cache of source, input, settings and journal chains on this worker, so an
+ * activity's input can carry references instead of payloads (DESIGN §2, "History stays linear").
  */
-import type { Json, JournalEntry } from '../journal/types.ts';
 import { EMPTY_JOURNAL_HASH, rollJournalHash } from '../journal/canonical.ts';
+import type { JournalEntry } from '../journal/types.ts';
+import type { ChainRef, SpellWorkflowInput } from '../contract/run.ts';
+import type { RunSettings } from '../contract/settings.ts';
+
+export interface CachedChain {
+  entries: JournalEntry[];
+  /** Rolling hash of `entries`. */
+  hash: string;
+}
 
 export interface CachedRun {
-  source: string;
-  input: Json;
+  spell: SpellWorkflowInput;
   sourceHash: string;
-  journal: JournalEntry[];
-  /** Rolling hash of `journal`. */
-  hash: string;
+  settings: RunSettings;
+  chains: Map<string, CachedChain>;
 }
 
 export class RunCache {
@@ -43,13 +49,27 @@ export class RunCache {
   }
 }
 
-export function appendEntries(run: CachedRun, entries: readonly JournalEntry[]): void {
+export function chainOf(run: CachedRun, path: string): CachedChain {
+  let chain = run.chains.get(path);
+  if (!chain) run.chains.set(path, (chain = { entries: [], hash: EMPTY_JOURNAL_HASH }));
+  return chain;
+}
+
+/** Appends entries the chain does not hold yet (a tail may repeat entries another activity already brought). */
+export function appendEntries(chain: CachedChain, entries: readonly JournalEntry[]): void {
   for (const entry of entries) {
-    run.journal.push(entry);
-    run.hash = rollJournalHash(run.hash, entry);
+    if (entry.seq < chain.entries.length) continue;
+    if (entry.seq > chain.entries.length) return; // a gap: the chain will not match its reference, and is rebuilt
+    chain.entries.push(entry);
+    chain.hash = rollJournalHash(chain.hash, entry);
   }
 }
 
-export function emptyJournal(): Pick<CachedRun, 'journal' | 'hash'> {
-  return { journal: [], hash: EMPTY_JOURNAL_HASH };
+/** The chain matches what the workflow holds (length and rolling hash); a longer cached chain is cut back first. */
+export function matches(chain: CachedChain, ref: ChainRef): boolean {
+  if (chain.entries.length > ref.length) {
+    chain.entries.length = ref.length;
+    chain.hash = chain.entries.reduce((hash, entry) => rollJournalHash(hash, entry), EMPTY_JOURNAL_HASH);
+  }
+  return chain.entries.length === ref.length && chain.hash === ref.hash;
 }

@@ -1,6 +1,10 @@
-/** Renders the spell API (src/bridge/api.ts) as TypeScript declarations, LuaLS annotations and a Tengo reference page. */
+/** Renders the spell API (the bridge registry's docs) as TypeScript declarations, LuaLS annotations and a Tengo reference page. */
 import { z } from 'zod';
-import { API, type ApiFunction, type ApiParam } from './api.ts';
+import type { ApiFunction, ApiParam } from './kind.ts';
+import { API } from './registry.ts';
+
+/** Modules that are also callable (`parallel(fns)` and `parallel.map(…)`). */
+const callable = (name: string) => API.some((f) => f.module === null && f.name === name) && API.some((f) => f.module === name);
 
 type Schema = {
   type?: string | string[];
@@ -17,8 +21,11 @@ type Schema = {
 const toSchema = (schema: z.ZodType): Schema => z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' }) as Schema;
 const camel = (name: string) => name.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
 
+const HANDLE_TS = '{ readonly id: string; wait(): Promise<any>; signal(name: string, data?: Json): Promise<void>; cancel(): Promise<void> }';
+
 function tsType(s: Schema, indent = ''): string {
   if (s.description === 'ChunkFn') return '(chunk: string) => unknown';
+  if (s.description === 'SpawnHandle') return HANDLE_TS;
   if (s.description === 'Json' || (!s.type && !s.anyOf && !s.enum)) return 'Json';
   if (s.enum) return s.enum.map((v) => JSON.stringify(v)).join(' | ');
   if (s.anyOf) return s.anyOf.map((x) => tsType(x, indent)).join(' | ');
@@ -47,6 +54,7 @@ function tsType(s: Schema, indent = ''): string {
 
 function luaType(s: Schema): string {
   if (s.description === 'ChunkFn') return 'fun(chunk: string)';
+  if (s.description === 'SpawnHandle') return 'SpellHandle';
   if (s.description === 'Json' || (!s.type && !s.anyOf && !s.enum)) return 'any';
   if (s.enum) return s.enum.map((v) => JSON.stringify(v).replace(/"/g, "'")).join('|');
   if (s.anyOf) return s.anyOf.map(luaType).join('|');
@@ -71,10 +79,13 @@ function luaType(s: Schema): string {
   }
 }
 
-const HEADER = 'Generated from src/bridge/api.ts by scripts/gen-types.ts: do not edit.';
+const HEADER = 'Generated from the bridge registry (src/bridge) by scripts/gen-types.ts: do not edit.';
+
+const TS_FN = { thunk: '() => Json | Promise<Json>', thunks: 'Array<() => Json | Promise<Json>>', item: '(item: any, index: number) => Json | Promise<Json>' };
+const LUA_FN = { thunk: 'fun(): any', thunks: '(fun(): any)[]', item: 'fun(item: any, index: integer): any' };
 
 function dtsParam(p: ApiParam): string {
-  if (p.fn) return `${p.name}: () => Json | Promise<Json>`;
+  if (p.fn) return `${p.name}: ${TS_FN[p.fn]}`;
   return `${camel(p.name)}${p.optional ? '?' : ''}: ${tsType(toSchema(p.schema), '  ')}`;
 }
 
@@ -84,6 +95,17 @@ function dtsFunction(f: ApiFunction, indent: string): string {
   const returns = f.async ? `Promise<${result}>` : result;
   const signature = `${f.name}(${f.params.map(dtsParam).join(', ')}): ${returns};`;
   return `${indent}/** ${f.doc} */\n${indent}${f.module ? '' : 'declare function '}${signature}`;
+}
+
+/** A module's declaration; a callable module (parallel) takes its call signature from the top-level function of its name. */
+function dtsModule(module: string, extra: string[] = []): string {
+  const call = API.find((f) => f.module === null && f.name === module);
+  const members = [
+    ...extra.map((line) => `  ${line}`),
+    ...(call ? [dtsFunction({ ...call, module: module }, '  ').replace(`  ${call.name}(`, '  (')] : []),
+    ...API.filter((f) => f.module === module).map((f) => dtsFunction(f, '  ')),
+  ];
+  return `declare const ${module}: {\n${members.join('\n')}\n};`;
 }
 
 export function renderDts(): string {
@@ -99,13 +121,6 @@ export function renderDts(): string {
     '',
     '/** The spell\'s input (also spell.input). */',
     'declare const input: any;',
-    'declare const spell: {',
-    '  readonly input: any;',
-    '  readonly id: string;',
-    '  readonly attempt: number;',
-    '  /** Model usage and cost of the run so far. */',
-    '  usage(): { input_tokens: number; output_tokens: number; total_tokens: number; cost: number; calls: number };',
-    '};',
     '/** console.log/info/warn/error log through the bridge (log.*). */',
     'declare const console: { log(...args: unknown[]): void; info(...args: unknown[]): void; warn(...args: unknown[]): void; error(...args: unknown[]): void };',
     '/** Tools written in the script, for agents (name them in agent tools); they may read state, not change it, and return synchronously. */',
@@ -129,9 +144,11 @@ export function renderDts(): string {
     '  after(kind: string, fn: (result: any, args: any, kind: string) => any, options?: { priority?: number }): void;',
     '  refuse(reason: string): unknown;',
     '};',
-    ...API.filter((f) => f.module === null).map((f) => dtsFunction(f, '')),
+    ...API.filter((f) => f.module === null && !callable(f.name)).map((f) => dtsFunction(f, '')),
     // `tool` is declared by hand above (define takes a function).
-    ...modules.filter((m) => m !== 'tool').map((m) => `declare const ${m}: {\n${API.filter((f) => f.module === m).map((f) => dtsFunction(f, '  ')).join('\n')}\n};`),
+    ...modules
+      .filter((m) => m !== 'tool')
+      .map((m) => dtsModule(m, m === 'spell' ? ['readonly input: any;', 'readonly id: string;', 'readonly attempt: number;'] : [])),
     '',
   ];
   return parts.join('\n');
@@ -140,11 +157,19 @@ export function renderDts(): string {
 function luaFunction(f: ApiFunction): string {
   const lines = [`--- ${f.doc}`];
   for (const p of f.params) {
-    lines.push(`---@param ${p.name}${p.optional ? '?' : ''} ${p.fn ? 'fun(): any' : luaType(toSchema(p.schema))}`);
+    lines.push(`---@param ${p.name}${p.optional ? '?' : ''} ${p.fn ? LUA_FN[p.fn] : luaType(toSchema(p.schema))}`);
   }
   if (f.result) lines.push(`---@return ${luaType(toSchema(f.result))}`);
   lines.push(`function ${f.module ? `${f.module}.` : ''}${f.name}(${f.params.map((p) => p.name).join(', ')}) end`);
   return lines.join('\n');
+}
+
+/** A module table; a callable one (parallel) gets its call signature as an overload. */
+function luaModule(module: string): string {
+  const call = API.find((f) => f.module === null && f.name === module);
+  if (!call) return `${module} = {}`;
+  const params = call.params.map((p) => `${p.name}${p.optional ? '?' : ''}: ${p.fn ? LUA_FN[p.fn] : luaType(toSchema(p.schema))}`).join(', ');
+  return [`--- ${call.doc}`, `---@class ${module}_module`, `---@overload fun(${params}): ${call.result ? luaType(toSchema(call.result)) : 'nil'}`, `${module} = {}`].join('\n');
 }
 
 export function renderLua(): string {
@@ -158,10 +183,21 @@ export function renderLua(): string {
     '---@field input any',
     '---@field id string',
     '---@field attempt integer',
-    '---@field usage fun(): { input_tokens: integer, output_tokens: integer, total_tokens: integer, cost: number, calls: integer }',
     'spell = {}',
     '',
-    ...modules.map((m) => `${m} = {}`),
+    '---@class SpellHandle',
+    '---@field id string',
+    'local SpellHandle = {}',
+    '--- Waits for the child spell; returns its result or raises SpellChildFailed.',
+    'function SpellHandle:wait() end',
+    '--- Sends a signal to the child spell\'s signal.wait(name).',
+    '---@param name string',
+    '---@param data? any',
+    'function SpellHandle:signal(name, data) end',
+    '--- Cancels the child spell.',
+    'function SpellHandle:cancel() end',
+    '',
+    ...modules.filter((m) => m !== 'spell').map(luaModule),
     '',
     '--- Defines a tool in the script, for agents (name it in agent tools); it may read state, not change it.',
     '---@param definition { name: string, description?: string, schema?: table, fn: fun(args: any): any }',
@@ -197,13 +233,14 @@ export function renderLua(): string {
     '---@param reason string',
     'function hook.refuse(reason) end',
     '',
-    ...API.map(luaFunction).flatMap((f) => [f, '']),
+    ...API.filter((f) => !(f.module === null && callable(f.name))).map(luaFunction).flatMap((f) => [f, '']),
   ].join('\n');
 }
 
 /** Tengo type names (type_name) for a schema. */
 function tengoType(s: Schema): string {
   if (s.description === 'ChunkFn') return 'func(chunk)';
+  if (s.description === 'SpawnHandle') return 'handle {id, wait(), signal(name, data), cancel()}';
   if (s.description === 'Json' || (!s.type && !s.anyOf && !s.enum)) return 'any';
   if (s.enum) return s.enum.map((v) => JSON.stringify(v)).join(' | ');
   if (s.anyOf) return s.anyOf.map(tengoType).join(' | ');
@@ -229,6 +266,12 @@ function tengoType(s: Schema): string {
   }
 }
 
+const TENGO_FN = {
+  thunk: 'a function (no arguments); its result is journaled',
+  thunks: 'an array of functions (no arguments), one per branch',
+  item: 'a function called as fn(item, index) for each item',
+};
+
 function tengoFunction(f: ApiFunction): string[] {
   const name = `${f.module ? `${f.module}.` : ''}${f.name}`;
   const params = f.params.map((p) => (p.optional ? `${p.name}?` : p.name)).join(', ');
@@ -236,7 +279,7 @@ function tengoFunction(f: ApiFunction): string[] {
   for (const p of f.params) {
     const schema = toSchema(p.schema);
     if (p.fn) {
-      lines.push(`- \`${p.name}\`: a function (no arguments); its result is journaled`);
+      lines.push(`- \`${p.name}\`: ${TENGO_FN[p.fn]}`);
     } else if (schema.type === 'object' && schema.properties) {
       lines.push(`- \`${p.name}\`${p.optional ? ' (optional)' : ''}: a map`);
       const required = new Set(schema.required ?? []);
@@ -299,7 +342,9 @@ export function renderTengo(): string {
     '',
     '## Spell',
     '',
-    '- `spell.input`, `spell.id` (string), `spell.attempt` (int), `spell.usage()` → {input_tokens, output_tokens, total_tokens, cost, calls}',
+    '- `spell.input`, `spell.id` (string), `spell.attempt` (int); `spell.usage()`, `spell.history()`, `spell.spawn(…)`, `spell.continue_as_new(input)` below',
+    '- A child spell\'s handle (`h := spell.spawn(...)`): `h.id`, `h.wait()` (the child\'s result, or a `SpellChildFailed` error value), `h.signal(name, data)`, `h.cancel()`',
+    '- `parallel` is both callable and indexable: `parallel([f, g])`, `parallel.map(items, fn)`, `parallel.settle([f, g])`',
     '',
     '## Agents, tools and hooks',
     '',

@@ -4,7 +4,7 @@
  * Each engine's side decodes them with its own conversion rules.
  */
 import type { Json, SpellErrorData } from '../journal/types.ts';
-import type { CallAnswer } from './runtime.ts';
+import type { CallAnswer } from '../runtime/protocol.ts';
 
 export const answerOk = (value: Json): string => (value === null ? '0' : `0${JSON.stringify(value)}`);
 export const answerError = (error: SpellErrorData): string => `1${JSON.stringify(error)}`;

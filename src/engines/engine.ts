@@ -1,10 +1,10 @@
-import type { SpellRuntime } from './runtime.ts';
-import type { EffectResult, RunRequest } from './protocol.ts';
+import type { SpellRuntime } from '../runtime/runtime.ts';
+import type { EffectResult, RunRequest } from '../runtime/protocol.ts';
 import type { Json } from '../journal/types.ts';
 
 /**
  * One engine instance, used for one run and then disposed. Every engine lives in
- * `src/engines/<name>/` and runs inside an engine worker thread.
+ * `src/engines/<name>/` and runs inside an engine thread (or process).
  */
 export interface Engine {
   /** Runs the script from the top; returns once it finished (`runtime.finish`) or the runtime stopped it. */
@@ -21,4 +21,25 @@ export interface Engine {
 /** Creates engines of one kind; `create` is called ahead of time so a run never pays a cold start. */
 export interface EngineFactory {
   create(memoryLimitBytes?: number): Promise<Engine>;
+}
+
+/** What the engine registry knows of an engine: its folder exports one of these. */
+export interface EngineDescriptor {
+  /** The engine's name in workflow inputs and `--engine`. */
+  name: string;
+  /** Other names `--engine` accepts. */
+  aliases: readonly string[];
+  /** File extensions of its spells; the first is the usual one. */
+  extensions: readonly string[];
+  /**
+   * Where it runs: a worker thread the pool terminates at the time limit, or a child process
+   * it kills (a thread holding a V8 isolate cannot be terminated safely).
+   */
+  placement: 'thread' | 'process';
+  /** Time past the limit before the host kills it (engines that stop themselves first get some). */
+  graceMs: number;
+  /** Data every thread of this engine gets from the pool (made once per process). */
+  threadData?(): Record<string, unknown>;
+  /** The factory, loaded only inside engine threads. */
+  factory(threadData: Record<string, unknown>): Promise<EngineFactory>;
 }

@@ -1,15 +1,14 @@
 /**
- * Entry point of an engine host: a worker thread (Lua) or a child process (JavaScript).
- * Runs one spell execution at a time; keeps a fresh engine ready for the next one so no
- * run pays a cold start.
+ * Entry point of an engine host: a worker thread or a child process (see the engine's
+ * descriptor). Runs one spell execution at a time; keeps a fresh engine ready for the next
+ * one so no run pays a cold start.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Engine, EngineFactory } from './engine.ts';
-import type { EffectResult, EngineName, FromThread, ToThread } from './protocol.ts';
-import { SpellRuntime } from './runtime.ts';
-import { LuaEngineFactory } from './lua/index.ts';
-import { JavaScriptEngineFactory } from './javascript/index.ts';
-import { TengoEngineFactory } from './tengo/index.ts';
+import type { Engine } from './engine.ts';
+import type { FromThread, ToThread } from './protocol.ts';
+import type { EffectResult, RunRequest } from '../runtime/protocol.ts';
+import { SpellRuntime } from '../runtime/runtime.ts';
+import { engineNamed } from './registry.ts';
 
 interface Port {
   postMessage(message: FromThread): void;
@@ -21,13 +20,8 @@ const port: Port = parentPort ?? {
 };
 // A child process ends with its parent.
 if (!parentPort) process.on('disconnect', () => process.exit(0));
-const engineName = parentPort ? (workerData as { engine: EngineName }).engine : (process.env.LLMSPELL_ENGINE as EngineName);
-const factories: Record<EngineName, () => EngineFactory> = {
-  lua: () => new LuaEngineFactory(),
-  tengo: () => new TengoEngineFactory({ compiled: (workerData as { tengoModule?: object }).tengoModule }),
-  javascript: () => new JavaScriptEngineFactory(),
-};
-const factory = factories[engineName]();
+const given = parentPort ? (workerData as { engine: string; data: Record<string, unknown> }) : { engine: process.env.LLMSPELL_ENGINE!, data: {} };
+const factory = await engineNamed(given.engine).factory(given.data);
 
 const post = (message: FromThread) => port.postMessage(message);
 const pendingEffects = new Map<number, (result: EffectResult) => void>();
@@ -54,7 +48,7 @@ port.on('message', (message: ToThread) => {
   void run(message.id, message.request);
 });
 
-async function run(id: number, request: Extract<ToThread, { type: 'run' }>['request']): Promise<void> {
+async function run(id: number, request: RunRequest): Promise<void> {
   let engine = await warm;
   const limit = request.limits.memoryLimitBytes;
   if (engine.fixedMemoryLimitBytes !== undefined && engine.fixedMemoryLimitBytes !== limit) {
@@ -68,6 +62,7 @@ async function run(id: number, request: Extract<ToThread, { type: 'run' }>['requ
         pendingEffects.set(callId, resolve);
         post({ type: 'effect', id, callId, effect });
       }),
+    started: (call) => post({ type: 'started', id, call }),
     completed: (seq, done) => post({ type: 'completed', id, seq, ...done }),
   });
   current = { id, engine, runtime };

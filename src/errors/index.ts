@@ -1,41 +1,42 @@
-export { SpellError } from './spell-error.ts';
-export { SpellScriptError } from './script-error.ts';
-export { SpellSyntaxError } from './syntax-error.ts';
-export { SpellTimeout } from './timeout.ts';
-export { SpellMemoryLimit } from './memory-limit.ts';
-export { SpellOutputLimit } from './output-limit.ts';
-export { SpellNondeterminism } from './nondeterminism.ts';
-export { SpellBridgeArgument } from './bridge-argument.ts';
-export { UnknownModel } from './unknown-model.ts';
-export { UnknownTool } from './unknown-tool.ts';
-export { NotSupported } from './not-supported.ts';
-export { SpellInputError } from './input-error.ts';
-export { ProviderError } from './provider-error.ts';
-export { SpellBudgetExceeded } from './budget-exceeded.ts';
-
 /**
- * Documented exit codes of the CLI, keyed by failure type.
- * 0 success · 1 spell failed · 2 bad input or usage · 3 limit hit · 4 nondeterminism.
+ * llmspell's one error class: `type` comes from the contract's error table (retryability,
+ * exit code), so every failure a user sees is typed, and it maps to a Temporal
+ * `ApplicationFailure` of the same type.
  */
-export const EXIT_CODES = { ok: 0, failed: 1, badInput: 2, limit: 3, nondeterminism: 4 } as const;
+import { ApplicationFailure } from '@temporalio/common';
+import type { SpellErrorData } from '../journal/types.ts';
+import { ERROR_TYPES, type SpellErrorType } from '../contract/errors.ts';
 
-export function exitCodeForFailureType(type: string | undefined): number {
-  switch (type) {
-    case 'SpellSyntaxError':
-    case 'SpellBridgeArgument':
-    case 'UnknownModel':
-    case 'UnknownTool':
-    case 'SpellInputError':
-    case 'NotSupported':
-      return EXIT_CODES.badInput;
-    case 'SpellTimeout':
-    case 'SpellMemoryLimit':
-    case 'SpellOutputLimit':
-    case 'SpellBudgetExceeded':
-      return EXIT_CODES.limit;
-    case 'SpellNondeterminism':
-      return EXIT_CODES.nondeterminism;
-    default:
-      return EXIT_CODES.failed;
+export { ERROR_TYPES, EXIT_CODES, exitCodeFor, isSpellErrorType, type SpellErrorType } from '../contract/errors.ts';
+
+export interface SpellErrorOptions {
+  /** Whether a retry may pass; default from the error table (only `transient` types are). */
+  retryable?: boolean;
+  /** `file:line` in the spell. */
+  where?: string;
+  cause?: unknown;
+}
+
+export class SpellError extends Error {
+  readonly type: SpellErrorType;
+  /** A retry cannot help: Temporal must not retry the activity. */
+  readonly nonRetryable: boolean;
+  where?: string;
+
+  constructor(type: SpellErrorType, message: string, options: SpellErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = type;
+    this.type = type;
+    this.nonRetryable = !(options.retryable ?? ERROR_TYPES[type].retry === 'transient');
+    if (options.where) this.where = options.where;
+  }
+
+  toData(): SpellErrorData {
+    return { type: this.type, message: this.message, ...(this.where ? { where: this.where } : {}) };
+  }
+
+  toFailure(): ApplicationFailure {
+    return ApplicationFailure.create({ type: this.type, message: this.message, nonRetryable: this.nonRetryable, details: [this.toData()] });
   }
 }
+

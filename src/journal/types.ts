@@ -6,18 +6,50 @@
 /** JSON values: everything that crosses the bridge is plain data. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-/** What a journaled call is: an effect runs in an activity, a command is carried out by the workflow. */
-export type EntryKind =
-  | 'llm.generate'
-  | 'llm.object'
-  | 'llm.stream'
-  | 'agent.run'
-  | 'tool.call'
-  | 'step'
-  | 'sleep'
-  | 'signal.wait';
+/**
+ * What a journaled call is (`llm.generate`, `step`, `sleep`, …): the bridge registry declares
+ * every kind; the contract lists the commands the workflow carries out.
+ */
+export type EntryKind = string;
 
-export const COMMAND_KINDS: readonly EntryKind[] = ['sleep', 'signal.wait'];
+/**
+ * The journal is a tree of chains. The main line of the spell is chain `''`; the branches of a
+ * `parallel` call at `p` are chains `p/0`, `p/1`, …, so a call's path is its chain and its
+ * index in that chain (`3`, `3/1/0`). Each chain is appended in order by one line of work.
+ */
+export const MAIN_CHAIN = '';
+
+/** The path of the call at `seq` in `chain`. */
+export function entryPath(chain: string, seq: number): string {
+  return chain === MAIN_CHAIN ? `${seq}` : `${chain}/${seq}`;
+}
+
+/** The chain of branch `branch` of the parallel call at `seq` in `chain`. */
+export function branchChain(chain: string, seq: number, branch: number): string {
+  return `${entryPath(chain, seq)}/${branch}`;
+}
+
+/** The way from the main chain to `chain`: each step is a parallel call (chain, seq) and the branch taken. */
+export function pathTo(chain: string): Array<{ chain: string; seq: number; branch: number }> {
+  if (chain === MAIN_CHAIN) return [];
+  const parts = chain.split('/').map(Number);
+  const steps: Array<{ chain: string; seq: number; branch: number }> = [];
+  for (let i = 0; i + 1 < parts.length; i += 2) {
+    steps.push({ chain: parts.slice(0, i).join('/'), seq: parts[i]!, branch: parts[i + 1]! });
+  }
+  return steps;
+}
+
+/** What a run has used, as `spell.usage()` returns it. */
+export interface UsageTotals {
+  input_tokens: number;
+  output_tokens: number;
+  total_tokens: number;
+  /** US dollars, from the price table. */
+  cost: number;
+  /** Model calls made. */
+  calls: number;
+}
 
 /** A serialisable error as it is journaled and raised back in the script. */
 export interface SpellErrorData {
@@ -57,8 +89,10 @@ export interface JournalEntry {
   children?: JournalEntry[];
   /** For `step`: number of bridge calls (pure ones too) made inside the step, so replay keeps call numbering. */
   calls?: number;
-  /** For `step`: state changes made inside the step, re-applied when the step is replayed. */
+  /** For `step` and `parallel`: state changes made inside, re-applied when the call is replayed. */
   stateOps?: StateOp[];
+  /** Usage of work journaled elsewhere (a `parallel` call's branches, a child spell), for `spell.usage()`. */
+  totals?: UsageTotals;
 }
 
 export type StateOp = { op: 'set'; key: string; value: Json } | { op: 'delete'; key: string };

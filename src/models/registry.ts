@@ -5,10 +5,8 @@
  */
 import { createProviderRegistry, customProvider, type LanguageModel, type Provider } from 'ai';
 import type { LanguageModelV4 } from '@ai-sdk/provider';
-import { UnknownModel } from '../errors/index.ts';
+import { SpellError } from '../errors/index.ts';
 import { OfflineEchoModel } from './offline.ts';
-
-export const DEFAULT_MODEL = 'offline:echo';
 
 export type ProviderMap = Record<string, Provider | ReturnType<typeof customProvider>>;
 
@@ -29,16 +27,16 @@ export function createModelResolver(providers: ProviderMap = {}): ModelResolver 
     languageModel(id) {
       const separator = id.indexOf(':');
       if (separator <= 0) {
-        throw new UnknownModel(`model "${id}" is not a provider:model id (known providers: ${Object.keys(all).join(', ')})`);
+        throw new SpellError('UnknownModel', `model "${id}" is not a provider:model id (known providers: ${Object.keys(all).join(', ')})`);
       }
       const provider = id.slice(0, separator);
       if (!(provider in all)) {
-        throw new UnknownModel(`model "${id}": no provider "${provider}" (known providers: ${Object.keys(all).join(', ')})`);
+        throw new SpellError('UnknownModel', `model "${id}": no provider "${provider}" (known providers: ${Object.keys(all).join(', ')})`);
       }
       try {
         return registry.languageModel(id as `offline:${string}`);
       } catch (error) {
-        throw new UnknownModel(`model "${id}": ${(error as Error).message}`);
+        throw new SpellError('UnknownModel', `model "${id}": ${(error as Error).message}`);
       }
     },
   };

@@ -1,10 +1,12 @@
 /** Runs a script once through an engine pool, with host effects answered in-process. */
 import type { Json, JournalEntry } from '../../src/journal/types.ts';
-import { DEFAULT_LIMITS, SPELL_EXTENSIONS, type EngineName, type Limits, type RunOutcome, type EffectRequest, type EffectResult } from '../../src/engines/protocol.ts';
+import { DEFAULT_LIMITS, DEFAULT_PRICES, type Limits, type RunOutcome } from '../../src/contract/index.ts';
+import type { EffectRequest, EffectResult } from '../../src/runtime/protocol.ts';
+import { SPELL_EXTENSIONS } from '../../src/engines/registry.ts';
 import type { EnginePool } from '../../src/engines/pool.ts';
 
 export interface RunOnceOptions {
-  engine?: EngineName;
+  engine?: string;
   input?: Json;
   journal?: JournalEntry[];
   limits?: Partial<Limits>;
@@ -24,7 +26,9 @@ export function runOnce(pool: EnginePool, source: string, options: RunOnceOption
       fileName: options.fileName ?? `test${SPELL_EXTENSIONS[engine]}`,
       input: options.input ?? null,
       spell: { id: options.spellId ?? 'spell-test', runId: 'run-test', attempt: 1, startedAtMs: options.startedAtMs ?? 1_700_000_000_000, seed: options.seed ?? 7 },
-      journal: options.journal ?? [],
+      chains: { '': options.journal ?? [] },
+      target: '',
+      prices: { ...DEFAULT_PRICES },
       defaultModel: 'offline:echo',
       reportFromCall: 0,
       limits: { ...DEFAULT_LIMITS, ...options.limits },

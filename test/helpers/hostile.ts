@@ -1,7 +1,8 @@
 /** One hostile-script case: a typed error within the limit (plus a margin), then a healthy engine. */
 import { expect } from 'vitest';
 import type { EnginePool } from '../../src/engines/pool.ts';
-import type { EngineName, Limits } from '../../src/engines/protocol.ts';
+import type { Limits } from '../../src/contract/settings.ts';
+type EngineName = string;
 import { errorOf, resultOf, runOnce } from './engine.ts';
 
 /** [name, source, error type, message pattern, limits profile] */

@@ -1,30 +1,32 @@
 import { readFileSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { expect, it } from 'vitest';
+import { importsOf } from '../../src/workflow-bundle.ts';
 
 const src = join(import.meta.dirname, '../../src');
 /** What code bundled into Temporal's workflow sandbox may import. */
 const ALLOWED_PACKAGES = ['@temporalio/workflow', '@temporalio/common', 'canonicalize', '@noble/hashes/sha2.js', '@noble/hashes/utils.js'];
+/** The folders it may reach, types included (DESIGN §1: the workflow depends on the contract only). */
+const ALLOWED_FOLDERS = ['workflows', 'contract', 'journal'];
 
-function importsOf(file: string): Array<{ spec: string; typeOnly: boolean }> {
-  const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/^import\s+(type\s+)?[^'"]*?from\s+'([^']+)';/gms)].map((m) => ({ spec: m[2]!, typeOnly: !!m[1] }));
-}
-
-it('src/workflows imports only @temporalio/workflow, types and pure modules', () => {
+it('src/workflows imports only @temporalio/workflow and the pure contract and journal, types included', () => {
   const seen = new Set<string>();
   const offending: string[] = [];
   const visit = (file: string) => {
     if (seen.has(file)) return;
     seen.add(file);
-    for (const { spec, typeOnly } of importsOf(file)) {
-      if (typeOnly) continue;
-      if (spec.startsWith('.')) visit(resolve(dirname(file), spec));
-      else if (!ALLOWED_PACKAGES.includes(spec)) offending.push(`${file.slice(src.length + 1)} imports ${spec}`);
+    for (const { spec } of importsOf(readFileSync(file, 'utf8'))) {
+      if (spec.startsWith('.')) {
+        const target = resolve(dirname(file), spec);
+        if (!ALLOWED_FOLDERS.includes(relative(src, target).split('/')[0]!)) offending.push(`${relative(src, file)} imports ${relative(src, target)}`);
+        visit(target);
+      } else if (!ALLOWED_PACKAGES.includes(spec)) {
+        offending.push(`${relative(src, file)} imports ${spec}`);
+      }
     }
   };
-  for (const file of readdirSync(join(src, 'workflows'))) visit(join(src, 'workflows', file));
+  for (const file of readdirSync(join(src, 'workflows'), { recursive: true, encoding: 'utf8' })) if (file.endsWith('.ts')) visit(join(src, 'workflows', file));
   expect(offending).toEqual([]);
   // The walk did follow the pure modules the workflow uses.
-  expect([...seen].map((f) => f.slice(src.length + 1))).toContain('journal/canonical.ts');
+  expect([...seen].map((f) => relative(src, f))).toEqual(expect.arrayContaining(['journal/canonical.ts', 'contract/settings.ts', 'workflows/commands/parallel.ts']));
 });

@@ -2,8 +2,9 @@
 import ivm from 'isolated-vm';
 import type { Json, SpellErrorData } from '../../journal/types.ts';
 import type { Engine, EngineFactory } from '../engine.ts';
-import { DEFAULT_LIMITS, type EffectResult, type RunRequest } from '../protocol.ts';
-import type { CallAnswer, SpellRuntime } from '../runtime.ts';
+import { DEFAULT_LIMITS } from '../../contract/settings.ts';
+import type { CallAnswer, EffectResult, RunRequest } from '../../runtime/protocol.ts';
+import type { SpellRuntime } from '../../runtime/runtime.ts';
 import { JS_PRELUDE } from './prelude.ts';
 import { answerError, answerOk, encodeAnswer } from '../answer.ts';
 
@@ -51,10 +52,8 @@ class JavaScriptEngine implements Engine {
       case '__finish':
         this.finished?.(JSON.parse(payload) as Outcome);
         return answerOk(null);
-      case 'step.end':
-        return this.answer(runtime.endStep(JSON.parse(payload) as Outcome));
       default:
-        return this.answer(runtime.call(kind, JSON.parse(payload) as Json));
+        return this.answer(runtime.hostCall(kind, JSON.parse(payload) as Json));
     }
   }
 

@@ -2,8 +2,8 @@
 import { LuaFactory, LuaMultiReturn, LuaReturn, type LuaEngine as WasmoonEngine } from 'wasmoon';
 import type { Json, SpellErrorData } from '../../journal/types.ts';
 import type { Engine, EngineFactory } from '../engine.ts';
-import type { EffectResult, RunRequest } from '../protocol.ts';
-import type { CallAnswer, SpellRuntime } from '../runtime.ts';
+import type { CallAnswer, EffectResult, RunRequest } from '../../runtime/protocol.ts';
+import type { SpellRuntime } from '../../runtime/runtime.ts';
 import { LUA_PRELUDE } from './prelude.ts';
 import { toLua } from './conversion.ts';
 
@@ -37,13 +37,11 @@ class LuaEngine implements Engine {
           return runtime.nowMs;
         case 'spell.random':
           return runtime.random();
-        case 'step.end':
-          return answer(runtime.endStep(JSON.parse(payload) as Outcome));
         case 'state.get':
         case 'state.delete':
           return answer(runtime.call(kind, { key: payload }));
         default:
-          return answer(runtime.call(kind, JSON.parse(payload) as Json));
+          return answer(runtime.hostCall(kind, JSON.parse(payload) as Json));
       }
     };
     const global = this.lua.global;

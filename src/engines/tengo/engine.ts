@@ -10,8 +10,8 @@
 import { readFileSync } from 'node:fs';
 import type { Json, SpellErrorData } from '../../journal/types.ts';
 import type { Engine, EngineFactory } from '../engine.ts';
-import type { EffectResult, RunRequest } from '../protocol.ts';
-import type { CallAnswer, SpellRuntime } from '../runtime.ts';
+import type { CallAnswer, EffectResult, RunRequest } from '../../runtime/protocol.ts';
+import type { SpellRuntime } from '../../runtime/runtime.ts';
 import { answerError, encodeAnswer } from '../answer.ts';
 import { TENGO_WASM, WebAssemblyApi as WebAssembly, type WasmInstance, type WasmMemory, type WasmModule } from './wasm.ts';
 import './wasm_exec.js';
@@ -198,13 +198,11 @@ class TengoEngine implements Engine {
     const runtime = this.runtime;
     if (!runtime) return answerError({ type: 'NotSupported', message: 'no run in progress' });
     switch (kind) {
-      case 'step.end':
-        return this.answer(runtime.endStep(JSON.parse(payload) as Outcome));
       case 'state.get':
       case 'state.delete':
         return this.answer(runtime.call(kind, { key: payload }));
       default:
-        return this.answer(runtime.call(kind, payload === '' ? null : (JSON.parse(payload) as Json)));
+        return this.answer(runtime.hostCall(kind, payload === '' ? null : (JSON.parse(payload) as Json)));
     }
   }
 

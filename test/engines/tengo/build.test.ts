@@ -12,8 +12,9 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { TengoEngineFactory } from '../../../src/engines/tengo/engine.ts';
 import { TENGO_WASM } from '../../../src/engines/tengo/wasm.ts';
-import { SpellRuntime } from '../../../src/engines/runtime.ts';
-import { DEFAULT_LIMITS, type RunRequest } from '../../../src/engines/protocol.ts';
+import { SpellRuntime } from '../../../src/runtime/runtime.ts';
+import { DEFAULT_LIMITS, DEFAULT_PRICES } from '../../../src/contract/index.ts';
+import type { RunRequest } from '../../../src/runtime/protocol.ts';
 import { repoRoot } from '../../helpers/worker.ts';
 
 const info = JSON.parse(readFileSync(new URL('./build-info.json', TENGO_WASM), 'utf8')) as { go: string; tengo: string; sha256: string };
@@ -30,12 +31,14 @@ async function runWith(wasm: URL, source: string) {
     fileName: 'build.tengo',
     input: { n: 20 },
     spell: { id: 'build', runId: 'build', attempt: 1, startedAtMs: 0, seed: 1 },
-    journal: [],
+    chains: { '': [] },
+    target: '',
     defaultModel: 'offline:echo',
+    prices: DEFAULT_PRICES,
     reportFromCall: 0,
     limits: DEFAULT_LIMITS,
   };
-  const runtime = new SpellRuntime(request, { effect: async () => ({ ok: true, value: 22 }), completed: () => {} });
+  const runtime = new SpellRuntime(request, { effect: async () => ({ ok: true, value: 22 }), started: () => {}, completed: () => {} });
   await engine.run(request, runtime);
   engine.dispose();
   return (await runtime.stoppedAt).next;

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { EnginePool } from '../../../src/engines/pool.ts';
 import type { Json, JournalEntry } from '../../../src/journal/types.ts';
-import type { EffectResult } from '../../../src/engines/protocol.ts';
+import type { EffectResult } from '../../../src/runtime/protocol.ts';
 import { argsDigest } from '../../../src/journal/canonical.ts';
 import { errorOf, resultOf, runOnce, type RunOnceOptions } from '../../helpers/engine.ts';
 

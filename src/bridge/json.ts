@@ -1,4 +1,0 @@
-import { z } from 'zod';
-
-/** `json.decode(text)`; `json.encode` runs inside the engine. */
-export const jsonDecodeArgs = z.strictObject({ text: z.string() });

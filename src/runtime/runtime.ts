@@ -1,0 +1,558 @@
+/**
+ * The engine-independent half of a spell run, inside the engine's thread: journaled
+ * re-execution (DESIGN §2). Every bridge call from a script lands in `call()`; recorded
+ * calls answer synchronously, the first new effect is handed to the host, and the run
+ * stops at the next durable boundary after it.
+ *
+ * The journal is a tree of chains (`''` the main line, `3/1` branch 1 of the parallel call
+ * at 3). A re-execution runs one target chain: it replays the main line to the parallel call
+ * that leads to the target, enters that branch only, and so on down to the target.
+ */
+import { argsDigest } from '../journal/canonical.ts';
+import {
+  MAIN_CHAIN,
+  branchChain,
+  entryPath,
+  pathTo,
+  type BoundaryCall,
+  type Json,
+  type JournalEntry,
+  type LogRecord,
+  type SpellErrorData,
+  type SpellEvent,
+  type StateOp,
+  type UsageTotals,
+} from '../journal/types.ts';
+import { FATAL } from '../contract/errors.ts';
+import type { HistoryInfo, Next, RunOutcome } from '../contract/run.ts';
+import { addUsage, emptyUsage, type ModelPrice } from '../contract/usage.ts';
+import { BRIDGE } from '../bridge/registry.ts';
+import type { BridgeKind, EffectRequest, PureRun } from '../bridge/kind.ts';
+import { parseArgs } from '../bridge/validate.ts';
+import type { StepArgs } from '../bridge/step.ts';
+import { SpellError } from '../errors/index.ts';
+import type { CallAnswer, RunRequest, RuntimeHost } from './protocol.ts';
+import { SeededRandom } from './random.ts';
+
+type Outcome = { ok: true; value: Json } | { ok: false; error: SpellErrorData };
+
+interface ActiveStep {
+  seq: number;
+  name: string;
+  argsDigest: string;
+  options: StepArgs['options'];
+  startedAt: number;
+  callsAtStart: number;
+  children: JournalEntry[];
+  stateOps: StateOp[];
+}
+
+const never = new Promise<never>(() => {});
+const NO_HISTORY: HistoryInfo = { events: 0, bytes: 0, suggested: false };
+
+export class SpellRuntime implements PureRun {
+  readonly state = new Map<string, Json>();
+  /** Deterministic clock: the run start, then the end of the last journaled call passed. */
+  nowMs: number;
+  /** The chain being executed, and the index of its next durable call. */
+  private chain = MAIN_CHAIN;
+  private seq = 0;
+  /** The parallel calls on the way to the target, and how many were entered. */
+  private readonly route: ReturnType<typeof pathTo>;
+  private entered = 0;
+  /** Bridge calls made in the target chain (ancestors' calls were reported when they ran). */
+  private calls = 0;
+  private callIndex = 0;
+  /** Entries this execution added to the target chain. */
+  private readonly newEntries: JournalEntry[] = [];
+  /** This execution ran its one new effect: the script runs on to the next boundary. */
+  private effectDone = false;
+  private step: ActiveStep | undefined;
+  private readonly events: SpellEvent[] = [];
+  private readonly logs: LogRecord[] = [];
+  private readonly stateOps: StateOp[] = [];
+  private stopped: RunOutcome | undefined;
+  private readonly randomness: SeededRandom;
+  /** Model usage of the journaled calls passed so far (what spell.usage() says). */
+  private readonly usageSeen: UsageTotals = emptyUsage();
+  /** Model usage of the effects this execution ran (for the budget). */
+  private readonly usageNew: UsageTotals = emptyUsage();
+  private readonly prices: Record<string, ModelPrice>;
+  private resolveStop!: (outcome: RunOutcome) => void;
+  /** Settles when the script reaches a point where this execution must end. */
+  readonly stoppedAt: Promise<RunOutcome>;
+  private toolDepth = 0;
+
+  private readonly request: RunRequest;
+  private readonly host: RuntimeHost;
+
+  constructor(request: RunRequest, host: RuntimeHost) {
+    this.request = request;
+    this.host = host;
+    this.nowMs = request.spell.startedAtMs;
+    this.randomness = new SeededRandom(request.spell.seed);
+    this.prices = request.prices;
+    this.route = pathTo(request.target);
+    for (const [key, value] of Object.entries(request.initialState ?? {})) this.state.set(key, value);
+    this.stoppedAt = new Promise((resolve) => (this.resolveStop = resolve));
+  }
+
+  get isStopped(): boolean {
+    return this.stopped !== undefined;
+  }
+
+  /** True while a step's fn runs (between a `step` call answered `{replayed: false}` and `endStep`). */
+  get stepRunning(): boolean {
+    return this.step !== undefined;
+  }
+
+  private get inTarget(): boolean {
+    return this.chain === this.request.target;
+  }
+
+  /** Next number in [0, 1) of the run's seeded sequence: the same in every engine. */
+  random(): number {
+    return this.randomness.next();
+  }
+
+  /**
+   * Runs a script-defined tool for an agent. The tool's result is journaled with the agent
+   * run and the tool is not run again on replay, so it may read state but not change it.
+   */
+  inScriptTool<T>(fn: () => T): T {
+    this.toolDepth++;
+    try {
+      return fn();
+    } finally {
+      this.toolDepth--;
+    }
+  }
+
+  /** A host call from an engine: the ends of a step or branch, or a bridge call. */
+  hostCall(kind: string, args: Json): CallAnswer {
+    if (kind === 'step.end') return this.endStep(args as Outcome);
+    if (kind === 'parallel.end') return this.endBranch(args as Outcome);
+    return this.call(kind, args);
+  }
+
+  /** One bridge call from the script. `args` is plain data already converted from the engine. */
+  call(kind: string, args: Json): CallAnswer {
+    if (this.stopped) return { status: 'async', promise: never };
+    this.callIndex = this.calls++;
+    try {
+      this.checkSize(kind, args);
+      const spec = BRIDGE.get(kind);
+      if (!spec) throw new SpellError('NotSupported', `${kind} is not supported`);
+      const parsed = parseArgs(spec.label?.(args as Record<string, unknown>) ?? kind, spec.args, args) as Record<string, Json>;
+      if (this.toolDepth > 0 && !spec.readOnly) {
+        throw new SpellError('NotSupported', `${kind} cannot be used inside a tool defined with tool.define (tools may only read state)`);
+      }
+      if (spec.class === 'pure') return spec.recorded ? this.recorded(kind, spec, parsed) : ok(spec.pure!(parsed, this));
+      return this.boundary(kind, spec, parsed);
+    } catch (error) {
+      return this.fail(error);
+    }
+  }
+
+  // PureRun: what pure calls reach.
+  changeState(op: StateOp): void {
+    applyStateOp(this.state, op);
+    this.step?.stateOps.push(op);
+    if (this.reporting) this.stateOps.push(op);
+  }
+
+  emit(name: string, data: Json): void {
+    if (this.reporting) this.events.push({ call: this.callIndex, name, data });
+  }
+
+  log(level: LogRecord['level'], message: string, fields?: Json): void {
+    if (this.reporting) this.logs.push({ call: this.callIndex, level, message, ...(fields !== undefined ? { fields } : {}) });
+  }
+
+  usage(): UsageTotals {
+    return this.usageSeen;
+  }
+
+  history(): HistoryInfo {
+    return this.request.history ?? NO_HISTORY;
+  }
+
+  /** Side effects of the current call are new (not reported by an earlier execution). */
+  private get reporting(): boolean {
+    return this.inTarget && this.callIndex >= this.request.reportFromCall;
+  }
+
+  /** Ends the step begun by a `step` call whose answer was `{replayed: false}`; `outcome` is fn's result or error. */
+  endStep(outcome: Outcome): CallAnswer {
+    const step = this.step;
+    if (!step || this.stopped) return { status: 'async', promise: never };
+    this.step = undefined;
+    const callsInside = this.calls - step.callsAtStart;
+    try {
+      if (outcome.ok) this.checkSize('step result', outcome.value);
+    } catch (error) {
+      return this.fail(error);
+    }
+    if (!outcome.ok && FATAL.includes(outcome.error.type as never)) {
+      this.fatal(outcome.error);
+      return { status: 'async', promise: never };
+    }
+    const entry: JournalEntry = {
+      seq: step.seq,
+      kind: 'step',
+      name: step.name,
+      argsDigest: step.argsDigest,
+      ...(outcome.ok ? { result: outcome.value } : { error: outcome.error }),
+      startedAt: step.startedAt,
+      durationMs: Math.max(0, Date.now() - step.startedAt),
+      attempt: this.request.spell.attempt,
+      children: step.children,
+      calls: callsInside,
+      stateOps: step.stateOps,
+    };
+    const maxAttempts = step.options?.retry?.max_attempts ?? 1;
+    if (!outcome.ok && this.request.spell.attempt < maxAttempts) {
+      this.stop({ type: 'retry', error: outcome.error });
+      return { status: 'async', promise: never };
+    }
+    this.record(entry);
+    return outcome.ok ? ok(outcome.value) : { status: 'error', error: outcome.error };
+  }
+
+  /** A branch function of a parallel call returned or raised: in the target chain, that ends this execution. */
+  endBranch(outcome: Outcome): CallAnswer {
+    if (this.stopped) return { status: 'async', promise: never };
+    try {
+      if (!this.inTarget) throw new SpellError('SpellNondeterminism', `branch ${this.chain}: ended before reaching ${this.request.target}`);
+      if (outcome.ok) this.checkSize('branch result', outcome.value);
+      this.expectNoMore('the branch returned');
+    } catch (error) {
+      return this.fail(error);
+    }
+    this.stop(outcome.ok ? { type: 'done', result: outcome.value } : { type: 'failed', error: outcome.error });
+    return { status: 'async', promise: never };
+  }
+
+  /** The script returned (or raised) at top level. */
+  finish(outcome: Outcome): void {
+    if (this.stopped) return;
+    if (!outcome.ok) {
+      this.stop({ type: 'failed', error: outcome.error });
+      return;
+    }
+    try {
+      if (!this.inTarget) throw new SpellError('SpellNondeterminism', `the script returned before reaching branch ${this.request.target}`);
+      this.checkSize('result', outcome.value);
+      this.expectNoMore('the script returned');
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    this.stop({ type: 'done', result: outcome.value });
+  }
+
+  /** A limit or nondeterminism: ends the run whatever the script does next. */
+  fatal(error: SpellErrorData): void {
+    this.stop({ type: 'failed', error });
+  }
+
+  private expectNoMore(what: string): void {
+    const held = this.request.chains[this.chain]?.[this.seq];
+    if (held) {
+      throw new SpellError('SpellNondeterminism', `call #${entryPath(this.chain, held.seq)}: history holds ${describe(held)} but ${what} without making it`);
+    }
+  }
+
+  private stop(next: Next): void {
+    if (this.stopped) return;
+    this.stopped = { entries: this.newEntries, events: this.events, logs: this.logs, stateOps: this.stateOps, calls: this.calls, next };
+    this.resolveStop(this.stopped);
+  }
+
+  private fail(error: unknown): CallAnswer {
+    const data = toErrorData(error);
+    if (FATAL.includes(data.type as never)) {
+      this.fatal(data);
+      return { status: 'async', promise: never };
+    }
+    return { status: 'error', error: data };
+  }
+
+  private checkSize(what: string, value: unknown): void {
+    if (value === undefined) return;
+    const size = JSON.stringify(value)?.length ?? 0;
+    if (size > this.request.limits.outputLimitBytes) {
+      throw new SpellError(
+        'SpellOutputLimit',
+        `${what}: ${size} bytes of JSON is over the output limit of ${this.request.limits.outputLimitBytes} bytes`,
+      );
+    }
+  }
+
+  /** The recorded entry at the next index of the current chain, checked against what the script asks for. */
+  private held(asked: { kind: string; name: string; argsDigest: string }): JournalEntry | undefined {
+    const held = this.request.chains[this.chain]?.[this.seq];
+    if (held) expectSame(held, asked, `call #${entryPath(this.chain, this.seq)}: history`);
+    return held;
+  }
+
+  /** A pure call whose answer depends on when it runs (spell.history): journaled, so replays see the same answer. */
+  private recorded(kind: string, spec: BridgeKind, args: Record<string, Json>): CallAnswer {
+    if (this.step) throw new SpellError('NotSupported', `${kind} cannot be used inside step "${this.step.name}"`);
+    const asked = { kind, name: kind, argsDigest: argsDigest(args) };
+    const held = this.held(asked);
+    const seq = this.seq++;
+    if (held) return answerOf(held);
+    if (!this.inTarget) throw this.offRoute(kind, seq);
+    const entry: JournalEntry = { seq, ...asked, result: spec.pure!(args, this), startedAt: this.nowMs, durationMs: 0, attempt: this.request.spell.attempt };
+    this.record(entry);
+    return answerOf(entry);
+  }
+
+  /** A call that crosses a durable boundary: replayed from the journal, executed, or the place to stop. */
+  private boundary(kind: string, spec: BridgeKind, args: Record<string, Json>): CallAnswer {
+    if (spec.model && args.model === undefined) args = { ...args, model: this.request.defaultModel };
+    const name = spec.name ? spec.name(args) : (args.name as string);
+    const digest = argsDigest(args);
+    if (this.step) return this.inStep(kind, name, digest, args);
+
+    const held = this.held({ kind, name, argsDigest: digest });
+    const seq = this.seq++;
+    if (held) return this.replay(held);
+    if (!this.inTarget) return this.enterBranch(kind, seq);
+
+    const path = entryPath(this.chain, seq);
+    const call: BoundaryCall = { seq, kind, name, argsDigest: digest, args };
+    const stopHere = (): CallAnswer => {
+      this.stop({ type: 'boundary', call });
+      return { status: 'async', promise: never };
+    };
+    // One new effect per execution; commands belong to the workflow.
+    if (this.effectDone) return stopHere();
+    if (spec.class === 'command') return spec.host ? this.prepareCommand(call) : stopHere();
+    if (kind === 'step') {
+      const options = (args as StepArgs).options;
+      // A step with its own timeout or retries runs in an activity scheduled with them.
+      if ((options?.timeout !== undefined || options?.retry !== undefined) && this.request.scheduled !== path) return stopHere();
+      this.step = { seq, name, argsDigest: digest, options, startedAt: Date.now(), callsAtStart: this.calls, children: [], stateOps: [] };
+      this.host.started({ seq, kind, name, argsDigest: digest });
+      return ok({ replayed: false });
+    }
+    const saved = this.request.checkpoint;
+    if (saved?.seq === seq && saved.entry) {
+      expectSame(saved.entry, call, `call #${path}: checkpoint`);
+      this.record(saved.entry);
+      this.addUsage(saved.entry);
+      return answerOf(saved.entry);
+    }
+    return this.execute(path, seq, kind, spec, name, digest, args, (entry) => {
+      this.record(entry);
+      this.host.completed(seq, { entry });
+    });
+  }
+
+  /** A journaled call, answered from the journal. */
+  private replay(held: JournalEntry): CallAnswer {
+    this.nowMs = held.startedAt + held.durationMs;
+    addUsage(this.usageSeen, held, this.prices);
+    for (const op of held.stateOps ?? []) applyStateOp(this.state, op);
+    if (held.kind === 'step') {
+      this.calls += held.calls ?? 0;
+      return held.error ? { status: 'error', error: held.error } : ok({ replayed: true, value: held.result ?? null });
+    }
+    if (held.kind === 'parallel') return held.error ? { status: 'error', error: held.error } : ok({ replayed: true, value: held.result ?? [] });
+    return answerOf(held);
+  }
+
+  /** Replaying an ancestor chain, past its journal: this must be the parallel call that leads to the target. */
+  private enterBranch(kind: string, seq: number): CallAnswer {
+    const next = this.route[this.entered];
+    if (kind !== 'parallel' || !next || next.chain !== this.chain || next.seq !== seq) throw this.offRoute(kind, seq);
+    this.entered++;
+    this.chain = branchChain(this.chain, seq, next.branch);
+    this.seq = 0;
+    if (this.inTarget) this.calls = 0;
+    return ok({ branch: next.branch });
+  }
+
+  private offRoute(kind: string, seq: number): SpellError {
+    return new SpellError(
+      'SpellNondeterminism',
+      `call #${entryPath(this.chain, seq)}: history holds the parallel call that leads to branch ${this.request.target}, but the script asked for ${kind}`,
+    );
+  }
+
+  /** A command that needs the worker first (spell.spawn reads its file): its failure is journaled and raised in the script. */
+  private prepareCommand(call: BoundaryCall): CallAnswer {
+    this.effectDone = true;
+    const startedAt = Date.now();
+    const promise = this.host
+      .effect({ kind: call.kind, key: entryPath(this.chain, call.seq), name: call.name, args: call.args })
+      .then((result): CallAnswer => {
+        if (this.stopped) return { status: 'async', promise: never };
+        if (result.ok) {
+          this.stop({ type: 'boundary', call: { ...call, args: { ...(call.args as Record<string, Json>), resolved: result.value } } });
+          return { status: 'async', promise: never };
+        }
+        const entry: JournalEntry = {
+          seq: call.seq,
+          kind: call.kind,
+          name: call.name,
+          argsDigest: call.argsDigest,
+          error: result.error,
+          startedAt,
+          durationMs: Date.now() - startedAt,
+          attempt: this.request.spell.attempt,
+        };
+        this.record(entry);
+        return answerOf(entry);
+      });
+    return { status: 'async', promise };
+  }
+
+  /** A call made inside the step being executed: effects run (or come from the checkpoint), commands refuse. */
+  private inStep(kind: string, name: string, digest: string, args: Record<string, Json>): CallAnswer {
+    const step = this.step!;
+    const spec = BRIDGE.get(kind)!;
+    if (spec.class !== 'effect' || kind === 'step') {
+      throw new SpellError('NotSupported', `${kind} cannot be used inside step "${step.name}"`);
+    }
+    const childSeq = step.children.length;
+    const saved = this.request.checkpoint;
+    const held = saved?.seq === step.seq ? saved.children[childSeq] : undefined;
+    if (held) {
+      expectSame(held, { kind, name, argsDigest: digest }, `step "${step.name}" call #${childSeq}: checkpoint`);
+      step.children.push(held);
+      this.addUsage(held);
+      return answerOf(held);
+    }
+    return this.execute(`${entryPath(this.chain, step.seq)}.${childSeq}`, childSeq, kind, spec, name, digest, args, (entry) => {
+      step.children.push(entry);
+      this.host.completed(step.seq, { child: entry });
+    });
+  }
+
+  private execute(
+    key: string,
+    seq: number,
+    kind: string,
+    spec: BridgeKind,
+    name: string,
+    digest: string,
+    args: Json,
+    onDone: (entry: JournalEntry) => void,
+  ): CallAnswer {
+    if (spec.model) this.checkBudget(name, args as Record<string, Json>);
+    if (!this.step) {
+      this.effectDone = true;
+      this.host.started({ seq, kind, name, argsDigest: digest });
+    }
+    const startedAt = Date.now();
+    // Bridge events of new effects; replayed effects were reported by the execution that ran them.
+    const callIndex = this.callIndex;
+    const isTool = kind === 'tool.call';
+    const isAgent = kind === 'agent.run';
+    this.events.push({ call: callIndex, name: isTool ? 'tool.call' : isAgent ? 'agent.start' : 'llm.request', data: { seq, kind, name } });
+    const promise = this.host.effect({ kind, key, name, args } satisfies EffectRequest).then((result): CallAnswer => {
+      if (this.stopped) return { status: 'async', promise: never };
+      // What happened inside: each streamed chunk, each agent step.
+      const value = result.ok ? (result.value as { chunks?: string[]; steps?: Array<{ tool_calls: Array<{ name: string }>; finish_reason: string }> }) : {};
+      if (kind === 'llm.stream') value.chunks?.forEach((text, index) => this.events.push({ call: callIndex, name: 'llm.chunk', data: { seq, index, text } }));
+      if (isAgent) {
+        value.steps?.forEach((step, index) =>
+          this.events.push({ call: callIndex, name: 'agent.step', data: { seq, index, tools: step.tool_calls.map((c) => c.name), finish_reason: step.finish_reason } }),
+        );
+      }
+      this.events.push({
+        call: callIndex,
+        name: isTool ? 'tool.result' : isAgent ? 'agent.finish' : 'llm.response',
+        data: {
+          seq,
+          kind,
+          name,
+          durationMs: Date.now() - startedAt,
+          ...(result.ok ? {} : { error: result.error.type }),
+          ...(result.ok && result.usage ? { usage: result.usage as Json } : {}),
+        },
+      });
+      const entry: JournalEntry = {
+        seq,
+        kind,
+        name,
+        argsDigest: digest,
+        ...(result.ok ? { result: result.value } : { error: result.error }),
+        startedAt,
+        durationMs: Date.now() - startedAt,
+        attempt: this.request.spell.attempt,
+        ...(result.ok && result.usage ? { usage: result.usage } : {}),
+      };
+      try {
+        if (result.ok) this.checkSize(`${kind} result`, result.value);
+      } catch (error) {
+        return this.fail(error);
+      }
+      this.addUsage(entry);
+      onDone(entry);
+      return answerOf(entry);
+    });
+    return { status: 'async', promise };
+  }
+
+  private addUsage(entry: JournalEntry): void {
+    addUsage(this.usageSeen, entry, this.prices);
+    addUsage(this.usageNew, entry, this.prices);
+  }
+
+  /** Refuses a model call once the run's budget is spent, or would be by the call's max_tokens. */
+  private checkBudget(model: string, args: Record<string, Json>): void {
+    const budget = this.request.budget;
+    if (!budget) return;
+    const spent = this.request.spent;
+    const tokens = spent ? spent.tokens + this.usageNew.total_tokens : this.usageSeen.total_tokens;
+    const cost = spent ? spent.cost + this.usageNew.cost : this.usageSeen.cost;
+    const projected = tokens + ((args.max_tokens as number | undefined) ?? 0);
+    if (budget.maxTokens !== undefined && (tokens >= budget.maxTokens || projected > budget.maxTokens)) {
+      throw new SpellError(
+        'SpellBudgetExceeded',
+        `${model}: the run has used ${tokens} of its ${budget.maxTokens} tokens` + (projected > tokens ? ` and this call may use ${projected - tokens} more` : ''),
+      );
+    }
+    if (budget.maxCost !== undefined && cost >= budget.maxCost) {
+      throw new SpellError('SpellBudgetExceeded', `${model}: the run has spent $${cost.toFixed(6)} of its $${budget.maxCost} budget`);
+    }
+  }
+
+  private record(entry: JournalEntry): void {
+    this.newEntries.push(entry);
+    this.nowMs = entry.startedAt + entry.durationMs;
+  }
+}
+
+export function applyStateOp(state: Map<string, Json>, op: StateOp): void {
+  if (op.op === 'set') state.set(op.key, op.value);
+  else state.delete(op.key);
+}
+
+function ok(value: Json): CallAnswer {
+  return { status: 'ok', value };
+}
+
+function answerOf(entry: JournalEntry): CallAnswer {
+  return entry.error ? { status: 'error', error: entry.error } : ok(entry.result ?? null);
+}
+
+/** Raises SpellNondeterminism unless the recorded call is the one the script asks for now. */
+function expectSame(held: JournalEntry, asked: { kind: string; name: string; argsDigest: string }, where: string): void {
+  if (held.kind === asked.kind && held.name === asked.name && held.argsDigest === asked.argsDigest) return;
+  throw new SpellError('SpellNondeterminism', `${where} holds ${describe(held)} but the script asked for ${describe(asked)}`);
+}
+
+function describe(call: { kind: string; name: string; argsDigest: string }): string {
+  return `${call.kind} "${call.name}" (args digest ${call.argsDigest.slice(0, 12)})`;
+}
+
+export function toErrorData(error: unknown): SpellErrorData {
+  if (error instanceof SpellError) return error.toData();
+  if (error instanceof Error) return { type: 'SpellHostError', message: error.message };
+  return { type: 'SpellHostError', message: String(error) };
+}

@@ -1,0 +1,170 @@
+/**
+ * The run's state in the workflow: the journal (a chain per line of work), state, events,
+ * usage, children and signals. Queries read it; continue-as-new carries part of it.
+ */
+import { EMPTY_JOURNAL_HASH, rollJournalHash } from '../journal/canonical.ts';
+import { MAIN_CHAIN, entryPath, pathTo, type Json, type JournalEntry, type SpellEvent, type StateOp } from '../journal/types.ts';
+import type { CarriedRun, ChainRef, RunOutcome, SpellProgress, StepLine } from '../contract/run.ts';
+import type { RunSettings } from '../contract/settings.ts';
+import { addTotals, addUsage, emptyUsage, type UsageTotals } from '../contract/usage.ts';
+
+const MAX_KEPT = 1000;
+
+/** One chain of the journal as the workflow keeps it. */
+export interface ChainState {
+  entries: JournalEntry[];
+  /** Rolling hash of `entries`: workers check their cached copy against it. */
+  hash: string;
+  /** Entries the workflow appended since an activity of this chain last returned. */
+  tail: JournalEntry[];
+  /** Bridge-call counter of the chain's last execution: side effects below it were reported. */
+  calls: number;
+  /** A branch's state changes, applied to the run's state when its parallel call returns. */
+  stateOps: StateOp[];
+  /** Usage of the chain's calls, nested parallel calls included: a parallel entry sums its branches'. */
+  usage: UsageTotals;
+}
+
+export interface ChildState {
+  fileName: string;
+  engine: string;
+  status: 'running' | 'completed' | 'failed';
+  /** Tokens and dollars reserved for the child until it ends. */
+  lease?: { tokens: number; cost: number };
+  /** Settles with the child's outcome and usage. */
+  done: Promise<{ ok: true; value: Json } | { ok: false; error: { type: string; message: string } }>;
+  usage?: UsageTotals;
+}
+
+export class RunState {
+  readonly chains = new Map<string, ChainState>();
+  readonly state: Record<string, Json>;
+  readonly events: SpellEvent[] = [];
+  readonly lines: StepLine[] = [];
+  private droppedEvents = 0;
+  private droppedLines = 0;
+  /** Model usage of the whole run: every chain's calls and finished children, earlier runs of a continued chain too. */
+  readonly usage: UsageTotals;
+  readonly signals = new Map<string, Json[]>();
+  readonly children = new Map<string, ChildState>();
+  progress: Pick<SpellProgress, 'status' | 'waitingOn'> = { status: 'running' };
+  readonly settings: RunSettings;
+  readonly carried: CarriedRun | undefined;
+
+  constructor(settings: RunSettings, carried?: CarriedRun) {
+    this.settings = settings;
+    this.carried = carried;
+    this.state = { ...carried?.state };
+    this.usage = carried ? { ...carried.usage } : emptyUsage();
+    for (const [name, queue] of Object.entries(carried?.signals ?? {})) this.signals.set(name, [...queue]);
+  }
+
+  chain(path: string): ChainState {
+    let chain = this.chains.get(path);
+    if (!chain) {
+      chain = { entries: [], hash: EMPTY_JOURNAL_HASH, tail: [], calls: 0, stateOps: [], usage: emptyUsage() };
+      this.chains.set(path, chain);
+    }
+    return chain;
+  }
+
+  /** Appends an entry to a chain; `fromWorkflow` entries (commands) travel to the next activity in its tail. */
+  append(path: string, entry: JournalEntry, fromWorkflow: boolean): void {
+    const chain = this.chain(path);
+    chain.entries.push(entry);
+    chain.hash = rollJournalHash(chain.hash, entry);
+    if (fromWorkflow) {
+      chain.tail.push(entry);
+      // State changes of branches reach the run's state when their parallel call returns.
+      if (entry.stateOps?.length) this.applyState(path, entry.stateOps);
+    }
+    addUsage(this.usage, entry, this.settings.prices, false);
+    addUsage(chain.usage, entry, this.settings.prices, true);
+    this.lines.push(lineOf(entryPath(path, entry.seq), entry));
+    if (this.lines.length > MAX_KEPT) this.droppedLines += this.lines.splice(0, this.lines.length - MAX_KEPT).length;
+  }
+
+  /** What an activity of `path` produced. */
+  applyOutcome(path: string, outcome: RunOutcome): void {
+    const chain = this.chain(path);
+    chain.tail = [];
+    for (const entry of outcome.entries) this.append(path, entry, false);
+    this.applyState(path, outcome.stateOps);
+    this.events.push(...outcome.events);
+    if (this.events.length > MAX_KEPT) this.droppedEvents += this.events.splice(0, this.events.length - MAX_KEPT).length;
+    chain.calls = outcome.calls;
+  }
+
+  private applyState(path: string, ops: readonly StateOp[]): void {
+    if (path !== MAIN_CHAIN) {
+      this.chain(path).stateOps.push(...ops);
+      return;
+    }
+    for (const op of ops) {
+      if (op.op === 'set') this.state[op.key] = op.value;
+      else delete this.state[op.key];
+    }
+  }
+
+  /** The chains an activity of `path` needs: each ancestor (blocked at the parallel call leading on) and the chain itself. */
+  refs(path: string): { chains: ChainRef[]; tails?: Record<string, JournalEntry[]> } {
+    const paths = [...pathTo(path).map((step) => step.chain), path];
+    const chains = paths.map((p) => {
+      const chain = this.chain(p);
+      return { chain: p, length: chain.entries.length, hash: chain.hash };
+    });
+    const tails = Object.fromEntries(paths.filter((p) => this.chain(p).tail.length > 0).map((p) => [p, this.chain(p).tail]));
+    return { chains, ...(Object.keys(tails).length > 0 ? { tails } : {}) };
+  }
+
+  /** Drops a finished branch's chain: its parallel entry holds what replays need. */
+  forget(path: string): void {
+    for (const key of [...this.chains.keys()]) if (key === path || key.startsWith(`${path}/`)) this.chains.delete(key);
+  }
+
+  /** Tokens and dollars the run has spent or reserved for children. */
+  spent(): { tokens: number; cost: number } {
+    let tokens = this.usage.total_tokens;
+    let cost = this.usage.cost;
+    for (const child of this.children.values()) {
+      if (child.status === 'running' && child.lease) {
+        tokens += child.lease.tokens;
+        cost += child.lease.cost;
+      }
+    }
+    return { tokens, cost };
+  }
+
+  /** A finished child's usage joins the run's. */
+  childEnded(id: string, ok: boolean, usage: UsageTotals | undefined): void {
+    const child = this.children.get(id);
+    if (!child || child.status !== 'running') return;
+    child.status = ok ? 'completed' : 'failed';
+    if (usage) {
+      child.usage = usage;
+      addTotals(this.usage, usage);
+    }
+  }
+
+  progressFrom(fromLine: number, fromEvent: number): SpellProgress {
+    return {
+      ...this.progress,
+      usage: this.usage,
+      steps: this.lines.slice(Math.max(0, fromLine - this.droppedLines)),
+      events: this.events.slice(Math.max(0, fromEvent - this.droppedEvents)),
+      children: Object.fromEntries([...this.children].map(([id, c]) => [id, { fileName: c.fileName, engine: c.engine, status: c.status }])),
+    };
+  }
+}
+
+function lineOf(path: string, entry: JournalEntry): StepLine {
+  return {
+    path,
+    seq: entry.seq,
+    kind: entry.kind,
+    name: entry.name,
+    durationMs: entry.durationMs,
+    ...(entry.error ? { error: `${entry.error.type}: ${entry.error.message}` } : {}),
+    ...(entry.usage ? { usage: entry.usage } : {}),
+  };
+}
