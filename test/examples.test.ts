@@ -4,6 +4,8 @@ import { extname, join } from 'node:path';
 import { SPELL_EXTENSIONS, engineFor } from '../src/engines/registry.ts';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { repoRoot, startTestWorker, type TestWorker } from './helpers/worker.ts';
+import type { Json } from '../src/journal/types.ts';
+import { spellSignal } from '../src/workflows/api.ts';
 
 const dir = join(repoRoot, 'examples');
 const names = [...new Set(readdirSync(dir).map((f) => f.slice(0, -extname(f).length)))].sort();
@@ -17,13 +19,22 @@ beforeAll(async () => {
 });
 afterAll(() => w.close());
 
+/** Inputs by example (the map runs over fewer items here; bench/ and the workflow tests run 1,000). */
+const INPUTS: Record<string, Json> = { map: { count: 25 } };
+/** Signals by example: the queue worker gets 25 jobs (it continues as new after 20), then stop. */
+const SIGNALS: Record<string, Array<[string, Json]>> = {
+  'queue-worker': [...Array.from({ length: 25 }, (_, i): [string, Json] => ['job', { text: `job ${i + 1}` }]), ['job', { stop: true }]],
+};
+
 async function run(file: string): Promise<unknown> {
+  const name = file.slice(0, -extname(file).length);
   const handle = await w.start({
     source: readFileSync(join(dir, file), 'utf8'),
-    fileName: file,
+    fileName: join(dir, file),
     engine: engineFor(file).name,
-    input: { name: 'Ada' },
+    input: INPUTS[name] ?? { name: 'Ada' },
   });
+  for (const [signal, payload] of SIGNALS[name] ?? []) await handle.signal(spellSignal, { name: signal, payload });
   return handle.result();
 }
 
@@ -39,6 +50,11 @@ it('guardrail-hook refuses and rewrites as documented', async () => {
     reason: 'llm.generate refused: prompts must not mention passwords',
     answer: 'echo: Say something kind.',
   });
+});
+
+it('map squares every item in order; the queue worker takes every job across a continue-as-new', async () => {
+  expect(await run('map.lua')).toEqual({ items: 25, sum: 5525, last: 625 });
+  expect(await run('queue-worker.js')).toEqual({ done: 25, last: 'echo: Summarize: job 25' });
 });
 
 it('structured-output returns an object matching its schema', async () => {

@@ -127,11 +127,11 @@ declare const parallel: {
   /** Runs the functions as concurrent branches (each its own chain of activities); results in branch order. The first uncaught branch error cancels the others and is raised here. */
   (fns: Array<() => Json | Promise<Json>>, options?: {
     concurrency?: number;
-  }): Promise<Array<Json>>;
+  }): Promise<any[]>;
   /** Runs fn(item, index) for every item as concurrent branches; results in item order. */
   map(items: Array<Json>, fn: (item: any, index: number) => Json | Promise<Json>, options?: {
     concurrency?: number;
-  }): Promise<Array<Json>>;
+  }): Promise<any[]>;
   /** Like parallel, but returns every outcome: {ok = true, value} or {ok = false, error}. */
   settle(fns: Array<() => Json | Promise<Json>>, options?: {
     concurrency?: number;
@@ -157,7 +157,7 @@ declare const spell: {
     model?: string;
     timeout_ms?: number;
     memory_bytes?: number;
-  }): Promise<{ readonly id: string; wait(): Promise<any>; signal(name: string, data?: Json): Promise<void>; cancel(): Promise<void> }>;
+  }): Promise<{ readonly id: string; readonly child: string; wait(): Promise<any>; signal(name: string, data?: Json): Promise<void>; cancel(): Promise<void> }>;
   /** Ends this run's history and continues the same run id with a fresh journal, the new input and the run's state. */
   continue_as_new(input?: Json): Promise<void>;
   /** The run's history so far: {events, bytes, suggested} (suggested: Temporal suggests continuing as new). */

@@ -45,7 +45,7 @@ export function runRequestOf(run: CachedRun, input: RunSpellInput, attempt: numb
     ...(input.scheduled !== undefined ? { scheduled: input.scheduled } : {}),
     ...(checkpoint ? { checkpoint } : {}),
     limits: settings.limits,
-    ...(spell.carried ? { initialState: spell.carried.state } : {}),
+    ...(spell.carried ? { initialState: spell.carried.state, carriedUsage: spell.carried.usage } : {}),
     history: input.history,
   };
 }

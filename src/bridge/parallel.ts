@@ -7,12 +7,15 @@ import { z } from 'zod';
 import type { ApiFunction, BridgeKind } from './kind.ts';
 import { fnType } from './validate.ts';
 
+/** Engines send a list as its type names or length, anything else as its type name: the error names what the script gave. */
+const got = (what: string) => (issue: { input: unknown }) => `expected ${what}, got ${typeof issue.input === 'string' ? issue.input : typeof issue.input}`;
+
 export const parallelArgs = z
   .strictObject({
     /** The branch functions' type names (parallel, parallel.settle). */
-    fns: z.array(fnType).max(10_000).optional(),
+    fns: z.array(fnType, { error: got('a list of functions') }).max(10_000).optional(),
     /** parallel.map: how many items, and the type name of the function applied to each. */
-    items: z.int().min(0).max(10_000).optional(),
+    items: z.int({ error: got('a list of items') }).min(0).max(10_000).optional(),
     fn: fnType.optional(),
     /** Most branches running at once; default all. */
     concurrency: z.int().min(1).max(10_000).optional(),

@@ -38,8 +38,9 @@ export interface ResolvedSpawn {
   dir?: string;
 }
 
-const childId = z.strictObject({ id: z.string().min(1) });
-const childSignal = z.strictObject({ id: z.string().min(1), name: z.string().min(1), data: z.custom<Json>().optional() });
+/** A child is named by the path of the spawn call that started it: the same in every run of the spell. */
+const childRef = z.strictObject({ child: z.string().min(1) });
+const childSignal = z.strictObject({ child: z.string().min(1), name: z.string().min(1), data: z.custom<Json>().optional() });
 const none = z.strictObject({});
 
 export const kinds: BridgeKind[] = [
@@ -51,9 +52,9 @@ export const kinds: BridgeKind[] = [
     // The worker reads the file before the workflow starts the child.
     host: async () => (await import('./spell-host.ts')).resolveSpawn,
   },
-  { kind: 'spell.wait', class: 'command', args: childId, name: (a: { id: string }) => a.id },
-  { kind: 'spell.signal', class: 'command', args: childSignal, name: (a: { id: string; name: string }) => `${a.id} ${a.name}` },
-  { kind: 'spell.cancel', class: 'command', args: childId, name: (a: { id: string }) => a.id },
+  { kind: 'spell.wait', class: 'command', args: childRef, name: (a: { child: string }) => `child ${a.child}` },
+  { kind: 'spell.signal', class: 'command', args: childSignal, name: (a: { child: string; name: string }) => `child ${a.child} ${a.name}` },
+  { kind: 'spell.cancel', class: 'command', args: childRef, name: (a: { child: string }) => `child ${a.child}` },
   { kind: 'spell.continue_as_new', class: 'command', args: z.strictObject({ input: z.custom<Json>().optional() }), name: () => 'continue_as_new' },
   { kind: 'spell.usage', class: 'pure', args: none, readOnly: true, pure: (_, run) => ({ ...run.usage() }) },
   { kind: 'spell.history', class: 'pure', args: none, readOnly: true, recorded: true, pure: (_, run) => ({ ...run.history() }) },

@@ -21,7 +21,7 @@ type Schema = {
 const toSchema = (schema: z.ZodType): Schema => z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' }) as Schema;
 const camel = (name: string) => name.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
 
-const HANDLE_TS = '{ readonly id: string; wait(): Promise<any>; signal(name: string, data?: Json): Promise<void>; cancel(): Promise<void> }';
+const HANDLE_TS = '{ readonly id: string; readonly child: string; wait(): Promise<any>; signal(name: string, data?: Json): Promise<void>; cancel(): Promise<void> }';
 
 function tsType(s: Schema, indent = ''): string {
   if (s.description === 'ChunkFn') return '(chunk: string) => unknown';
@@ -91,7 +91,7 @@ function dtsParam(p: ApiParam): string {
 
 function dtsFunction(f: ApiFunction, indent: string): string {
   // Free-form results (tool results, state values) are `any` so scripts can use them directly.
-  const result = f.result ? tsType(toSchema(f.result), indent).replace(/^Json$/, 'any').replace(/: Json;/g, ': any;') : 'void';
+  const result = f.result ? tsType(toSchema(f.result), indent).replace(/^Json$/, 'any').replace(/: Json;/g, ': any;').replace(/Array<Json>/g, 'any[]') : 'void';
   const returns = f.async ? `Promise<${result}>` : result;
   const signature = `${f.name}(${f.params.map(dtsParam).join(', ')}): ${returns};`;
   return `${indent}/** ${f.doc} */\n${indent}${f.module ? '' : 'declare function '}${signature}`;

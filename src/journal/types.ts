@@ -122,4 +122,6 @@ export interface BoundaryCall {
   name: string;
   argsDigest: string;
   args: Json;
+  /** A command the worker prepares before the workflow carries it out (spell.spawn reads its file): it needs an activity first. */
+  prepare?: true;
 }

@@ -3,7 +3,7 @@ import type { HistoryInfo } from '../contract/run.ts';
 import type { Budget, Limits } from '../contract/settings.ts';
 import type { ModelPrice } from '../contract/usage.ts';
 import type { EffectRequest, EffectResult } from '../bridge/kind.ts';
-import type { BoundaryCall, Json, JournalEntry, SpellErrorData } from '../journal/types.ts';
+import type { BoundaryCall, Json, JournalEntry, SpellErrorData, UsageTotals } from '../journal/types.ts';
 
 export type { EffectRequest, EffectResult };
 
@@ -57,8 +57,9 @@ export interface RunRequest {
   scheduled?: string;
   checkpoint?: Checkpoint;
   limits: Limits;
-  /** State the run started with (carried over by continue-as-new). */
+  /** State the run started with, and what earlier runs used (carried over by continue-as-new). */
   initialState?: Record<string, Json>;
+  carriedUsage?: UsageTotals;
   /** The run's history so far, for spell.history(). */
   history?: HistoryInfo;
 }

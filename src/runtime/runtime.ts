@@ -94,6 +94,7 @@ export class SpellRuntime implements PureRun {
     this.prices = request.prices;
     this.route = pathTo(request.target);
     for (const [key, value] of Object.entries(request.initialState ?? {})) this.state.set(key, value);
+    if (request.carriedUsage) Object.assign(this.usageSeen, request.carriedUsage);
     this.stoppedAt = new Promise((resolve) => (this.resolveStop = resolve));
   }
 
@@ -328,7 +329,10 @@ export class SpellRuntime implements PureRun {
       return { status: 'async', promise: never };
     };
     // One new effect per execution; commands belong to the workflow.
-    if (this.effectDone) return stopHere();
+    if (this.effectDone) {
+      if (spec.class === 'command' && spec.host) call.prepare = true;
+      return stopHere();
+    }
     if (spec.class === 'command') return spec.host ? this.prepareCommand(call) : stopHere();
     if (kind === 'step') {
       const options = (args as StepArgs).options;

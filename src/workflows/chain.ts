@@ -53,7 +53,7 @@ export async function runChain(ctx: RunContext, path: string): Promise<ChainEnd>
         if (FATAL.includes(after.error.type as never)) throw failureOf(after.error);
         return { ok: false, error: after.error };
       case 'boundary': {
-        const command = isCommand(after.call.kind) ? COMMANDS[after.call.kind] : undefined;
+        const command = isCommand(after.call.kind) && !after.call.prepare ? COMMANDS[after.call.kind] : undefined;
         if (!command) {
           next = after.call;
           break;

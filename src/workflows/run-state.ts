@@ -26,6 +26,8 @@ export interface ChainState {
 }
 
 export interface ChildState {
+  /** The child's workflow id. */
+  id: string;
   fileName: string;
   engine: string;
   status: 'running' | 'completed' | 'failed';
@@ -136,8 +138,8 @@ export class RunState {
   }
 
   /** A finished child's usage joins the run's. */
-  childEnded(id: string, ok: boolean, usage: UsageTotals | undefined): void {
-    const child = this.children.get(id);
+  childEnded(ref: string, ok: boolean, usage: UsageTotals | undefined): void {
+    const child = this.children.get(ref);
     if (!child || child.status !== 'running') return;
     child.status = ok ? 'completed' : 'failed';
     if (usage) {
@@ -152,7 +154,7 @@ export class RunState {
       usage: this.usage,
       steps: this.lines.slice(Math.max(0, fromLine - this.droppedLines)),
       events: this.events.slice(Math.max(0, fromEvent - this.droppedEvents)),
-      children: Object.fromEntries([...this.children].map(([id, c]) => [id, { fileName: c.fileName, engine: c.engine, status: c.status }])),
+      children: Object.fromEntries([...this.children.values()].map((c) => [c.id, { fileName: c.fileName, engine: c.engine, status: c.status }])),
     };
   }
 }

@@ -69,7 +69,7 @@ describe('llmspell run', () => {
     ['bad bridge argument', 'local r = llm.generate{ prompt = "x", temperature = "hot" }\nreturn r', 2, /SpellBridgeArgument: bad\.lua:1: llm\.generate: field "temperature"/],
     ['unknown model', 'local r = llm.generate{ model = "acme:big", prompt = "x" }\nreturn r', 2, /UnknownModel: bad\.lua:1: model "acme:big": no provider "acme"/],
     ['time limit', 'while true do end', 3, /SpellTimeout: the script ran longer than its time limit of 300 ms/],
-    ['a planned feature', 'local r = parallel{ a = function() return 1 end }\nreturn r', 2, /NotSupported: bad\.lua:1: parallel is not supported yet/],
+    ['a feature a step cannot use', 'return step("outer", function() local r = parallel({ function() return 1 end }); return r end)', 2, /NotSupported: bad\.lua:1: parallel cannot be used inside step "outer"/],
   ])('%s: clear message and exit code', async (_, source, code, message) => {
     const r = await llmspell(['run', spell('bad.lua', source), '--timeout', '300', '--json', ...queue()]);
     expect(r.code).toBe(code);

@@ -16,7 +16,8 @@ type EngineName = string;
 import { EnginePool } from '../../src/engines/pool.ts';
 import { BRIDGE_EVENTS, type Json, type JournalEntry } from '../../src/journal/types.ts';
 import { eventsQuery, spellSignal } from '../../src/workflows/api.ts';
-import { readHistory } from '../../src/cli/history.ts';
+import { readHistory, runsOf } from '../../src/cli/history.ts';
+import { resolveSettings, type SpellRunOptions } from '../../src/contract/settings.ts';
 import { startTestWorker, type TestWorker } from '../helpers/worker.ts';
 import { runOnce } from '../helpers/engine.ts';
 
@@ -26,6 +27,7 @@ const fileOf = (name: string, engine: EngineName) => `${name}${SPELL_EXTENSIONS[
 
 interface Expected {
   input?: Json;
+  options?: SpellRunOptions;
   signals?: Array<[string, Json]>;
   result?: Json;
   error?: { type: string; message?: string };
@@ -38,10 +40,10 @@ interface Run {
   error?: { type: string; message: string };
   journal: JournalEntry[];
   events: Array<{ name: string; data: Json }>;
+  /** All journal chains of the run's latest run (continue-as-new makes more than one run). */
+  chains: Record<string, JournalEntry[]>;
   source: string;
-  input: Json;
   workflowId: string;
-  startedAtMs: number;
 }
 
 const names = readdirSync(dir)
@@ -70,28 +72,32 @@ async function runSpell(name: string, engine: EngineName, expected: Expected): P
   const source = readFileSync(join(dir, fileOf(name, engine)), 'utf8');
   const handle = await w.start({
     source,
-    fileName: fileOf(name, engine),
+    // The full path: spell.spawn finds children/ next to the spell.
+    fileName: join(dir, fileOf(name, engine)),
     engine,
-    options: { seed: 20261124 },
+    options: { seed: 20261124, ...expected.options },
     ...(expected.input !== undefined ? { input: expected.input } : {}),
   });
   for (const [signal, payload] of expected.signals ?? []) await handle.signal(spellSignal, { name: signal, payload });
-  const startedAtMs = (await handle.describe()).startTime.getTime();
-  const run: Run = { engine, journal: [], events: [], source, input: expected.input ?? null, workflowId: handle.workflowId, startedAtMs };
+  const run: Run = { engine, journal: [], chains: {}, events: [], source, workflowId: handle.workflowId };
   try {
     run.result = await handle.result();
   } catch (error) {
     if (!(error instanceof WorkflowFailedError) || !(error.cause instanceof ApplicationFailure)) throw error;
     run.error = { type: error.cause.type ?? '', message: error.cause.message };
   }
-  run.journal = (await readHistory(w.client, handle.workflowId)).entries;
+  const history = await readHistory(w.client, handle.workflowId);
+  run.journal = history.entries;
+  run.chains = history.runs.at(-1)!.chains;
   // Script events: bridge events carry timings, which differ between runs.
   run.events = (await handle.query(eventsQuery)).filter((e) => !BRIDGE_EVENTS.includes(e.name)).map((e) => ({ name: e.name, data: e.data }));
   return run;
 }
 
-/** What must be equal across engines: the shape of each journaled call, not timings. */
-const shape = (journal: JournalEntry[]) =>
+/** What must be equal across engines: the shape of each journaled call in every chain, not timings. */
+const shape = (chains: Record<string, JournalEntry[]>) =>
+  Object.entries(chains).sort(([a], [b]) => a.localeCompare(b)).map(([chain, journal]) => [chain, journalShape(journal)]);
+const journalShape = (journal: JournalEntry[]) =>
   journal.map((e) => ({
     seq: e.seq,
     kind: e.kind,
@@ -101,8 +107,8 @@ const shape = (journal: JournalEntry[]) =>
     children: e.children?.map((c) => `${c.kind} ${c.name} ${c.argsDigest}`),
   }));
 
-it('has at least 25 spells, each in every engine', () => {
-  expect(names.length).toBeGreaterThanOrEqual(25);
+it('has at least 40 spells, each in every engine', () => {
+  expect(names.length).toBeGreaterThanOrEqual(40);
   for (const name of names) for (const engine of ENGINES) expect(readdirSync(dir)).toContain(fileOf(name, engine));
 });
 
@@ -127,19 +133,21 @@ describe.each(names)('%s', (name) => {
     for (const other of others) {
       expect(other.result, `${other.engine} vs ${first!.engine}`).toEqual(first!.result);
       expect(other.error?.type).toEqual(first!.error?.type);
-      expect(shape(other.journal), `${other.engine} journal vs ${first!.engine}`).toEqual(shape(first!.journal));
+      expect(shape(other.chains), `${other.engine} journal vs ${first!.engine}`).toEqual(shape(first!.chains));
     }
     // Resume from history on a fresh pool: every recorded call replays, no effect runs again.
     for (const run of runs) {
       let effects = 0;
+      const latest = (await runsOf(w.client, run.workflowId)).at(-1)!;
       const outcome = await runOnce(pool, run.source, {
         engine: run.engine,
         fileName: fileOf(name, run.engine),
-        input: run.input,
+        input: latest.spell.input ?? null,
         journal: run.journal,
         spellId: run.workflowId,
-        seed: 20261124,
-        startedAtMs: run.startedAtMs,
+        seed: resolveSettings(latest.spell.options, run.workflowId, latest.spell.carried?.generation).seed,
+        startedAtMs: latest.startedAtMs,
+        ...(latest.spell.carried ? { initialState: latest.spell.carried.state, carriedUsage: latest.spell.carried.usage } : {}),
         effect: async () => {
           effects++;
           return { ok: true, value: null };

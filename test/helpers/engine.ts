@@ -1,6 +1,6 @@
 /** Runs a script once through an engine pool, with host effects answered in-process. */
 import type { Json, JournalEntry } from '../../src/journal/types.ts';
-import { DEFAULT_LIMITS, DEFAULT_PRICES, type Limits, type RunOutcome } from '../../src/contract/index.ts';
+import { DEFAULT_LIMITS, DEFAULT_PRICES, type Limits, type RunOutcome, type UsageTotals } from '../../src/contract/index.ts';
 import type { EffectRequest, EffectResult } from '../../src/runtime/protocol.ts';
 import { SPELL_EXTENSIONS } from '../../src/engines/registry.ts';
 import type { EnginePool } from '../../src/engines/pool.ts';
@@ -15,6 +15,8 @@ export interface RunOnceOptions {
   spellId?: string;
   seed?: number;
   startedAtMs?: number;
+  initialState?: Record<string, Json>;
+  carriedUsage?: UsageTotals;
 }
 
 export function runOnce(pool: EnginePool, source: string, options: RunOnceOptions = {}): Promise<RunOutcome> {
@@ -32,6 +34,8 @@ export function runOnce(pool: EnginePool, source: string, options: RunOnceOption
       defaultModel: 'offline:echo',
       reportFromCall: 0,
       limits: { ...DEFAULT_LIMITS, ...options.limits },
+      ...(options.initialState ? { initialState: options.initialState } : {}),
+      ...(options.carriedUsage ? { carriedUsage: options.carriedUsage } : {}),
     },
     {
       effect: options.effect ?? (async (request) => ({ ok: true, value: { echoed: request.args } })),

@@ -166,19 +166,11 @@ export const JS_PRELUDE = String.raw`
   };
   let hookCount = 0;
   class Refusal { constructor(reason) { this.reason = String(reason); freeze(this); } }
+  // The host checks the definition (kind, priority, that fn is a function); the function stays here.
   function addHook(phase, kind, fn, opts) {
-    if (typeof kind !== 'string' || kind === '') {
-      throw new SpellError({ type: 'SpellBridgeArgument', message: 'hook.' + phase + ': field "kind": expected a call kind such as "llm", "tool.call" or "*"', where: here() });
-    }
-    if (typeof fn !== 'function') {
-      throw new SpellError({ type: 'SpellBridgeArgument', message: 'hook.' + phase + ': field "fn": expected a function, got ' + typeof fn, where: here() });
-    }
-    const priority = opts && opts.priority !== undefined ? opts.priority : 0;
-    if (typeof priority !== 'number') {
-      throw new SpellError({ type: 'SpellBridgeArgument', message: 'hook.' + phase + ': field "priority": expected a number', where: here() });
-    }
+    const spec = call('hook.define', { phase, kind, fn: typeof fn, priority: opts && typeof opts === 'object' ? opts.priority : undefined });
     const list = hooks[phase];
-    list[list.length] = { kind, fn, priority, order: ++hookCount };
+    list[list.length] = { kind: spec.kind, fn, priority: spec.priority, order: ++hookCount };
     // Insertion sort: a stable, total order that a script's Array.prototype cannot change.
     for (let i = list.length - 1; i > 0; i--) {
       const a = list[i - 1], b = list[i];
@@ -208,6 +200,48 @@ export const JS_PRELUDE = String.raw`
     return result;
   }
 
+  // Parallel branches: the workflow runs each branch as its own chain of activities. A
+  // re-execution of a branch gets {branch: i} and runs that branch's function only; everywhere
+  // else the call answers with every branch's result, in branch order.
+  async function runBranches(args, list, runOne) {
+    const r = await call('parallel', args);
+    if (r.branch === undefined) return r.value;
+    let outcome;
+    try {
+      outcome = '{"ok":true,"value":' + encode(await runOne(list, r.branch), 'branch result') + '}';
+    } catch (e) {
+      outcome = '{"ok":false,"error":' + stringify(errorData(e)) + '}';
+    }
+    return answer(host('parallel.end', outcome));
+  }
+  // The functions stay in the script: the host checks their type names.
+  function typesOf(fns) {
+    if (!isArray(fns)) return fns === null ? 'null' : typeof fns;
+    const types = [];
+    for (let i = 0; i < fns.length; i++) types[i] = typeof fns[i];
+    return types;
+  }
+  const callItem = (list, i) => list[i]();
+  const parallel = (fns, opts) => runBranches({ fns: typesOf(fns), concurrency: options('parallel', opts).concurrency }, fns, callItem);
+  parallel.map = (items, fn, opts) =>
+    runBranches({ items: isArray(items) ? items.length : typeof items, fn: typeof fn, concurrency: options('parallel.map', opts).concurrency }, items, (list, i) => fn(list[i], i));
+  parallel.settle = (fns, opts) => runBranches({ fns: typesOf(fns), concurrency: options('parallel.settle', opts).concurrency, settle: true }, fns, callItem);
+
+  // Child spells: spawn starts one (a child workflow); its handle waits for, signals or cancels it.
+  const handleOf = ({ id, child }) =>
+    freeze({
+      id,
+      child,
+      wait: () => effect('spell.wait', { child }),
+      signal: (name, data) => effect('spell.signal', { child, name, data }),
+      cancel: () => effect('spell.cancel', { child }),
+    });
+  async function spawn(target, input, opts) {
+    const spec = typeof target === 'object' && target !== null ? { source: target.source, engine: target.engine } : { file: target };
+    const started = await call('spell.spawn', { file: spec.file, source: spec.source, engine: spec.engine, input, options: opts });
+    return handleOf(started);
+  }
+
   const api = {
     llm: {
       generate: (args) => hooked('llm.generate', options('llm.generate', args)),
@@ -228,14 +262,9 @@ export const JS_PRELUDE = String.raw`
       // Tools written in the script, for agents: run by the engine when the model calls them.
       define: (def) => {
         const d = options('tool.define', def);
-        if (typeof d.name !== 'string' || d.name === '') {
-          throw new SpellError({ type: 'SpellBridgeArgument', message: 'tool.define: field "name": expected a non-empty string', where: here() });
-        }
-        if (typeof d.fn !== 'function') {
-          throw new SpellError({ type: 'SpellBridgeArgument', message: 'tool.define: field "fn": expected a function, got ' + typeof d.fn, where: here() });
-        }
-        if (!(d.name in scriptTools)) scriptToolNames[scriptToolNames.length] = d.name;
-        scriptTools[d.name] = { name: d.name, description: d.description || '', schema: d.schema || { type: 'object' }, fn: d.fn };
+        const spec = call('tool.define', { name: d.name, description: d.description, schema: d.schema, fn: typeof d.fn });
+        if (!(spec.name in scriptTools)) scriptToolNames[scriptToolNames.length] = spec.name;
+        scriptTools[spec.name] = { name: spec.name, description: spec.description, schema: spec.schema, fn: d.fn };
       },
       list: () => scriptToolNames.slice(),
     },
@@ -243,11 +272,7 @@ export const JS_PRELUDE = String.raw`
     // model and tool steps are checkpointed, so a lost worker resumes without repeating them.
     agent: {
       create: (config) => {
-        const c = options('agent.create', config);
-        if (typeof c.name !== 'string' || c.name === '') {
-          throw new SpellError({ type: 'SpellBridgeArgument', message: 'agent.create: field "name": expected a non-empty string', where: here() });
-        }
-        const saved = { ...c };
+        const saved = call('agent.create', options('agent.create', config));
         return freeze({
           name: saved.name,
           run: (input) => {
@@ -264,8 +289,7 @@ export const JS_PRELUDE = String.raw`
       refuse: (reason) => new Refusal(reason),
     },
     sleep: (seconds) => effect('sleep', { seconds }),
-    // Planned (DESIGN §3), not built yet: a clear error rather than a missing name.
-    parallel: async () => { throw new SpellError({ type: 'NotSupported', message: 'parallel is not supported yet', where: here() }); },
+    parallel,
     signal: { wait: (name, opts) => effect('signal.wait', { name, timeout: options('signal.wait', opts).timeout }) },
     step: async (name, fn, opts) => {
       if (typeof fn !== 'function') {
@@ -329,7 +353,9 @@ export const JS_PRELUDE = String.raw`
       id,
       attempt,
       usage: () => call('spell.usage', {}),
-      spawn: async () => { throw new SpellError({ type: 'NotSupported', message: 'spell.spawn is not supported yet', where: here() }); },
+      history: () => call('spell.history', {}),
+      spawn,
+      continue_as_new: (next) => effect('spell.continue_as_new', { input: next }),
     });
     defineProperty(global, 'spell', { value: spellInfo, writable: false, configurable: false });
     let promise;

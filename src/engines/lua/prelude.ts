@@ -40,6 +40,8 @@ local escapes = { ['"'] = '\\"', ['\\'] = '\\\\', ['\n'] = '\\n', ['\r'] = '\\r'
 local function escape(c) return escapes[c] or sformat('\\u%04x', sbyte(c)) end
 
 local encode_value
+-- An empty Lua table is an object; the bridge sends this one as an empty array.
+local empty_array = {}
 local function conversion_error(path, message)
   error(setmetatable({ type = 'SpellBridgeArgument', message = path .. ': ' .. message }, ErrorMT), 0)
 end
@@ -54,6 +56,7 @@ function encode_value(v, path, seen, out, depth)
   elseif t == 'string' then
     if not utf8len(v) then conversion_error(path, 'string is not valid UTF-8') end
     out[#out + 1] = '"' .. sgsub(v, '[%c"\\]', escape) .. '"'
+  elseif v == empty_array then out[#out + 1] = '[]'
   elseif t == 'table' then
     if seen[v] then conversion_error(path, 'table contains itself (cycle)') end
     if depth > 200 then conversion_error(path, 'nesting deeper than 200 levels') end
@@ -181,20 +184,12 @@ local script_tools, script_tool_names = {}, {}
 -- Hooks around llm and tool calls: run in the script, so replay runs them identically.
 -- Order: higher priority first, then registration order.
 local hooks, hook_count, RefuseMT = { before = {}, after = {} }, 0, {}
+-- The host checks the definition (kind, priority, that fn is a function); the function stays here.
 local function add_hook(phase, kind, fn, opts)
-  if type(kind) ~= 'string' or kind == '' then
-    raise({ type = 'SpellBridgeArgument', message = 'hook.' .. phase .. ': field "kind": expected a call kind such as "llm", "tool.call" or "*"' })
-  end
-  if type(fn) ~= 'function' then
-    raise({ type = 'SpellBridgeArgument', message = 'hook.' .. phase .. ': field "fn": expected a function, got ' .. type(fn) })
-  end
-  local priority = type(opts) == 'table' and opts.priority or 0
-  if type(priority) ~= 'number' then
-    raise({ type = 'SpellBridgeArgument', message = 'hook.' .. phase .. ': field "priority": expected a number' })
-  end
+  local spec = call('hook.define', { phase = phase, kind = kind, fn = type(fn), priority = type(opts) == 'table' and opts.priority or nil })
   hook_count = hook_count + 1
   local list = hooks[phase]
-  list[#list + 1] = { kind = kind, fn = fn, priority = priority, order = hook_count }
+  list[#list + 1] = { kind = spec.kind, fn = fn, priority = spec.priority, order = hook_count }
   tsort(list, function(a, b)
     if a.priority ~= b.priority then return a.priority > b.priority end
     return a.order < b.order
@@ -242,10 +237,7 @@ AgentMT.__index.run = function(self, input)
 end
 agent = {
   create = function(config)
-    config = check_opts('agent.create', config)
-    if type(config.name) ~= 'string' or config.name == '' then
-      raise({ type = 'SpellBridgeArgument', message = 'agent.create: field "name": expected a non-empty string' })
-    end
+    config = call('agent.create', check_opts('agent.create', config))
     return setmetatable({ name = config.name, config = config }, AgentMT)
   end,
 }
@@ -278,14 +270,9 @@ tool = {
   call = function(name, args) return hooked('tool.call', { name = name, args = args }) end,
   define = function(def)
     def = check_opts('tool.define', def)
-    if type(def.name) ~= 'string' or def.name == '' then
-      raise({ type = 'SpellBridgeArgument', message = 'tool.define: field "name": expected a non-empty string' })
-    end
-    if type(def.fn) ~= 'function' then
-      raise({ type = 'SpellBridgeArgument', message = 'tool.define: field "fn": expected a function, got ' .. type(def.fn) })
-    end
-    if script_tools[def.name] == nil then script_tool_names[#script_tool_names + 1] = def.name end
-    script_tools[def.name] = { name = def.name, description = def.description or '', schema = def.schema or { type = 'object' }, fn = def.fn }
+    local spec = call('tool.define', { name = def.name, description = def.description, schema = def.schema, fn = type(def.fn) })
+    if script_tools[spec.name] == nil then script_tool_names[#script_tool_names + 1] = spec.name end
+    script_tools[spec.name] = { name = spec.name, description = spec.description, schema = spec.schema, fn = def.fn }
   end,
   list = function()
     local names = {}
@@ -308,8 +295,66 @@ function __llmspell_call_tool(name, args_json)
   return '{"ok":false,"error":' .. encode(e, 'tool error') .. '}'
 end
 function sleep(seconds) return boundary('sleep', { seconds = seconds }) end
--- Planned (DESIGN §3), not built yet: a clear error rather than a missing name.
-function parallel() raise({ type = 'NotSupported', message = 'parallel is not supported yet' }) end
+
+-- Parallel branches: the workflow runs each branch as its own chain of activities. A re-execution
+-- of a branch gets {branch = i} here and runs that branch's function only; everywhere else the
+-- call answers with every branch's result, in branch order.
+local function run_branches(args, list, run_one)
+  local r = boundary('parallel', args)
+  if r.branch == nil then return r.value end
+  local ok, res = pcall(run_one, list, r.branch + 1)
+  local outcome
+  if ok then
+    local eok, enc = pcall(encode, res, 'branch result')
+    if eok then outcome = '{"ok":true,"value":' .. enc .. '}' else ok, res = false, enc end
+  end
+  if not ok then outcome = '{"ok":false,"error":' .. encode(script_error(res), 'branch error') .. '}' end
+  local rr = host('parallel.end', outcome)
+  if type(rr) == 'function' then return settle(rr) end
+  return rr
+end
+-- The functions stay in the script: the host checks their type names.
+local function fn_types(fns)
+  if type(fns) ~= 'table' then return type(fns) end
+  if rawlen(fns) == 0 then return empty_array end
+  local types = {}
+  for i = 1, rawlen(fns) do types[i] = type(rawget(fns, i)) end
+  return types
+end
+local function call_item(fns, i) return fns[i]() end
+parallel = setmetatable({
+  map = function(items, fn, opts)
+    opts = check_opts('parallel.map', opts)
+    local count = type(items) == 'table' and rawlen(items) or type(items)
+    return run_branches({ items = count, fn = type(fn), concurrency = opts.concurrency }, items, function(list, i) return fn(list[i], i) end)
+  end,
+  settle = function(fns, opts)
+    opts = check_opts('parallel.settle', opts)
+    return run_branches({ fns = fn_types(fns), concurrency = opts.concurrency, settle = true }, fns, call_item)
+  end,
+}, {
+  __call = function(_, fns, opts)
+    opts = check_opts('parallel', opts)
+    return run_branches({ fns = fn_types(fns), concurrency = opts.concurrency }, fns, call_item)
+  end,
+  __metatable = false,
+})
+
+-- Child spells: spawn starts one (a child workflow); its handle waits for, signals or cancels it.
+local HandleMT = {
+  __index = {
+    wait = function(self) return boundary('spell.wait', { child = self.child }) end,
+    signal = function(self, name, data) return boundary('spell.signal', { child = self.child, name = name, data = data }) end,
+    cancel = function(self) return boundary('spell.cancel', { child = self.child }) end,
+  },
+  __metatable = false,
+}
+local function spawn(target, input, opts)
+  local args = type(target) == 'table' and { source = target.source, engine = target.engine } or { file = target }
+  args.input, args.options = input, opts
+  local started = boundary('spell.spawn', args)
+  return setmetatable({ id = started.id, child = started.child }, HandleMT)
+end
 signal = {
   wait = function(name, opts)
     opts = check_opts('signal.wait', opts)
@@ -420,7 +465,9 @@ function __llmspell_main(source, chunkname, input, id, attempt, started_ms, outp
   spell = {
     input = input, id = id, attempt = attempt,
     usage = function() return call('spell.usage', {}) end,
-    spawn = function() raise({ type = 'NotSupported', message = 'spell.spawn is not supported yet' }) end,
+    history = function() return call('spell.history', {}) end,
+    spawn = spawn,
+    continue_as_new = function(next_input) return boundary('spell.continue_as_new', { input = next_input }) end,
   }
   local chunk, syntax = raw_load(source, chunkname, 't', _ENV)
   if not chunk then

@@ -44,8 +44,9 @@ export const spawnCommand: Command = async (ctx, path, call) => {
     lease = { ...(Number.isFinite(tokens) ? { maxTokens: tokens } : {}), ...(Number.isFinite(cost) ? { maxCost: cost } : {}) };
   }
   const { seed: _seed, budget: _budget, ...inherited } = parent.options ?? {};
-  // A deterministic id: the parent's id and the call's path.
-  const id = `${ctx.workflowId}/${entryPath(path, call.seq)}`;
+  // The child is named by the spawn call's path; its workflow id adds the parent's.
+  const child = entryPath(path, call.seq);
+  const id = childWorkflowId(ctx, child);
   const childInput: SpellWorkflowInput = {
     source: args.resolved.source,
     fileName: args.resolved.fileName,
@@ -75,30 +76,34 @@ export const spawnCommand: Command = async (ctx, path, call) => {
     return error('SpellHostError', `spell.spawn: could not start ${args.resolved.fileName}: ${(e as Error).message}`);
   }
   const done = handle.result().then(
-    (child) => {
-      run.childEnded(id, true, child.usage);
-      return { ok: true as const, value: child.result };
+    (ended) => {
+      run.childEnded(child, true, ended.usage);
+      return { ok: true as const, value: ended.result };
     },
     (e: unknown) => {
       const { data, usage } = childFailure(e);
-      run.childEnded(id, false, usage);
+      run.childEnded(child, false, usage);
       return { ok: false as const, error: data };
     },
   );
-  run.children.set(id, {
+  run.children.set(child, {
+    id,
     fileName: args.resolved.fileName,
     engine: args.resolved.engine,
     status: 'running',
     ...(lease ? { lease: { tokens: lease.maxTokens ?? 0, cost: lease.maxCost ?? 0 } } : {}),
     done,
   });
-  return { result: { id } };
+  return { result: { id, child } };
 };
 
+const childWorkflowId = (ctx: { workflowId: string }, child: string) => `${ctx.workflowId}/${child}`;
+
 export const waitCommand: Command = async (ctx, _path, call) => {
-  const { id } = call.args as { id: string };
-  const child = ctx.run.children.get(id);
-  if (!child) return error('SpellInputError', `spell.wait: no child spell "${id}" in this run`);
+  const ref = (call.args as { child: string }).child;
+  const child = ctx.run.children.get(ref);
+  if (!child) return error('SpellInputError', `spell.wait: no child spell "${ref}" in this run`);
+  const id = child.id;
   ctx.run.progress = { status: 'waiting', waitingOn: `child ${id}` };
   const end = await child.done;
   ctx.run.progress = { status: 'running' };
@@ -108,19 +113,19 @@ export const waitCommand: Command = async (ctx, _path, call) => {
 };
 
 export const childSignalCommand: Command = async (ctx, _path, call) => {
-  const { id, name, data } = call.args as { id: string; name: string; data?: Json };
-  const child = ctx.run.children.get(id);
-  if (!child) return error('SpellInputError', `spell.signal: no child spell "${id}" in this run`);
-  if (child.status !== 'running') return error('SpellChildFailed', `spell.signal: child ${id} has ended (${child.status})`);
-  await getExternalWorkflowHandle(id).signal(spellSignal, { name, ...(data !== undefined ? { payload: data } : {}) });
+  const { child: ref, name, data } = call.args as { child: string; name: string; data?: Json };
+  const child = ctx.run.children.get(ref);
+  if (!child) return error('SpellInputError', `spell.signal: no child spell "${ref}" in this run`);
+  if (child.status !== 'running') return error('SpellChildFailed', `spell.signal: child ${child.id} has ended (${child.status})`);
+  await getExternalWorkflowHandle(child.id).signal(spellSignal, { name, ...(data !== undefined ? { payload: data } : {}) });
   return { result: null };
 };
 
 export const cancelCommand: Command = async (ctx, _path, call) => {
-  const { id } = call.args as { id: string };
-  const child = ctx.run.children.get(id);
-  if (!child) return error('SpellInputError', `spell.cancel: no child spell "${id}" in this run`);
-  if (child.status === 'running') await getExternalWorkflowHandle(id).cancel();
+  const ref = (call.args as { child: string }).child;
+  const child = ctx.run.children.get(ref);
+  if (!child) return error('SpellInputError', `spell.cancel: no child spell "${ref}" in this run`);
+  if (child.status === 'running') await getExternalWorkflowHandle(child.id).cancel();
   return { result: null };
 };
 

@@ -10,7 +10,7 @@ import type { Command } from './index.ts';
 export const continueAsNewCommand: Command = async (ctx, path, call) => {
   const { run, input } = ctx;
   if (path !== MAIN_CHAIN) return { error: { type: 'NotSupported', message: 'spell.continue_as_new: only the main line of a spell can continue as new, not a parallel branch' } };
-  const running = [...run.children].filter(([, child]) => child.status === 'running').map(([id]) => id);
+  const running = [...run.children.values()].filter((child) => child.status === 'running').map((child) => child.id);
   if (running.length > 0) {
     return { error: { type: 'NotSupported', message: `spell.continue_as_new: wait for or cancel the running child spells first (${running.join(', ')})` } };
   }

@@ -85,8 +85,9 @@ describe('javascript engine: conversion', () => {
     expect(result.slice(6)).toEqual([1_750_000_000_000, 1_750_000_000_000]);
   });
 
-  it('raises NotSupported for planned features', async () => {
-    expect(errorOf(await js('await parallel({})'))).toMatchObject({ type: 'NotSupported', message: 'parallel is not supported yet' });
-    expect(errorOf(await js('await spell.spawn("x")'))).toMatchObject({ type: 'NotSupported', message: 'spell.spawn is not supported yet' });
+  it('checks parallel and spell.spawn arguments, and refuses commands inside a step', async () => {
+    expect(errorOf(await js('await parallel({})'))).toMatchObject({ type: 'SpellBridgeArgument', message: 'parallel: field "fns": expected a list of functions, got object' });
+    expect(errorOf(await js('await spell.spawn(42)'))).toMatchObject({ type: 'SpellBridgeArgument', message: 'spell.spawn: field "file": Invalid input: expected string, received number' });
+    expect(errorOf(await js('await step("s", () => parallel([() => 1]))'))).toMatchObject({ type: 'NotSupported', message: 'parallel cannot be used inside step "s"' });
   });
 });

@@ -99,9 +99,10 @@ describe('tengo engine: conversion', () => {
     });
   });
 
-  it('ends the run with NotSupported for planned features', async () => {
-    expect(errorOf(await tengo('parallel({a: func() { return 1 }})'))).toMatchObject({ type: 'NotSupported', message: 'parallel is not supported yet' });
-    expect(errorOf(await tengo('spell.spawn("x", {})', { fileName: 's.tengo' }))).toMatchObject({ type: 'NotSupported', where: 's.tengo:1' });
+  it('checks parallel and spell.spawn arguments, and refuses commands inside a step', async () => {
+    expect(errorOf(await tengo('return parallel({a: func() { return 1 }})'))).toMatchObject({ type: 'SpellBridgeArgument', message: 'parallel: field "fns": expected a list of functions, got map' });
+    expect(errorOf(await tengo('return spell.spawn(42)'))).toMatchObject({ type: 'SpellBridgeArgument', message: 'spell.spawn: field "file": Invalid input: expected string, received number' });
+    expect(errorOf(await tengo('return step("s", func() { return parallel([func() { return 1 }]) })'))).toMatchObject({ type: 'NotSupported', message: 'parallel cannot be used inside step "s"' });
   });
 });
 

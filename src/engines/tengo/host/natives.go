@@ -56,6 +56,19 @@ func natives() map[string]tengo.Object {
 		"step_end": fn("step_end", func(r *runState, args ...tengo.Object) (tengo.Object, error) {
 			return r.answer(r.invoke("step.end", r.outcome(arg(args, 0), "step result", "")))
 		}),
+		"branch_end": fn("branch_end", func(r *runState, args ...tengo.Object) (tengo.Object, error) {
+			return r.answer(r.invoke("parallel.end", r.outcome(arg(args, 0), "branch result", "")))
+		}),
+		// callable(fn, fields): a value both callable (runs fn) and indexable (its fields).
+		"callable": fn("callable", func(r *runState, args ...tengo.Object) (tengo.Object, error) {
+			f, ok := arg(args, 0).(*tengo.CompiledFunction)
+			fields := mapValue(arg(args, 2))
+			name, _ := tengo.ToString(arg(args, 1))
+			if !ok || fields == nil {
+				return r.raise("SpellHostError", "tengo: callable takes a function, a name and a map")
+			}
+			return &callable{name: name, fn: f, fields: fields}, nil
+		}),
 		"tool_done": fn("tool_done", func(r *runState, args ...tengo.Object) (tengo.Object, error) {
 			r.toolPending = false
 			r.toolReply <- r.outcome(arg(args, 0), "tool result", "ToolError")

@@ -115,6 +115,9 @@ type runState struct {
 	setUp bool
 	// exp_float, norm_float, perm and read of the rand module: fed by the run's sequence.
 	seeded *rand.Rand
+	// The running program, for calls into it from natives (callable.go).
+	bytecode *tengo.Bytecode
+	globals  []tengo.Object
 }
 
 var current *runState
@@ -161,6 +164,7 @@ func (r *runState) execute(source string) (outcome string) {
 	if err != nil {
 		return failure(r.compileError(err))
 	}
+	r.bytecode, r.globals = bytecode, globals
 	vm := tengo.NewVM(bytecode, globals, r.cfg.MaxAllocs)
 	if err := vm.Run(); err != nil {
 		return failure(r.runtimeError(err))

@@ -1,0 +1,2 @@
+// A child spell that fails.
+throw new Error('child broke');

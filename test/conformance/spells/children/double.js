@@ -1,0 +1,1 @@
+return { from: 'javascript', doubled: input * 2 };

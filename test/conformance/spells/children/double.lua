@@ -1,0 +1,1 @@
+return { from = "lua", doubled = spell.input * 2 }
