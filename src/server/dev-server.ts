@@ -59,6 +59,10 @@ export interface DevServerOptions {
   logFile?: string;
   /** Default: `temporal` on PATH, or `LLMSPELL_TEMPORAL_BIN`. */
   executable?: string;
+  /** Server dynamic config (`--dynamic-config-value KEY=VALUE`). */
+  dynamicConfig?: Record<string, string | number | boolean>;
+  /** SQLite pragmas of the database file (`--sqlite-pragma`: `journal_mode`, `synchronous`). */
+  sqlitePragmas?: Record<string, string>;
 }
 
 /** Starts `temporal server start-dev` and resolves once it answers. */
@@ -72,6 +76,8 @@ export async function startDevServer(options: DevServerOptions): Promise<{ addre
       // Usage totals as search attributes (SpellRunOptions.searchAttributes).
       '--search-attribute', 'llmspellTokens=Int', '--search-attribute', 'llmspellCostUsd=Double',
       ...(options.dbFile ? ['--db-filename', options.dbFile, '--ui-port', String(options.port + 1000)] : ['--headless']),
+      ...Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
+      ...(options.dbFile ? Object.entries(options.sqlitePragmas ?? {}).flatMap(([key, value]) => ['--sqlite-pragma', `${key}=${value}`]) : []),
     ],
     { detached: options.detached ?? false, stdio: ['ignore', output, output] },
   );
