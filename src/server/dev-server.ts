@@ -61,7 +61,7 @@ export interface DevServerOptions {
   executable?: string;
   /** Server dynamic config (`--dynamic-config-value KEY=VALUE`), over DEV_SERVER_DYNAMIC_CONFIG. */
   dynamicConfig?: Record<string, string | number | boolean>;
-  /** SQLite pragmas of the database file (`--sqlite-pragma`: `journal_mode`, `synchronous`). */
+  /** SQLite pragmas of the database file (`--sqlite-pragma`: `journal_mode`, `synchronous`), over DEV_SERVER_SQLITE_PRAGMAS. */
   sqlitePragmas?: Record<string, string>;
 }
 
@@ -77,6 +77,15 @@ export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, string | number 
   'history.transferProcessorMaxPollRPS': 1000,
 };
 
+/**
+ * SQLite pragmas of the database file. SQLite's defaults (rollback journal, synchronous=full)
+ * sync the disk several times per commit and Temporal commits at every hop of a step: ~85 ms
+ * per step against ~25 in memory. A write-ahead log synced only at checkpoints never corrupts
+ * and survives the server process crashing or being killed; a power cut or OS crash may lose
+ * the last commits (`synchronous: 'full'` keeps them, at ~10 ms per step).
+ */
+export const DEV_SERVER_SQLITE_PRAGMAS: Readonly<Record<string, string>> = { journal_mode: 'wal', synchronous: 'normal' };
+
 /** Starts `temporal server start-dev` and resolves once it answers. */
 export async function startDevServer(options: DevServerOptions): Promise<{ address: string; process: ChildProcess; stop(): Promise<void> }> {
   const address = `127.0.0.1:${options.port}`;
@@ -89,7 +98,7 @@ export async function startDevServer(options: DevServerOptions): Promise<{ addre
       '--search-attribute', 'llmspellTokens=Int', '--search-attribute', 'llmspellCostUsd=Double',
       ...(options.dbFile ? ['--db-filename', options.dbFile, '--ui-port', String(options.port + 1000)] : ['--headless']),
       ...Object.entries({ ...DEV_SERVER_DYNAMIC_CONFIG, ...options.dynamicConfig }).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
-      ...(options.dbFile ? Object.entries(options.sqlitePragmas ?? {}).flatMap(([key, value]) => ['--sqlite-pragma', `${key}=${value}`]) : []),
+      ...(options.dbFile ? Object.entries({ ...DEV_SERVER_SQLITE_PRAGMAS, ...options.sqlitePragmas }).flatMap(([key, value]) => ['--sqlite-pragma', `${key}=${value}`]) : []),
     ],
     { detached: options.detached ?? false, stdio: ['ignore', output, output] },
   );
