@@ -142,3 +142,35 @@ it('without a store, the 5 MiB result fails on Temporal\'s payload limit', async
   expect(cause).toBeInstanceOf(Error);
   expect((cause as Error).message).toMatch(/TMPRL1103.*exceeded the error limit/);
 }, 120_000);
+
+it('a payload deleted from the store fails the workflow task with a message naming the file, visible in history', async () => {
+  const storage = createExternalStorage({ store: 'file', dir: join(dir, 'deleted'), thresholdBytes: 0 });
+  const address = inject('temporalAddress');
+  const taskQueue = `storage-${randomUUID()}`;
+  const connection = await Connection.connect({ address });
+  const nativeConnection = await NativeConnection.connect({ address });
+  try {
+    const client = new Client({ connection, dataConverter: { externalStorage: storage } });
+    // Threshold 0: even the workflow's input is stored; then it is "cleaned up" too early.
+    const handle = await client.workflow.start<typeof largeValueWorkflow>('largeValueWorkflow', {
+      taskQueue,
+      workflowId: `storage-${randomUUID()}`,
+      args: [10],
+    });
+    await rm(join(dir, 'deleted'), { recursive: true });
+    const worker = await Worker.create({ connection: nativeConnection, taskQueue, workflowBundle: { code }, activities, dataConverter: { externalStorage: storage } });
+    const failure = await worker.runUntil(async () => {
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
+        const events = (await handle.fetchHistory()).events ?? [];
+        const failed = events.find((e) => e.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes;
+        if (failed) return failed.failure?.message;
+      }
+      return undefined;
+    });
+    expect(failure).toMatch(/^payload sha256:[0-9a-f]{64} is missing from the file store .*deleted/);
+    await handle.terminate('test over');
+  } finally {
+    await connection.close();
+    await nativeConnection.close();
+  }
+}, 120_000);
