@@ -18,5 +18,6 @@ export type { HostTool, McpServerConfig } from './bridge/kind.ts';
 export { workflowBundle } from './workflow-bundle.ts';
 export { ensureTemporal, startDevServer } from './server/dev-server.ts';
 export { SpellError } from './errors/index.ts';
+export * from './storage/index.ts';
 export type * from './journal/types.ts';
 export { spellSignal, stateQuery, eventsQuery, progressQuery, USAGE_SEARCH_ATTRIBUTES } from './workflows/api.ts';
