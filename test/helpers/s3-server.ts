@@ -10,6 +10,7 @@ import { closeSync, existsSync, openSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { CreateBucketCommand, DeleteObjectCommand, ListBucketsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { freePort } from '../../src/server/dev-server.ts';
 import type { S3Credentials } from '../../src/storage/s3-driver.ts';
@@ -143,4 +144,25 @@ export async function startS3Server(options: { bucket?: string } = {}): Promise<
   await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'ready', Body: 'ready' }));
   await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'ready' }));
   return { endpoint, region, bucket, credentials, deniedCredentials, client, stop };
+}
+
+/**
+ * One server for the test file. A server that cannot start fails every test in the file
+ * with its reason (e.g. "run scripts/bootstrap.sh"), rather than leaving them skipped.
+ */
+export function useS3Server(): () => S3TestServer {
+  let server: S3TestServer | undefined;
+  let failure: unknown;
+  beforeAll(async () => {
+    try {
+      server = await startS3Server();
+    } catch (error) {
+      failure = error;
+    }
+  }, 120_000);
+  beforeEach(() => {
+    if (failure) throw failure;
+  });
+  afterAll(() => server?.stop());
+  return () => server!;
 }

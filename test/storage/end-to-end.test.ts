@@ -15,30 +15,28 @@ import { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { closeExternalStorage, createExternalStorage } from '../../src/storage/index.ts';
 import type { LargeValueActivities, largeValueWorkflow } from '../fixtures/large-value-workflow.ts';
-import { startS3Server, type S3TestServer } from '../helpers/s3-server.ts';
+import { useS3Server } from '../helpers/s3-server.ts';
 
 const MiB = 1024 * 1024;
 const LARGE_CHARS = 5 * MiB;
 
 let code: string;
 let dir: string;
-let s3: S3TestServer;
+const s3Server = useS3Server();
 
 beforeAll(async () => {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const noop = () => {};
-  [{ code }, dir, s3] = await Promise.all([
+  [{ code }, dir] = await Promise.all([
     bundleWorkflowCode({
       workflowsPath: join(import.meta.dirname, '../fixtures/large-value-workflow.ts'),
       logger: { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error },
     }),
     mkdtemp(join(tmpdir(), 'llmspell-e2e-payloads-')),
-    startS3Server(),
   ]);
 }, 120_000);
 
 afterAll(async () => {
-  await s3?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -109,6 +107,7 @@ it('file store: a 5 MiB activity result completes, and history holds only a refe
 }, 120_000);
 
 it('S3 store (SeaweedFS): a 5 MiB activity result completes, and history holds only a reference', async () => {
+  const s3 = s3Server();
   const storage = createExternalStorage({
     store: 's3',
     s3: { endpoint: s3.endpoint, region: s3.region, bucket: s3.bucket, prefix: 'e2e/', credentials: s3.credentials },

@@ -1,11 +1,12 @@
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeEach, expect, it } from 'vitest';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { PayloadStoreError } from '../../src/storage/errors.ts';
 import { S3StorageDriver } from '../../src/storage/s3-driver.ts';
-import { startS3Server, type S3TestServer } from '../helpers/s3-server.ts';
+import { useS3Server, type S3TestServer } from '../helpers/s3-server.ts';
 import { driverContract } from './driver-contract.ts';
 
+const s3Server = useS3Server();
 let server: S3TestServer;
 let driver: S3StorageDriver;
 const drivers: S3StorageDriver[] = [];
@@ -22,13 +23,12 @@ function s3Driver(overrides: Partial<ConstructorParameters<typeof S3StorageDrive
   return made;
 }
 
-beforeAll(async () => {
-  server = await startS3Server();
-  driver = s3Driver({ prefix: 'contract/' });
+beforeEach(() => {
+  server = s3Server();
+  driver ??= s3Driver({ prefix: 'contract/' });
 });
-afterAll(async () => {
+afterAll(() => {
   for (const d of drivers) d.close();
-  await server?.stop();
 });
 
 driverContract('s3', () => ({
