@@ -7,7 +7,7 @@
  * Workers and clients of one namespace must use the same store: whoever reads a history
  * needs the driver that wrote its references.
  */
-import { isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ExternalStorage } from '@temporalio/common';
 import { z } from 'zod';
 import { FileStorageDriver } from './file-driver.ts';
@@ -127,13 +127,14 @@ export function storageSettingsFromEnv(env: NodeJS.ProcessEnv, stateDir: string)
   const input = {
     store,
     ...(thresholdBytes !== undefined ? { thresholdBytes } : {}),
-    ...(store === 'file' ? { dir: isAbsolute(dir) ? dir : resolve(dir) } : {}),
+    ...(store === 'file' ? { dir: resolve(dir) } : {}),
     ...(store === 's3'
       ? {
           s3: Object.fromEntries(
             Object.entries({
               bucket: value('LLMSPELL_S3_BUCKET'),
-              prefix: value('LLMSPELL_S3_PREFIX'),
+              // Taken as is: an empty prefix (the bucket's root) is a choice.
+              prefix: env.LLMSPELL_S3_PREFIX,
               endpoint: value('LLMSPELL_S3_ENDPOINT'),
               region: value('LLMSPELL_S3_REGION'),
               forcePathStyle: pathStyle === undefined ? undefined : /^(true|1)$/i.test(pathStyle),

@@ -56,6 +56,9 @@ describe('storageSettingsFromEnv', () => {
     expect(
       storageSettingsFromEnv({ LLMSPELL_STORAGE: 's3', LLMSPELL_S3_BUCKET: 'b', LLMSPELL_S3_PREFIX: 'runs/' }, stateDir),
     ).toEqual({ store: 's3', thresholdBytes: 256 * 1024, s3: { bucket: 'b', prefix: 'runs/' } });
+    expect(storageSettingsFromEnv({ LLMSPELL_STORAGE: 's3', LLMSPELL_S3_BUCKET: 'b', LLMSPELL_S3_PREFIX: '' }, stateDir)).toMatchObject({
+      s3: { prefix: '' },
+    });
   });
 
   it('names the variable that is wrong', () => {
