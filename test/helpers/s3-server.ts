@@ -1,5 +1,5 @@
 /**
- * A real S3-compatible server for tests: SeaweedFS (`weed mini`, built by
+ * A real S3-compatible server for tests: SeaweedFS (`weed mini`, installed by
  * scripts/bootstrap.sh into .tools/seaweedfs) on free loopback ports with a temporary
  * data folder, two identities (an admin, and one that may only read another bucket) and
  * one bucket. Never a mock: the drivers must meet a real server's errors.
@@ -104,7 +104,6 @@ export async function startS3Server(options: { bucket?: string } = {}): Promise<
       '-admin.ui=false',
       `-admin.port=${admin}`,
       `-admin.port.grpc=${adminGrpc}`,
-      '-admin.port.legacy=0',
     ],
     { stdio: ['ignore', log, log], env: { ...process.env, GOMEMLIMIT: '256MiB' } },
   );
