@@ -32,7 +32,7 @@ import { parseArgs } from '../bridge/validate.ts';
 import type { StepArgs } from '../bridge/step.ts';
 import { SpellError } from '../errors/index.ts';
 import type { CallAnswer, RunRequest, RuntimeHost } from './protocol.ts';
-import { SeededRandom } from './random.ts';
+import { RunRandom } from './random.ts';
 
 type Outcome = { ok: true; value: Json } | { ok: false; error: SpellErrorData };
 
@@ -72,7 +72,8 @@ export class SpellRuntime implements PureRun {
   private readonly logs: LogRecord[] = [];
   private readonly stateOps: StateOp[] = [];
   private stopped: RunOutcome | undefined;
-  private readonly randomness: SeededRandom;
+  /** The run's random sequence: engines draw from it and reseed it (math.randomseed, rand.seed). */
+  readonly rng: RunRandom;
   /** Model usage of the journaled calls passed so far (what spell.usage() says). */
   private readonly usageSeen: UsageTotals = emptyUsage();
   /** Model usage of the effects this execution ran (for the budget). */
@@ -90,7 +91,7 @@ export class SpellRuntime implements PureRun {
     this.request = request;
     this.host = host;
     this.nowMs = request.spell.startedAtMs;
-    this.randomness = new SeededRandom(request.spell.seed);
+    this.rng = new RunRandom(request.spell.seed);
     this.prices = request.prices;
     this.route = pathTo(request.target);
     for (const [key, value] of Object.entries(request.initialState ?? {})) this.state.set(key, value);
@@ -113,7 +114,7 @@ export class SpellRuntime implements PureRun {
 
   /** Next number in [0, 1) of the run's seeded sequence: the same in every engine. */
   random(): number {
-    return this.randomness.next();
+    return this.rng.next();
   }
 
   /**
