@@ -15,9 +15,66 @@ class LuaEngine implements Engine {
   /** Awaited bridge calls by id, until the main coroutine is resumed with their answer. */
   private readonly pending = new Map<number, Promise<CallAnswer>>();
   private nextId = 0;
+  /** Lua raised a memory error: the run fails with SpellMemoryLimit whatever the script does next. */
+  private memoryHit = false;
+  /** An allocation the limit refused, until Lua retries it (after an emergency collection) or gives up. */
+  private refused: string | undefined;
 
   constructor(lua: WasmoonEngine) {
     this.lua = lua;
+    this.traceMemory();
+  }
+
+  /**
+   * Replaces wasmoon's allocator with one that also tells when Lua ran out of memory. Lua
+   * answers a refused allocation with an emergency collection and the same request again;
+   * only when that fails too (or is not retried) does it raise "not enough memory". A script
+   * can catch that error (pcall, coroutine.resume, an error in a __close handler replacing
+   * it...); the flag cannot be caught, so the prelude's pcall and the end of the run check it.
+   */
+  private traceMemory(): void {
+    const global = this.lua.global as unknown as {
+      lua: { module: { addFunction(fn: (...args: number[]) => number, signature: string): number; removeFunction(p: number): void; _realloc(p: number, n: number): number; _free(p: number): void }; lua_setallocf(L: number, f: number, ud: number | null): void };
+      address: number;
+      memoryStats: { memoryUsed: number; memoryMax?: number };
+      allocatorFunctionPointer: number;
+    };
+    const { module } = global.lua;
+    const stats = global.memoryStats;
+    const allocator = module.addFunction((_ud: number, pointer: number, oldSize: number, newSize: number): number => {
+      if (newSize === 0) {
+        if (pointer) {
+          stats.memoryUsed -= oldSize;
+          module._free(pointer);
+        }
+        return 0;
+      }
+      // For a new block Lua passes the object's type in oldSize: it holds nothing yet.
+      const grows = pointer ? newSize - oldSize : newSize;
+      if (grows > 0) {
+        const request = `${pointer}:${oldSize}:${newSize}`;
+        const retry = this.refused === request;
+        if (this.refused !== undefined && !retry) this.memoryHit = true; // Lua gave the refused one up
+        if (stats.memoryMax && stats.memoryUsed + grows > stats.memoryMax) {
+          if (retry) this.memoryHit = true;
+          this.refused = request;
+          return 0;
+        }
+        this.refused = undefined;
+      }
+      const reallocated = module._realloc(pointer, newSize);
+      if (reallocated) stats.memoryUsed += grows;
+      return reallocated;
+    }, 'iiiii');
+    global.lua.lua_setallocf(global.address, allocator, null);
+    module.removeFunction(global.allocatorFunctionPointer);
+    global.allocatorFunctionPointer = allocator; // wasmoon removes it after lua_close
+  }
+
+  /** True once Lua has raised a memory error in this state. */
+  private outOfMemory(): boolean {
+    if (this.refused !== undefined) this.memoryHit = true;
+    return this.memoryHit;
   }
 
   /** Loads the prelude: the host function is the only way out of the sandbox. */
@@ -37,6 +94,17 @@ class LuaEngine implements Engine {
           return runtime.nowMs;
         case 'spell.random':
           return runtime.random();
+        case 'spell.random64': {
+          const bits = runtime.rng.next64();
+          return values(Number(bits >> 32n), Number(bits & 0xffffffffn));
+        }
+        case 'spell.reseed': {
+          const [x = '0', y = '0'] = payload.split(',');
+          runtime.rng.reseed(BigInt(x), BigInt(y));
+          return undefined;
+        }
+        case 'spell.memory':
+          return this.outOfMemory();
         case 'state.get':
         case 'state.delete':
           return answer(runtime.call(kind, { key: payload }));
@@ -80,6 +148,10 @@ class LuaEngine implements Engine {
           ? { type: 'SpellMemoryLimit', message: `the script used more memory than its limit of ${request.limits.memoryLimitBytes} bytes` }
           : { type: 'SpellScriptError', message },
       });
+      return;
+    }
+    if (this.outOfMemory()) {
+      runtime.finish({ ok: false, error: { type: 'SpellMemoryLimit', message: `the script used more memory than its limit of ${request.limits.memoryLimitBytes} bytes` } });
       return;
     }
     runtime.finish(JSON.parse(text) as Outcome);

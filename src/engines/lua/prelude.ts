@@ -8,18 +8,41 @@ local host = ...
 local limits, start_ms = { output = 0, memory = 0 }, 0
 local type, next, rawlen, rawget, tostring, select, error, pcall, setmetatable, getmetatable =
       type, next, rawlen, rawget, tostring, select, error, pcall, setmetatable, getmetatable
-local mtype, floor, huge, tointeger = math.type, math.floor, math.huge, math.tointeger
+local mtype, floor, huge, tointeger, ult, tonumber = math.type, math.floor, math.huge, math.tointeger, math.ult, tonumber
 local ipairs, tsort, ssub = ipairs, table.sort, string.sub
 local sformat, sgsub, sbyte, smatch, concat, utf8len = string.format, string.gsub, string.byte, string.match, table.concat, utf8.len
 local running, coroutine_yield = coroutine.running, coroutine.yield
-local getinfo = debug.getinfo
+local getinfo, traceback = debug.getinfo, debug.traceback
 local raw_load, raw_collectgarbage, raw_date, raw_time = load, collectgarbage, os.date, os.time
-local raw_setmetatable = setmetatable
+local raw_setmetatable, raw_rawset, raw_pcall, raw_xpcall = setmetatable, rawset, pcall, xpcall
+local MEMERR = 'not enough memory'
 
--- Errors raised into the script are tables: e.type, e.message, e.where; tostring(e) reads well.
-local ErrorMT = { __name = 'SpellError', __tostring = function(e)
-  return e.type .. ': ' .. (e.where and (e.where .. ': ') or '') .. e.message
-end }
+-- Errors raised into the script are read-only tables: e.type, e.message, e.where; tostring(e)
+-- reads well. The bridge knows its own errors by identity: their data lives in a weak table
+-- no script reaches, and their metatable is protected, so a script can neither make one
+-- (a SpellTimeout, say) nor change one it caught.
+local bridge_errors = setmetatable({}, { __mode = 'k' })
+local ErrorMT = {
+  __name = 'SpellError',
+  __index = function(e, k) local d = bridge_errors[e] return d and d[k] end,
+  __newindex = function() error('bridge errors are read-only', 2) end,
+  __tostring = function(e)
+    local d = bridge_errors[e]
+    return d.type .. ': ' .. (d.where and (d.where .. ': ') or '') .. d.message
+  end,
+  __pairs = function(e)
+    local d = bridge_errors[e]
+    return next, { type = d.type, message = d.message, where = d.where }, nil
+  end,
+  __metatable = 'SpellError',
+}
+local function bridge_error(data)
+  local e = {}
+  bridge_errors[e] = { type = data.type, message = data.message, where = data.where }
+  return raw_setmetatable(e, ErrorMT)
+end
+-- Whether Lua ran out of memory in this run: a flag on the host, which a script cannot catch or clear.
+local function out_of_memory() return host('spell.memory') end
 
 local function script_where()
   for level = 3, 30 do
@@ -32,7 +55,7 @@ local function script_where()
 end
 
 local function raise(data)
-  error(setmetatable({ type = data.type, message = data.message, where = data.where or script_where() }, ErrorMT), 0)
+  error(bridge_error({ type = data.type, message = data.message, where = data.where or script_where() }), 0)
 end
 
 -- JSON encoding with the bridge's conversion rules.
@@ -43,7 +66,7 @@ local encode_value
 -- An empty Lua table is an object; the bridge sends this one as an empty array.
 local empty_array = {}
 local function conversion_error(path, message)
-  error(setmetatable({ type = 'SpellBridgeArgument', message = path .. ': ' .. message }, ErrorMT), 0)
+  error(bridge_error({ type = 'SpellBridgeArgument', message = path .. ': ' .. message, where = script_where() }), 0)
 end
 
 function encode_value(v, path, seen, out, depth)
@@ -109,9 +132,10 @@ end
 
 -- An error value raised by the script itself, as journaled error data.
 local function script_error(e)
-  if type(e) == 'table' and getmetatable(e) == ErrorMT then
-    return { type = e.type, message = e.message, where = e.where }
-  elseif e == 'not enough memory' then
+  local d = bridge_errors[e]
+  if d then
+    return { type = d.type, message = d.message, where = d.where }
+  elseif out_of_memory() then
     return { type = 'SpellMemoryLimit', message = 'the script used more memory than its limit of ' .. limits.memory .. ' bytes' }
   elseif type(e) == 'string' then
     local where, msg = smatch(e, '^([^:]+:%d+): (.*)$')
@@ -126,8 +150,8 @@ local function encode(v, path)
   encode_value(v, path or 'value', {}, out, 0)
   local s = concat(out)
   if #s > limits.output then
-    error(setmetatable({ type = 'SpellOutputLimit',
-      message = (path or 'value') .. ': ' .. #s .. ' bytes of JSON is over the output limit of ' .. limits.output .. ' bytes' }, ErrorMT), 0)
+    error(bridge_error({ type = 'SpellOutputLimit', where = script_where(),
+      message = (path or 'value') .. ': ' .. #s .. ' bytes of JSON is over the output limit of ' .. limits.output .. ' bytes' }), 0)
   end
   return s
 end
@@ -145,12 +169,7 @@ end
 
 -- Every bridge call goes through here: a recorded or pure call answers at once, new work is awaited.
 local function call(kind, args)
-  local ok, enc = pcall(encode, args, kind)
-  if not ok then
-    if type(enc) == 'table' then enc.where = script_where(); error(enc, 0) end
-    error(enc, 0)
-  end
-  local r = host(kind, enc)
+  local r = host(kind, encode(args, kind))
   if type(r) == 'function' then return settle(r) end
   return r
 end
@@ -374,6 +393,7 @@ function step(name, fn, opts)
     if eok then outcome = '{"ok":true,"value":' .. enc .. '}' else ok, res = false, enc end
   end
   if not ok then
+    if out_of_memory() then error(MEMERR, 0) end
     local e = script_error(res)
     outcome = '{"ok":false,"error":' .. encode(e, 'step error') .. '}'
   end
@@ -403,30 +423,82 @@ function print(...)
   call('log.info', { message = concat(parts, '\t') })
 end
 
--- Running out of memory ends the run: pcall and xpcall do not catch it.
-local raw_pcall, raw_xpcall = pcall, xpcall
+-- Running out of memory ends the run: nothing that catches errors catches it (pcall, xpcall,
+-- coroutine.resume, coroutine.close, load), whatever error value reaches them (an error in a
+-- __close handler can replace it); the flag is the host's.
 local function rethrow_memory(ok, ...)
-  if not ok and (...) == 'not enough memory' then error('not enough memory', 0) end
+  if not ok and out_of_memory() then error(MEMERR, 0) end
   return ok, ...
 end
 -- (Assigned through _G: the prelude's own locals shadow these names.)
 _G.pcall = function(f, ...) return rethrow_memory(raw_pcall(f, ...)) end
 _G.xpcall = function(f, handler, ...)
   return rethrow_memory(raw_xpcall(f, function(e)
-    if e == 'not enough memory' then return e end
+    if out_of_memory() then return e end
     return handler(e)
   end, ...))
 end
 
+-- Coroutines: effects yield to llmspell's driver, but the script's main chunk runs as Lua's
+-- main coroutine would (coroutine.running() is it and true; it cannot yield).
+local co_resume, co_close, co_isyieldable = coroutine.resume, coroutine.close, coroutine.isyieldable
+coroutine.resume = function(co, ...) return rethrow_memory(co_resume(co, ...)) end
+coroutine.close = function(co) return rethrow_memory(co_close(co)) end
+coroutine.running = function()
+  local co, ismain = running()
+  return co, ismain or co == main_co
+end
+coroutine.isyieldable = function(...)
+  local co = select('#', ...) > 0 and ... or running()
+  if co == main_co then return false end
+  return co_isyieldable(...)
+end
+coroutine.yield = function(...)
+  if running() == main_co then error('attempt to yield from outside a coroutine', 0) end
+  return coroutine_yield(...)
+end
+
+-- debug, reduced to traceback and getinfo. getinfo never hands out llmspell's own functions
+-- or C functions found on the stack (the unguarded pcall, say): only the script's.
+local function visible(info)
+  if info and info.func ~= nil and (info.what == 'C' or info.source == '=llmspell') then info.func = nil end
+  return info
+end
+debug = {
+  traceback = traceback,
+  getinfo = function(...)
+    local n, first = select('#', ...), ...
+    local thread = type(first) == 'thread'
+    local target = thread and select(2, ...) or first
+    if type(target) == 'function' then return getinfo(...) end
+    local what = thread and select(3, ...) or select(2, ...)
+    what = what == nil and 'flnSrtu' or what
+    if type(target) ~= 'number' then return getinfo(...) end -- Lua's own error for a bad argument
+    -- Asking for the function needs the source too, to tell whose it is.
+    local extra = type(what) == 'string' and smatch(what, 'f') and not smatch(what, 'S') and 'S' or ''
+    local info
+    if thread then info = getinfo(first, target, what .. extra)
+    else info = getinfo(target >= 0 and target + 1 or target, what .. extra) end -- + 1: this wrapper
+    info = visible(info)
+    if info and extra ~= '' then
+      info.source, info.short_src, info.what, info.linedefined, info.lastlinedefined = nil, nil, nil, nil, nil
+    end
+    return info
+  end,
+}
+
 -- Sandbox: no files, processes, native code, bytecode or GC hooks.
-io, debug, package, require, dofile, loadfile = nil, nil, nil, nil, nil, nil
+io, package, require, dofile, loadfile = nil, nil, nil, nil, nil
 string.dump = nil
-function load(chunk, chunkname, mode, env)
-  if type(chunk) ~= 'string' then
+function load(chunk, chunkname, mode, ...)
+  if type(chunk) ~= 'string' and type(chunk) ~= 'function' then
     raise({ type = 'NotSupported', message = 'load: only source text can be loaded' })
   end
-  if env == nil then return raw_load(chunk, chunkname, 't') end
-  return raw_load(chunk, chunkname, 't', env)
+  -- Text only: 'b' is taken out of the mode, so a binary chunk is refused as Lua refuses it.
+  mode = sgsub(mode == nil and 'bt' or tostring(mode), 'b', '')
+  local f, err = raw_load(chunk, chunkname, mode, ...)
+  if not f and out_of_memory() then error(MEMERR, 0) end
+  return f, err
 end
 local allowed_gc = { collect = true, count = true, step = true }
 function collectgarbage(opt, ...)
@@ -440,27 +512,126 @@ _G.setmetatable = function(t, mt)
   end
   return raw_setmetatable(t, mt)
 end
--- Deterministic clock and random: time is the workflow's time at this point of the run.
-local function now_ms() return host('spell.now') end
-os = {
-  time = function(t) if t ~= nil then return raw_time(t) end return floor(now_ms() / 1000) end,
-  clock = function() return (now_ms() - start_ms) / 1000 end,
-  date = function(fmt, t) return raw_date(fmt or '%c', t or floor(now_ms() / 1000)) end,
-}
--- math.random draws from the run's seeded sequence, shared by every engine.
-local raw_random = math.random
-math.random = function(m, n)
-  local r = host('spell.random')
-  if m == nil then return r end
-  if n == nil then m, n = 1, m end
-  if m > n then raw_random(m, n) end -- raises Lua's own "interval is empty" error
-  return m + floor(r * (n - m + 1))
+_G.rawset = function(t, k, v)
+  if bridge_errors[t] then error('bridge errors are read-only', 2) end
+  return raw_rawset(t, k, v)
 end
-math.randomseed = nil
 
+-- Deterministic clock: time is the workflow's time at this point of the run, and dates are
+-- UTC whatever the worker's time zone (a replay on another worker formats the same).
+local function now_ms() return host('spell.now') end
+local function date_field(t, key, default, delta)
+  local v = t[key]
+  local n = tointeger(v)
+  if n == nil and type(v) == 'string' and tonumber(v) then n = tointeger(tonumber(v)) end
+  if n == nil then
+    if v ~= nil then error("field '" .. key .. "' is not an integer", 3) end
+    if default == nil then error("field '" .. key .. "' missing in date table", 3) end
+    return default
+  end
+  if n - delta > 0x7fffffff or n - delta < -0x80000000 then error("field '" .. key .. "' is out-of-bound", 3) end
+  return n - delta
+end
+-- os.time{...} reads the fields as UTC (timegm) and normalizes them, as Lua does in local time.
+local function utc_time(t)
+  local year, month = date_field(t, 'year', nil, 1900) + 1900, date_field(t, 'month', nil, 1)
+  local day, hour = date_field(t, 'day', nil, 0), date_field(t, 'hour', 12, 0)
+  local min, sec = date_field(t, 'min', 0, 0), date_field(t, 'sec', 0, 0)
+  year, month = year + month // 12, month % 12 + 1
+  local y = month <= 2 and year - 1 or year
+  local era = y // 400
+  local yoe = y - era * 400
+  local doy = (153 * ((month + 9) % 12) + 2) // 5
+  local days = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+  local time = ((days + day - 1) * 24 + hour) * 3600 + min * 60 + sec
+  local ok, n = raw_pcall(raw_date, '!*t', time)
+  if not ok then error('time result cannot be represented in this installation', 2) end
+  t.year, t.month, t.day, t.hour, t.min, t.sec, t.yday, t.wday, t.isdst =
+    n.year, n.month, n.day, n.hour, n.min, n.sec, n.yday, n.wday, false
+  return time
+end
+os = {
+  time = function(t)
+    if t == nil then return floor(now_ms() / 1000) end
+    if type(t) ~= 'table' then error("bad argument #1 to 'time' (table expected, got " .. type(t) .. ")", 2) end
+    return utc_time(t)
+  end,
+  clock = function() return (now_ms() - start_ms) / 1000 end,
+  date = function(fmt, t)
+    fmt = fmt == nil and '%c' or fmt
+    if type(fmt) == 'string' and ssub(fmt, 1, 1) ~= '!' then fmt = '!' .. fmt end
+    if t == nil then t = floor(now_ms() / 1000) end
+    return raw_date(fmt, t)
+  end,
+  difftime = os.difftime,
+}
+
+-- math.random draws from the run's sequence, shared by every engine; math.randomseed reseeds
+-- that sequence (deterministically: with no argument the seed is drawn from the sequence).
+local function checkint(v, i, fname)
+  local n = tointeger(v)
+  if n == nil and type(v) == 'string' and tonumber(v) then n = tointeger(tonumber(v)) end
+  if n ~= nil then return n end
+  if type(v) == 'number' or (type(v) == 'string' and tonumber(v)) then
+    error("bad argument #" .. i .. " to '" .. fname .. "' (number has no integer representation)", 3)
+  end
+  error("bad argument #" .. i .. " to '" .. fname .. "' (number expected, got " .. (v == nil and 'no value' or type(v)) .. ")", 3)
+end
+local function random64()
+  local high, low = host('spell.random64')
+  return (high << 32) | low
+end
+-- Lua 5.4's projection of 64 random bits into [0, n] (n unsigned): unbiased.
+local function project(ran, n)
+  if n & (n + 1) == 0 then return ran & n end
+  local lim = n
+  lim = lim | (lim >> 1); lim = lim | (lim >> 2); lim = lim | (lim >> 4)
+  lim = lim | (lim >> 8); lim = lim | (lim >> 16); lim = lim | (lim >> 32)
+  ran = ran & lim
+  while ult(n, ran) do ran = random64() & lim end
+  return ran
+end
+local reseeded = false
+math.random = function(...)
+  local argc = select('#', ...)
+  if argc == 0 then return host('spell.random') + 0.0 end
+  local low, up
+  if argc == 1 then
+    low, up = 1, checkint(..., 1, 'random')
+    if up == 0 then return random64() end
+  elseif argc == 2 then
+    low, up = checkint((...), 1, 'random'), checkint(select(2, ...), 2, 'random')
+  else
+    error('wrong number of arguments', 2)
+  end
+  if low > up then error("bad argument #1 to 'random' (interval is empty)", 2) end
+  -- Ranges that fit 32 bits keep the formula runs have always used (and Tengo's rand.intn);
+  -- wider ones, and every range once reseeded, take Lua's own projection.
+  if not reseeded and ult(up - low, 0xffffffff) then
+    return low + floor(host('spell.random') * (up - low + 1))
+  end
+  return low + project(random64(), up - low)
+end
+math.randomseed = function(...)
+  local x, y
+  if select('#', ...) == 0 then
+    x, y = random64(), 0
+  else
+    x = checkint((...), 1, 'randomseed')
+    y = select('#', ...) >= 2 and checkint(select(2, ...), 2, 'randomseed') or 0
+  end
+  host('spell.reseed', sformat('%d,%d', x, y))
+  reseeded = true
+  return x, y
+end
+
+local started = false
 function __llmspell_main(source, chunkname, input, id, attempt, started_ms, output_limit, memory_limit)
+  -- One run per Lua state; the script cannot re-enter the driver.
+  if started then error('the spell runs once', 0) end
+  started = true
   main_co = running()
-  __llmspell_main = nil -- one run per Lua state; the script cannot re-enter the driver
+  __llmspell_main = nil
   start_ms, limits.output, limits.memory = started_ms, output_limit, memory_limit
   spell = {
     input = input, id = id, attempt = attempt,

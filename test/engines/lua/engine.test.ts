@@ -1,6 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { EnginePool } from '../../../src/engines/pool.ts';
 import { errorOf, resultOf, runOnce } from '../../helpers/engine.ts';
+import { runInZone } from '../../helpers/zone.ts';
+import { SEEDED_42 } from '../../helpers/random.ts';
 
 const pool = new EnginePool({ maxThreadsPerEngine: 2 });
 afterAll(() => pool.close());
@@ -68,5 +70,72 @@ describe('lua engine: conversion', () => {
     const error = errorOf(await runOnce(pool, 'local x = \nreturn = 2', { fileName: 'broken.lua' }));
     expect(error).toMatchObject({ type: 'SpellSyntaxError', where: 'broken.lua:2' });
     expect(error.message).toMatch(/unexpected symbol near 'return'/);
+  });
+});
+
+describe('lua engine: standard library as Lua 5.4 has it', () => {
+  it('runs the main chunk as the main coroutine', async () => {
+    const outcome = await runOnce(
+      pool,
+      [
+        'local co, ismain = coroutine.running()',
+        'local ok, e = pcall(coroutine.yield)',
+        'local inner = coroutine.wrap(function() local c, m = coroutine.running() return { m, coroutine.isyieldable(), c ~= co, coroutine.status(co) } end)()',
+        'local answer = tool.call("t", {})', // effects still yield to llmspell's driver
+        'return { ismain, type(co), coroutine.isyieldable(), coroutine.isyieldable(co), coroutine.status(co), ok, e, inner, answer ~= nil, coroutine.running() == co }',
+      ].join('\n'),
+    );
+    expect(resultOf(outcome)).toEqual([true, 'thread', false, false, 'running', false, 'attempt to yield from outside a coroutine', [false, true, true, 'normal'], true, true]);
+  });
+
+  it('keeps math.random(0) and math.randomseed with their Lua 5.4 meanings, deterministically', async () => {
+    const source = [
+      'local full = math.random(0)',
+      // Lua 5.4's own generator after randomseed(1007): its first value, from Lua's test suite
+      'math.randomseed(1007)',
+      'local first = math.random(0)',
+      'local x, y = math.randomseed()', // no argument: a seed drawn from the run's sequence, returned
+      'local a = math.random(0)',
+      'math.randomseed(x, y)',
+      'return { math.type(full), first == 0x7a7040a5a323c9d6, a == math.random(0), x, y, math.random(1, 6), math.random(math.mininteger, math.maxinteger) ~= nil,',
+      '  select(2, pcall(math.random, 1.5)), select(2, pcall(math.random, 2, 1)), select(2, pcall(math.random, 1, 2, 3)) }',
+    ].join('\n');
+    const one = resultOf(await runOnce(pool, source, { seed: 11 })) as unknown[];
+    const two = resultOf(await runOnce(pool, source, { seed: 11 })) as unknown[];
+    expect(one).toEqual(two);
+    expect(one.slice(0, 3)).toEqual(['integer', true, true]);
+    expect(one.slice(7)).toEqual([
+      // As in Lua: called through pcall (a C function), the message has no position.
+      "bad argument #1 to 'random' (number has no integer representation)",
+      "bad argument #1 to 'random' (interval is empty)",
+      'wrong number of arguments',
+    ]);
+    // A reseeded run draws the same floats as Tengo's rand after rand.seed (engine.test.ts there).
+    expect(resultOf(await runOnce(pool, 'math.randomseed(42) return { math.random(), math.random() }'))).toEqual(SEEDED_42);
+  });
+
+  it('formats dates in UTC and reads date tables as UTC', async () => {
+    const outcome = await runOnce(pool, 'return { os.date("%Y-%m-%d %H:%M:%S"), os.date("*t").hour, os.date("!%H"), os.time({ year = 2024, month = 1, day = 1, hour = 0 }), os.date("%c", 0) }');
+    expect(resultOf(outcome)).toEqual(['2023-11-14 22:13:20', 22, '22', 1_704_067_200, 'Thu Jan 01 00:00:00 1970']);
+    const normalized = await runOnce(pool, 'local t = { year = 2024, month = 14, day = 0 } local s = os.time(t) return { s, t.year, t.month, t.day, t.hour, t.isdst }');
+    expect(resultOf(normalized)).toEqual([1_738_324_800, 2025, 1, 31, 12, false]);
+  });
+
+  it('gives the same os.date output whatever the worker\'s time zone', { timeout: 60_000 }, async () => {
+    const source = 'return { os.date(), os.date("%H:%M"), os.date("*t").hour, os.time({ year = 2024, month = 6, day = 1 }) }';
+    const [tokyo, newYork] = await Promise.all([runInZone('Asia/Tokyo', 'lua', source), runInZone('America/New_York', 'lua', source)]);
+    // The zones took effect in the processes the engine threads ran in...
+    expect([tokyo.hostOffsetMinutes, newYork.hostOffsetMinutes]).toEqual([-540, 300]);
+    // ...and the script saw UTC in both.
+    expect(tokyo.next).toEqual({ type: 'done', result: ['Tue Nov 14 22:13:20 2023', '22:13', 22, 1_717_243_200] });
+    expect(newYork.next).toEqual(tokyo.next);
+  });
+
+  it('keeps debug.traceback and debug.getinfo, without llmspell\'s own functions', async () => {
+    const outcome = await runOnce(
+      pool,
+      'local function f() return debug.getinfo(1, "nSlf"), debug.getinfo(2, "l").currentline, debug.traceback("msg") end\nlocal info, caller, tb = f()\nreturn { info.currentline, info.short_src, info.func == f, caller, tb:sub(1, 20), debug.getinfo(f).linedefined, debug.sethook == nil, debug.getlocal == nil }',
+    );
+    expect(resultOf(outcome)).toEqual([1, 'test.lua', true, 2, 'msg\nstack traceback:', 1, true, true]);
   });
 });

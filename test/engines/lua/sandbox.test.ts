@@ -5,6 +5,8 @@ import { errorOf, resultOf, runOnce } from '../../helpers/engine.ts';
 import { hostileCase, type HostileCase } from '../../helpers/hostile.ts';
 
 const pool = new EnginePool({ maxThreadsPerEngine: 2 });
+/** A function that allocates until the memory limit. */
+const GROW = 'function() local t = {} for i = 1, 1e9 do t[i] = string.rep("x", 1000) .. i end end';
 afterAll(() => pool.close());
 
 const cases: HostileCase[] = [
@@ -25,6 +27,15 @@ const cases: HostileCase[] = [
   ['huge string.rep', 'return #string.rep("x", 1e10)', 'SpellScriptError', /resulting string too large|not enough memory/],
   ['deep recursion', 'local function f(n) return 1 + f(n + 1) end return f(1)', 'SpellMemoryLimit', /memory/, 'roomy'],
   ['deep recursion in pcall', 'local function f(n) return 1 + f(n + 1) end local ok, e = pcall(f, 1) return tostring(e)', 'SpellMemoryLimit', /memory/, 'roomy'],
+  // a memory error cannot be caught
+  ['memory error in pcall', `pcall(${GROW}) return "swallowed"`, 'SpellMemoryLimit', /memory/, 'roomy'],
+  ['memory error in xpcall', `xpcall(${GROW}, function(e) return e end) return "swallowed"`, 'SpellMemoryLimit', /memory/, 'roomy'],
+  ['memory error in coroutine.resume', `local ok, e = coroutine.resume(coroutine.create(${GROW})) return "swallowed"`, 'SpellMemoryLimit', /memory/, 'roomy'],
+  ['memory error through coroutine.wrap', `pcall(coroutine.wrap(${GROW})) return "swallowed"`, 'SpellMemoryLimit', /memory/, 'roomy'],
+  ['memory error in a __close run by coroutine.close', `local co = coroutine.create(function() local x <close> = setmetatable({}, { __close = ${GROW} }) coroutine.yield() end) coroutine.resume(co) local ok, e = coroutine.close(co) return "swallowed"`, 'SpellMemoryLimit', /memory/, 'roomy'],
+  ['memory error replaced by a __close error', `pcall(function() local x <close> = setmetatable({}, { __close = function() error("replaced") end }) ;(${GROW})() end) return "swallowed"`, 'SpellMemoryLimit', /memory/, 'roomy'],
+  ['memory error inside a step', `step("s", function() pcall(${GROW}) end) return "swallowed"`, 'SpellMemoryLimit', /memory/, 'roomy'],
+  ['memory error in load', 'local f, e = load("return {" .. string.rep("{},", 3e6) .. "}") return "swallowed"', 'SpellMemoryLimit', /memory/, 'roomy'],
   // output
   ['oversized result', 'return string.rep("x", 2 * 1024 * 1024)', 'SpellOutputLimit', /over the output limit of 1048576 bytes/],
   ['oversized bridge argument', 'state.set("k", string.rep("x", 2 * 1024 * 1024))', 'SpellOutputLimit', /state\.set: .* over the output limit/],
@@ -38,7 +49,10 @@ const cases: HostileCase[] = [
   ['os.exit', 'os.exit(1)', 'SpellScriptError', /field 'exit'/],
   ['load of a binary chunk', 'return assert(load("\\27LuaT\\0"))()', 'SpellScriptError', /binary chunk/],
   ['string.dump', 'return string.dump(print)', 'SpellScriptError', /field 'dump'/],
-  ['debug library', 'return debug.getregistry()', 'SpellScriptError', /global 'debug'/],
+  ['debug beyond traceback and getinfo', 'return debug.getregistry()', 'SpellScriptError', /field 'getregistry'/],
+  ['debug.sethook', 'debug.sethook(function() end, "l")', 'SpellScriptError', /field 'sethook'/],
+  ['dofile', 'return dofile("/etc/passwd")', 'SpellScriptError', /global 'dofile'/],
+  ['loadfile', 'return loadfile("/etc/passwd")', 'SpellScriptError', /global 'loadfile'/],
   ['package.loadlib', 'return package.loadlib("libc.so.6", "system")', 'SpellScriptError', /global 'package'/],
   ['__gc metamethod', 'setmetatable({}, { __gc = function() end })', 'NotSupported', /__gc metamethods are not allowed/],
   ['collectgarbage("stop")', 'collectgarbage("stop")', 'NotSupported', /collectgarbage\("stop"\) is not allowed/],
@@ -61,6 +75,43 @@ describe('lua sandbox', () => {
   it('gives every run a fresh Lua state: globals, string metatable and library changes do not leak', async () => {
     await runOnce(pool, 'leaked = "secret"; string.upper = nil; getmetatable("").__index = {}; setmetatable(_G, { __index = function() return 1 end })');
     expect(resultOf(await runOnce(pool, 'return { leaked = leaked, up = ("a"):upper(), missing = type(nothing_here) }'))).toEqual({ up: 'A', missing: 'nil' });
+  });
+
+  it('lets a script raise and catch an error that only reads "not enough memory"', async () => {
+    expect(resultOf(await runOnce(pool, 'local ok, e = pcall(error, "not enough memory", 0) return { ok, e }'))).toEqual([false, 'not enough memory']);
+    expect(errorOf(await runOnce(pool, 'error("not enough memory", 0)'))).toMatchObject({ type: 'SpellScriptError', message: 'not enough memory' });
+  });
+
+  it('keeps bridge errors read-only and unforgeable', async () => {
+    const attempts = await runOnce(pool, [
+      'local ok, e = pcall(llm.generate, 5)',
+      'local r = { type = e.type, meta = getmetatable(e) }',
+      'r.set = select(2, pcall(function() e.type = "SpellTimeout" end))',
+      'r.rawset = select(2, pcall(rawset, e, "type", "SpellTimeout"))',
+      'r.setmeta = select(2, pcall(setmetatable, e, nil))',
+      'r.copy = select(2, pcall(setmetatable, { type = "SpellTimeout", message = "x" }, getmetatable(e)))',
+      'r.after = e.type',
+      'for k, v in pairs(e) do r["field_" .. k] = v end',
+      // the bridge's own functions cannot be had from the stack
+      'xpcall(function() llm.generate(5) end, function() for level = 1, 10 do local i = debug.getinfo(level, "fS") if i and i.func and i.short_src ~= "test.lua" then r.leaked = (r.leaked or 0) + 1 end end end)',
+      'return r',
+    ].join('\n'));
+    expect(resultOf(attempts)).toMatchObject({
+      type: 'SpellBridgeArgument',
+      meta: 'SpellError',
+      set: expect.stringMatching(/bridge errors are read-only/),
+      rawset: expect.stringMatching(/bridge errors are read-only/),
+      setmeta: expect.stringMatching(/protected metatable/),
+      copy: expect.stringMatching(/table expected/),
+      after: 'SpellBridgeArgument',
+      field_type: 'SpellBridgeArgument',
+    });
+    expect(resultOf(attempts)).not.toHaveProperty('leaked', expect.any(Number));
+    // Looking like a bridge error is not being one; rethrowing a real one keeps its type.
+    const forged = errorOf(await runOnce(pool, 'error(setmetatable({ type = "SpellTimeout", message = "forged" }, { __name = "SpellError", __tostring = function() return "SpellTimeout: forged" end }))'));
+    expect(forged.type).toBe('SpellScriptError');
+    expect(errorOf(await runOnce(pool, 'local ok, e = pcall(llm.generate, 5) error(e)'))).toMatchObject({ type: 'SpellBridgeArgument', where: 'test.lua:1' });
+    expect(resultOf(await runOnce(pool, 'return 1 + 1'))).toBe(2);
   });
 
   it('reports the next spell normally after a killed thread', async () => {
