@@ -37,6 +37,8 @@ interface RunHost {
   call(ptr: number, length: number, capacity: number): number;
   now(): number;
   random(): number;
+  /** Reseeds the run's random sequence (rand.seed): the seed as a decimal int64. */
+  reseed(seed: string): void;
   done(outcome: string): void;
 }
 
@@ -143,6 +145,7 @@ class TengoEngine implements Engine {
           call: (ptr, length, capacity) => this.call(ptr, length, capacity),
           now: () => runtime.nowMs,
           random: () => runtime.random(),
+          reseed: (seed) => runtime.rng.reseed(BigInt(seed)),
           done: (text) => this.finished?.(JSON.parse(text) as Outcome),
         }),
       );

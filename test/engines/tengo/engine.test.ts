@@ -4,6 +4,8 @@ import type { Json, JournalEntry } from '../../../src/journal/types.ts';
 import type { EffectResult } from '../../../src/runtime/protocol.ts';
 import { argsDigest } from '../../../src/journal/canonical.ts';
 import { errorOf, resultOf, runOnce, type RunOnceOptions } from '../../helpers/engine.ts';
+import { runInZone } from '../../helpers/zone.ts';
+import { SEEDED_42 } from '../../helpers/random.ts';
 
 const pool = new EnginePool({ maxThreadsPerEngine: 2 });
 afterAll(() => pool.close());
@@ -195,5 +197,21 @@ return {now: times.time_unix(times.now()), r: rand.intn(1000), p: rand.perm(4), 
     expect(resultOf(a)).toEqual(resultOf(b));
     expect(resultOf(a)).toMatchObject({ now: 1_700_000_000, zone: 'UTC' });
     expect(resultOf(await tengo(source, { seed: 43 }))).not.toEqual(resultOf(a));
+  });
+});
+
+describe('tengo engine: the run\'s random sequence and clock', () => {
+  it('reseeds the run\'s sequence with rand.seed, as Lua\'s math.randomseed does', async () => {
+    const source = 'rand := import("rand"); rand.seed(42); return [rand.float(), rand.float()]';
+    expect(resultOf(await runOnce(pool, source, { engine: 'tengo', seed: 3 }))).toEqual(SEEDED_42);
+    expect(resultOf(await runOnce(pool, source, { engine: 'tengo', seed: 4 }))).toEqual(SEEDED_42);
+  });
+
+  it('gives the same times output whatever the worker\'s time zone: UTC', { timeout: 60_000 }, async () => {
+    const source = 'times := import("times"); t := times.now(); return [times.time_hour(t), times.time_format(t, "2006-01-02 15:04:05 MST"), times.time_unix(times.date(2024, 6, 1, 0, 0, 0, 0))]';
+    const [tokyo, newYork] = await Promise.all([runInZone('Asia/Tokyo', 'tengo', source), runInZone('America/New_York', 'tengo', source)]);
+    expect([tokyo.hostOffsetMinutes, newYork.hostOffsetMinutes]).toEqual([-540, 300]);
+    expect(tokyo.next).toEqual({ type: 'done', result: [22, '2023-11-14 22:13:20 UTC', 1_717_200_000] });
+    expect(newYork.next).toEqual(tokyo.next);
   });
 });

@@ -37,7 +37,7 @@ const cases: HostileCase[] = [
   ['import of the bridge natives', 'h := import("llmspell/host"); return h.call("tool.call", {name: "t"})', 'SpellSyntaxError', /module 'llmspell\/host' not found/],
   ['second copy of the prelude (skipping hooks)', 'l := import("llmspell"); return l.tool.call("t", {})', 'SpellSyntaxError', /module 'llmspell' not found/],
   ['times.sleep', 'times := import("times"); times.sleep(10000000000)', 'NotSupported', /use sleep\(seconds\), a durable timer/],
-  ['rand.seed', 'rand := import("rand"); rand.seed(1)', 'NotSupported', /seeded per run/],
+  ['rand.seed of a non-integer', 'rand := import("rand"); rand.seed("x")', 'SpellScriptError', /invalid type for argument 'first'/],
   // bridge abuse
   ['function as argument', 'e := tool.call("t", {f: func() {}}); return error(e.value)', 'SpellBridgeArgument', /tool\.call\.args\.f: a function cannot cross the bridge/],
   ['running the body twice', '__l.main(func() { return 1 })', 'NotSupported', /runs once/],

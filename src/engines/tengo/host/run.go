@@ -97,8 +97,8 @@ type message struct {
 type runState struct {
 	cfg      config
 	fileName string
-	// The host's functions (engine.ts): call(ptr, len, cap), now(), random(), done(outcome).
-	hostCall, hostNow, hostRandom, done js.Value
+	// The host's functions (engine.ts): call(ptr, len, cap), now(), random(), reseed(seed), done(outcome).
+	hostCall, hostNow, hostRandom, hostReseed, done js.Value
 	// Requests and answers of host calls travel through this buffer in linear memory:
 	// only numbers cross syscall/js, which is far cheaper than strings.
 	buf   []byte
@@ -124,7 +124,7 @@ var current *runState
 
 func startRun(source, fileName, cfgJSON string, host js.Value) {
 	r := &runState{
-		fileName: fileName, hostCall: host.Get("call"), hostNow: host.Get("now"), hostRandom: host.Get("random"), done: host.Get("done"),
+		fileName: fileName, hostCall: host.Get("call"), hostNow: host.Get("now"), hostRandom: host.Get("random"), hostReseed: host.Get("reseed"), done: host.Get("done"),
 		buf: make([]byte, 0, 64*1024), inbox: make(chan message, 1), toolReply: make(chan string, 1),
 		seeded: rand.New(hostSource{}),
 	}

@@ -7,6 +7,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/d5/tengo/v2"
@@ -87,8 +88,18 @@ func stdModules() *tengo.ModuleMap {
 			n, _ := r.seeded.Read(b.Value)
 			return &tengo.Int{Value: int64(n)}, nil
 		},
-		"seed": func(r *runState, _ ...tengo.Object) (tengo.Object, error) {
-			return r.raise("NotSupported", "rand.seed: random numbers are seeded per run so that replays repeat them")
+		// Reseeds the run's sequence, as Lua's math.randomseed(n) does: the same numbers follow
+		// in both engines, and on every replay.
+		"seed": func(r *runState, args ...tengo.Object) (tengo.Object, error) {
+			if len(args) != 1 {
+				return nil, tengo.ErrWrongNumArguments
+			}
+			n, ok := tengo.ToInt64(args[0])
+			if !ok {
+				return nil, tengo.ErrInvalidArgumentType{Name: "first", Expected: "int(compatible)", Found: args[0].TypeName()}
+			}
+			r.hostReseed.Invoke(strconv.FormatInt(n, 10))
+			return tengo.UndefinedValue, nil
 		},
 	}))
 	// Printing is logging: the output becomes log records of the run.
