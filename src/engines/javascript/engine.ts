@@ -23,8 +23,9 @@ class JavaScriptEngine implements Engine {
   private nextId = 0;
   readonly fixedMemoryLimitBytes: number;
   private finished: ((outcome: Outcome) => void) | undefined;
-  /** Budget left for the script's own execution in this run. */
-  private deadline = 0;
+  /** The isolate's CPU time when this run started: the limit counts CPU time from there. */
+  private cpuAtStart = 0n;
+  private timeoutMs = 0;
 
   constructor(isolate: ivm.Isolate, context: ivm.Context, memoryLimitBytes: number) {
     this.isolate = isolate;
@@ -75,8 +76,15 @@ class JavaScriptEngine implements Engine {
     }
   }
 
+  /**
+   * CPU time the script has left. Effects are awaited outside the isolate, so they cost
+   * nothing here. Each entry into the isolate gets it as its (wall-clock) timeout: wall time
+   * inside a call is at least its CPU time, so the limit holds; only a waiting call
+   * (Atomics.wait) ends before its CPU time is spent.
+   */
   private remainingMs(): number {
-    return Math.max(1, Math.ceil(this.deadline - performance.now()));
+    const usedMs = Number(this.isolate.cpuTime - this.cpuAtStart) / 1e6;
+    return Math.max(1, Math.ceil(this.timeoutMs - usedMs));
   }
 
   private fail(error: unknown): void {
@@ -96,8 +104,8 @@ class JavaScriptEngine implements Engine {
   async run(request: RunRequest, runtime: SpellRuntime): Promise<void> {
     this.runtime = runtime;
     this.runtimeLimits = request.limits;
-    // Time is charged while the script runs; waiting on effects happens outside the isolate.
-    this.deadline = performance.now() + request.limits.timeoutMs;
+    this.cpuAtStart = this.isolate.cpuTime;
+    this.timeoutMs = request.limits.timeoutMs;
     const outcome = new Promise<Outcome>((resolve) => (this.finished = resolve));
     let main: ivm.Reference<unknown>;
     try {
