@@ -50,7 +50,8 @@ class ProcessHost extends EventEmitter implements EngineHost {
       execArgv: ['--no-node-snapshot', '--disable-warning=ExperimentalWarning', '--max-old-space-size=512'],
       serialization: 'advanced',
       // Only what Node needs: no API keys or other secrets in the process that hosts sandboxes.
-      env: { PATH: process.env.PATH ?? '', LLMSPELL_ENGINE: engine },
+      // TZ=UTC: a script's local time (Date, Intl) is UTC whatever the machine's zone.
+      env: { PATH: process.env.PATH ?? '', LLMSPELL_ENGINE: engine, TZ: 'UTC' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.child.on('message', (message) => this.emit('message', message));

@@ -12,39 +12,117 @@ export const JS_PRELUDE = String.raw`
   // prototypes or globals breaks only its own code, never the bridge's conversion.
   const { parse, stringify } = JSON;
   const { apply } = Reflect;
-  const { keys: keysOf, freeze, defineProperty } = Object;
+  const { keys: keysOf, freeze, defineProperty, getOwnPropertyDescriptor, getPrototypeOf } = Object;
   const { isArray } = Array;
   const toStringTag = Object.prototype.toString;
   const isWellFormed = String.prototype.isWellFormed;
   const { isFinite } = Number;
   const SafePromise = Promise;
+  const SafeWeakMap = WeakMap;
+  const { get: weakGet, set: weakSet, has: weakHas } = WeakMap.prototype;
+  const RealError = Error;
+  const SafeRangeError = RangeError;
+  const errorToString = Error.prototype.toString;
+  const regexpExec = RegExp.prototype.exec;
+  const { indexOf: strIndexOf, slice: strSlice } = String.prototype;
   const pending = Object.create(null);
   let limits = { output: 0 };
   let fileName = 'spell.js';
   let done = false;
 
-  class SpellError extends Error {
-    constructor(data) {
+  // No WebAssembly: its memories live outside the isolate's heap limit. V8 installs it as a
+  // configurable global and nothing else refers to it, so once deleted no script reaches it.
+  delete global.WebAssembly;
+
+  // Bridge errors are recognised by identity: the data of each error the bridge raised, kept
+  // where no script reaches it. An object that only looks like one (same prototype, same
+  // fields, a subclass) is a script error.
+  const genuine = new SafeWeakMap();
+  const token = {};
+  class SpellError extends RealError {
+    constructor(data, key) {
+      if (key !== token) throw new TypeError('bridge errors are made by the bridge only');
       super(data.message);
-      this.name = data.type;
-      this.type = data.type;
-      if (data.where) this.where = data.where;
+      const d = freeze({ type: data.type, message: data.message, where: data.where || here() });
+      defineProperty(this, 'name', { value: d.type });
+      defineProperty(this, 'type', { value: d.type, enumerable: true });
+      if (d.where) defineProperty(this, 'where', { value: d.where, enumerable: true });
+      apply(weakSet, genuine, [this, d]);
+      freeze(this);
     }
     toString() { return this.type + ': ' + (this.where ? this.where + ': ' : '') + this.message; }
   }
+  const bridgeError = (data) => new SpellError(data, token);
 
-  // file:line of the innermost frame in the spell's own file.
-  function whereOf(error) {
-    const stack = String((error && error.stack) || '');
-    const at = stack.indexOf(fileName + ':');
-    if (at < 0) return undefined;
-    const line = /^\d+/.exec(stack.slice(at + fileName.length + 1));
-    return line ? fileName + ':' + line[0] : undefined;
+  // Stack traces. V8 formats a stack on first read by calling Error.prepareStackTrace; the
+  // bridge owns that property (a script may still set its own formatter, which is called
+  // for the script's reads) and notes each error's real location on the way, from V8's own
+  // call sites, so neither a formatter nor a rewritten CallSite can forge or break 'where'.
+  let userPrepare;
+  let bridgeReading = false;
+  let sample;
+  const wheres = new SafeWeakMap();
+  function prepare(error, sites) {
+    if (sample === null) { sample = sites; return ''; }
+    let where;
+    for (let i = 0; i < sites.length; i++) {
+      if (apply(siteFile, sites[i], []) === fileName) { where = fileName + ':' + apply(siteLine, sites[i], []); break; }
+    }
+    if ((typeof error === 'object' && error !== null) || typeof error === 'function') apply(weakSet, wheres, [error, where]);
+    if (bridgeReading || typeof userPrepare !== 'function') {
+      let text;
+      try { text = String(apply(errorToString, error, [])); } catch { text = 'Error'; }
+      for (let i = 0; i < sites.length; i++) text += '\n    at ' + apply(siteToString, sites[i], []);
+      return text;
+    }
+    return apply(userPrepare, RealError, [error, sites]);
   }
-  function here() { return whereOf(new Error()); }
+  defineProperty(RealError, 'prepareStackTrace', {
+    get() { return prepare; },
+    set(fn) { userPrepare = fn === prepare ? undefined : fn; },
+    enumerable: false,
+    configurable: false,
+  });
+  // Kept a plain number the script may change, but not remove or turn into a getter.
+  defineProperty(RealError, 'stackTraceLimit', { value: 10, writable: true, enumerable: true, configurable: false });
+  sample = null;
+  const stackGetter = getOwnPropertyDescriptor(new RealError(), 'stack').get;
+  apply(stackGetter, new RealError(), []);
+  const siteProto = getPrototypeOf(sample[0]);
+  const siteFile = siteProto.getFileName, siteLine = siteProto.getLineNumber, siteToString = siteProto.toString;
+  sample = undefined;
+
+  // file:line of the innermost frame in the spell's own file; never runs the script's formatter.
+  function whereOf(error) {
+    try {
+      if (apply(weakHas, wheres, [error])) return apply(weakGet, wheres, [error]);
+      const d = getOwnPropertyDescriptor(error, 'stack');
+      if (!d || d.get !== stackGetter) return undefined;
+      bridgeReading = true;
+      let stack;
+      try { stack = apply(stackGetter, error, []); } finally { bridgeReading = false; }
+      if (apply(weakHas, wheres, [error])) return apply(weakGet, wheres, [error]);
+      // Formatted by V8 without a formatter (a stack overflow): its own text.
+      if (typeof stack !== 'string') return undefined;
+      const at = apply(strIndexOf, stack, [fileName + ':']);
+      if (at < 0) return undefined;
+      const line = apply(regexpExec, /^\d+/, [apply(strSlice, stack, [at + fileName.length + 1])]);
+      return line ? fileName + ':' + line[0] : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  function here() {
+    // Deep enough to reach the script past the bridge's own frames, whatever the script set.
+    const limit = getOwnPropertyDescriptor(RealError, 'stackTraceLimit');
+    if (limit.writable) RealError.stackTraceLimit = 64;
+    const probe = new RealError();
+    if (limit.writable) RealError.stackTraceLimit = limit.value;
+    return whereOf(probe);
+  }
 
   function conversionError(path, message) {
-    throw new SpellError({ type: 'SpellBridgeArgument', message: path + ': ' + message });
+    throw bridgeError({ type: 'SpellBridgeArgument', message: path + ': ' + message });
   }
 
   // JSON with the bridge's rules: undefined/null in objects are absent, in arrays null.
@@ -96,7 +174,7 @@ export const JS_PRELUDE = String.raw`
   function encode(v, path) {
     const s = encodeValue(v, path, [], 0);
     if (s.length > limits.output) {
-      throw new SpellError({ type: 'SpellOutputLimit', message: path + ': ' + s.length + ' bytes of JSON is over the output limit of ' + limits.output + ' bytes' });
+      throw bridgeError({ type: 'SpellOutputLimit', message: path + ': ' + s.length + ' bytes of JSON is over the output limit of ' + limits.output + ' bytes' });
     }
     return s;
   }
@@ -108,18 +186,12 @@ export const JS_PRELUDE = String.raw`
   function answer(text) {
     const status = text.charCodeAt(0);
     if (status === 48) return text.length === 1 ? undefined : decode(text.slice(1));
-    if (status === 49) {
-      const data = parse(text.slice(1));
-      if (!data.where) data.where = here();
-      throw new SpellError(data);
-    }
+    if (status === 49) throw bridgeError(parse(text.slice(1)));
     const id = text.slice(1);
     return new SafePromise((resolve, reject) => { pending[id] = { resolve, reject }; });
   }
   function call(kind, args) {
-    let payload;
-    try { payload = encode(args, kind); } catch (e) { if (e instanceof SpellError && !e.where) e.where = here(); throw e; }
-    return answer(host(kind, payload));
+    return answer(host(kind, encode(args, kind)));
   }
   global.__settle = function (id, text) {
     const p = pending[id];
@@ -129,21 +201,33 @@ export const JS_PRELUDE = String.raw`
   async function effect(kind, args) { return call(kind, args); }
   function options(fn, v) {
     if (v !== undefined && (v === null || typeof v !== 'object')) {
-      throw new SpellError({ type: 'SpellBridgeArgument', message: fn + ': arguments must be an object, got ' + (v === null ? 'null' : typeof v), where: here() });
+      throw bridgeError({ type: 'SpellBridgeArgument', message: fn + ': arguments must be an object, got ' + (v === null ? 'null' : typeof v), where: here() });
     }
     return v || {};
   }
 
+  // What a thrown value means to the bridge. Reading a script's own error may run its code
+  // (getters, Proxy traps): whatever that does, this returns data and never throws.
   function errorData(e) {
-    if (e instanceof SpellError) return { type: e.type, message: e.message, where: e.where };
-    if (e instanceof Error) {
-      if (e instanceof RangeError && /allocation failed/.test(e.message)) return { type: 'SpellMemoryLimit', message: e.message, where: whereOf(e) };
-      if (e instanceof RangeError && /call stack/.test(e.message)) return { type: 'SpellScriptError', message: e.message, where: whereOf(e) };
-      return { type: 'SpellScriptError', message: (e.name && e.name !== 'Error' ? e.name + ': ' : '') + e.message, where: whereOf(e) };
+    if (apply(weakHas, genuine, [e])) {
+      const d = apply(weakGet, genuine, [e]);
+      return { type: d.type, message: d.message, where: d.where };
     }
-    let text;
-    try { text = typeof e === 'string' ? e : stringify(e); } catch { text = String(e); }
-    return { type: 'SpellScriptError', message: 'uncaught ' + text };
+    try {
+      if (e instanceof RealError) {
+        const message = String(e.message);
+        const name = String(e.name);
+        if (e instanceof SafeRangeError && apply(regexpExec, /allocation failed/, [message])) return { type: 'SpellMemoryLimit', message, where: whereOf(e) };
+        if (e instanceof SafeRangeError && apply(regexpExec, /call stack/, [message])) return { type: 'SpellScriptError', message, where: whereOf(e) };
+        return { type: 'SpellScriptError', message: (name && name !== 'Error' ? name + ': ' : '') + message, where: whereOf(e) };
+      }
+      let text;
+      try { text = typeof e === 'string' ? e : stringify(e); } catch { text = undefined; }
+      if (typeof text !== 'string') text = String(e);
+      return { type: 'SpellScriptError', message: 'uncaught ' + text };
+    } catch {
+      return { type: 'SpellScriptError', message: 'uncaught error (reading it raised another error)' };
+    }
   }
 
   // Hooks around llm and tool calls: run in the script, so replay runs them identically.
@@ -156,7 +240,7 @@ export const JS_PRELUDE = String.raw`
     if (!t) return stringify({ ok: false, error: { type: 'UnknownTool', message: 'no tool "' + name + '" defined in the script' } });
     try {
       const value = t.fn(decode(argsJson));
-      if (value instanceof SafePromise) throw new SpellError({ type: 'NotSupported', message: 'tool ' + name + ': tools defined in the script must return their result synchronously' });
+      if (value instanceof SafePromise) throw bridgeError({ type: 'NotSupported', message: 'tool ' + name + ': tools defined in the script must return their result synchronously' });
       return '{"ok":true,"value":' + encode(value, 'tool result') + '}';
     } catch (e) {
       const data = errorData(e);
@@ -186,7 +270,7 @@ export const JS_PRELUDE = String.raw`
       const r = await h.fn(args, kind);
       if (r instanceof Refusal) {
         call('event.emit', { name: 'hook.refused', data: { kind, reason: r.reason } });
-        throw new SpellError({ type: 'HookRefused', message: kind + ' refused: ' + r.reason, where: here() });
+        throw bridgeError({ type: 'HookRefused', message: kind + ' refused: ' + r.reason, where: here() });
       }
       if (r !== undefined && r !== null) args = r;
     }
@@ -250,7 +334,7 @@ export const JS_PRELUDE = String.raw`
       stream: async (args) => {
         const { on_chunk: onChunk, ...callArgs } = options('llm.stream', args);
         if (onChunk !== undefined && typeof onChunk !== 'function') {
-          throw new SpellError({ type: 'SpellBridgeArgument', message: 'llm.stream: field "on_chunk": expected a function, got ' + typeof onChunk, where: here() });
+          throw bridgeError({ type: 'SpellBridgeArgument', message: 'llm.stream: field "on_chunk": expected a function, got ' + typeof onChunk, where: here() });
         }
         const result = await hooked('llm.stream', callArgs);
         if (onChunk) for (let i = 0; i < (result.chunks || []).length; i++) await onChunk(result.chunks[i]);
@@ -293,7 +377,7 @@ export const JS_PRELUDE = String.raw`
     signal: { wait: (name, opts) => effect('signal.wait', { name, timeout: options('signal.wait', opts).timeout }) },
     step: async (name, fn, opts) => {
       if (typeof fn !== 'function') {
-        throw new SpellError({ type: 'SpellBridgeArgument', message: 'step: field "fn": expected a function, got ' + typeof fn, where: here() });
+        throw bridgeError({ type: 'SpellBridgeArgument', message: 'step: field "fn": expected a function, got ' + typeof fn, where: here() });
       }
       const begun = await call('step', { name, options: opts });
       if (begun.replayed) return begun.value;

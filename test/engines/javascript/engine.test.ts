@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { EnginePool } from '../../../src/engines/pool.ts';
 import { errorOf, resultOf, runOnce } from '../../helpers/engine.ts';
+import { runInZone } from '../../helpers/zone.ts';
 
 const pool = new EnginePool({ maxThreadsPerEngine: 2 });
 afterAll(() => pool.close());
@@ -89,5 +90,18 @@ describe('javascript engine: conversion', () => {
     expect(errorOf(await js('await parallel({})'))).toMatchObject({ type: 'SpellBridgeArgument', message: 'parallel: field "fns": expected a list of functions, got object' });
     expect(errorOf(await js('await spell.spawn(42)'))).toMatchObject({ type: 'SpellBridgeArgument', message: 'spell.spawn: field "file": Invalid input: expected string, received number' });
     expect(errorOf(await js('await step("s", () => parallel([() => 1]))'))).toMatchObject({ type: 'NotSupported', message: 'parallel cannot be used inside step "s"' });
+  });
+
+  it('gives the same Date local time whatever the worker\'s time zone: UTC', { timeout: 60_000 }, async () => {
+    const source =
+      'const d = new Date(); return [d.getHours(), d.toString(), d.getTimezoneOffset(), new Date(2024, 5, 1).getTime(), Intl.DateTimeFormat().resolvedOptions().timeZone, d.toLocaleString("en-US")]';
+    const [tokyo, newYork] = await Promise.all([runInZone('Asia/Tokyo', 'javascript', source), runInZone('America/New_York', 'javascript', source)]);
+    // The workers ran in those zones; the engine process and the script saw UTC in both.
+    expect([tokyo.hostOffsetMinutes, newYork.hostOffsetMinutes]).toEqual([-540, 300]);
+    expect(tokyo.next).toEqual({
+      type: 'done',
+      result: [22, 'Tue Nov 14 2023 22:13:20 GMT+0000 (Coordinated Universal Time)', 0, 1_717_200_000_000, 'UTC', '11/14/2023, 10:13:20 PM'],
+    });
+    expect(newYork.next).toEqual(tokyo.next);
   });
 });
