@@ -4,10 +4,9 @@
  * UTC offset as JSON.
  */
 import { EnginePool } from '../../src/engines/pool.ts';
-import type { EngineName } from '../../src/engines/protocol.ts';
 import { runOnce } from './engine.ts';
 
-const [engine, source] = [process.argv[2] as EngineName, process.argv[3]!];
+const [engine, source] = [process.argv[2]!, process.argv[3]!];
 const pool = new EnginePool({ maxThreadsPerEngine: 1 });
 try {
   const outcome = await runOnce(pool, source, { engine });

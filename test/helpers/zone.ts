@@ -1,7 +1,9 @@
 /** Runs a spell in a fresh process whose time zone (TZ) is `zone`: engines, threads and child processes included. */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Next, EngineName } from '../../src/engines/protocol.ts';
+import type { Next } from '../../src/contract/run.ts';
+
+type EngineName = string;
 
 const child = fileURLToPath(new URL('./zone-child.ts', import.meta.url));
 
