@@ -72,8 +72,9 @@ it('a missing bucket is an error naming it, on store and on retrieve', async () 
 it('access denied is an error naming bucket and key', async () => {
   const [claim] = await driver.store({}, [payload()]);
   const denied = s3Driver({ credentials: server.deniedCredentials, prefix: 'contract/' });
-  for (const attempt of [denied.store({}, [payload()]), denied.retrieve({}, [claim!])]) {
-    const error = await attempt.catch((e: unknown) => e);
+  // One at a time: a second rejection made before the first is awaited would go unhandled meanwhile.
+  for (const attempt of [() => denied.store({}, [payload()]), () => denied.retrieve({}, [claim!])]) {
+    const error = await attempt().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PayloadStoreError);
     expect((error as PayloadStoreError).reason).toBe('access-denied');
     expect((error as PayloadStoreError).message).toContain(`s3://${server.bucket}/${claim!.claimData.key}`);
