@@ -7,18 +7,18 @@
  * always parses and has the schema's shape, a tool call always names an offered tool with
  * arguments of that tool's shape (see local-grammar.ts for what a grammar can express).
  *
- * Tool calls. SmolLM2-135M was not trained to call tools (its chat template has none), and
- * node-llama-cpp's own function calling waits for the model to write the chat wrapper's call
- * prefix (`||call: `) by itself, which it never does; it also cannot be combined with a
- * grammar, so it could not carry a JSON answer after the tools. Measured on five prompts,
- * the model never decides to call on its own (with the call syntax offered through a
- * grammar it answers in text 5/5), and when asked to choose a tool name or "none" it copies
- * whichever the prompt lists first, whatever the request. So the call is this code's choice
- * and what is called is the model's: with `toolChoice` auto, a turn's first step is a tool
- * call (the model picks the tool and writes the arguments under the grammar); once the turn
- * holds tool results the model reads them and chooses, under a grammar that allows either a
- * call or an answer (it answers; a call identical to one already answered is redundant, and
- * it is asked to answer instead). `required` and `{type: 'tool'}` always call; `none` never.
+ * Tool calls. SmolLM2-135M was not trained to call tools (its chat template has none). On
+ * five prompts (three that need the tool), node-llama-cpp's own function calling (LlamaChat
+ * `functions`: the model must write the chat wrapper's `||call: ` prefix by itself, then a
+ * grammar takes over) got no call, and neither did a grammar offering `<tool_call>` or text;
+ * made to pick a tool name or "none", the model picks the same for every request, whichever
+ * the prompt leans to. (That function calling also cannot be combined with a grammar, so it
+ * could not shape a JSON answer after the tools.) So whether to call is this code's choice and
+ * what to call the model's: with `toolChoice` auto a turn's first step is a call (the model
+ * picks the tool and writes its arguments under the grammar); once the turn holds results the
+ * model chooses between another call and an answer, under one grammar, and answers (a call
+ * identical to one already answered would only repeat it: it is asked to answer instead).
+ * `required` and `{type: 'tool'}` always call; `none` never does.
  * Calls are returned as AI SDK `tool-call` parts and never executed here: the AI SDK's tool
  * loop runs them (llmspell journals each result), and the results come back in the prompt.
  */
@@ -41,8 +41,8 @@ import {
   TOOL_CALL_OPEN,
   TOOL_RESULT_CLOSE,
   TOOL_RESULT_OPEN,
-  tighten,
   replyGrammar,
+  tighten,
   toGrammarSchema,
   toolCallSchema,
 } from './local-grammar.ts';
