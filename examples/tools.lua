@@ -1,5 +1,6 @@
 -- tools.lua: a tool written in the script, used by an agent. (Tool calling needs a model that
--- can call tools, e.g. --model openai:gpt-4o-mini; the offline model just answers.)
+-- can call tools: --model local:smollm2 (offline, on the CPU) or e.g. openai:gpt-4o-mini;
+-- the default offline:echo model just answers.)
 tool.define{
   name = "word_count",
   description = "Counts the words of a text",
