@@ -204,6 +204,23 @@ it('a forced tool choice returns a tool-call part with arguments of that tool\'s
   expect(typeof input.city).toBe('string');
 }, 120_000);
 
+it('reads a tool result from the prompt and answers in text rather than calling again (doGenerate, toolChoice auto)', async () => {
+  const r = await model.doGenerate({
+    ...ask('How many words are in "the river runs"?', { tools: [wordCount] }),
+    prompt: [
+      { role: 'system', content: 'Use word_count to answer.' },
+      { role: 'user', content: [{ type: 'text', text: 'How many words are in "the river runs"?' }] },
+      { role: 'assistant', content: [{ type: 'tool-call', toolCallId: 'call_1', toolName: 'word_count', input: { text: 'the river runs' } }] },
+      { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'call_1', toolName: 'word_count', output: { type: 'json', value: { words: 3 } } }] },
+    ],
+  });
+  expect(r.finishReason.unified).toBe('stop');
+  expect(r.content).toEqual([{ type: 'text', text: expect.any(String) }]);
+  const text = (r.content[0] as { text: string }).text;
+  expect(text.length).toBeGreaterThan(0);
+  expect(text).not.toContain('<tool_call>');
+}, 120_000);
+
 it('streams a required tool call as tool-input parts and a tool-call part (doStream)', async () => {
   const { stream } = await model.doStream(ask('Count the words in "the river runs".', { tools: [wordCount], toolChoice: { type: 'required' } }));
   const parts: LanguageModelV4StreamPart[] = [];
