@@ -1,5 +1,6 @@
 /** A worker that runs spells: engine pool + activities + workflows on one task queue. */
 import { Client } from '@temporalio/client';
+import type { ExternalStorage } from '@temporalio/common';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { EnginePool, type EnginePoolOptions } from './engines/pool.ts';
 import { ENGINES } from './engines/registry.ts';
@@ -28,6 +29,10 @@ export interface SpellWorkerOptions {
   cacheDir: string;
   /** Most spell steps run at once on this worker. Default 16. */
   maxConcurrentSteps?: number;
+  /** Where large values go (see `createExternalStorage`); the client must use the same. */
+  externalStorage?: ExternalStorage;
+  /** Most bytes of one activity result (see SpellPluginOptions.maxResultBytes). */
+  maxResultBytes?: number;
 }
 
 export async function createSpellWorker(options: SpellWorkerOptions): Promise<{ worker: Worker; pool: EnginePool }> {
@@ -47,6 +52,8 @@ export async function createSpellWorker(options: SpellWorkerOptions): Promise<{ 
         models: createModelResolver(options.providers),
         tools: options.tools ?? {},
         ...(options.mcpServers ? { mcpServers: options.mcpServers } : {}),
+        ...(options.externalStorage ? { externalStorage: options.externalStorage } : {}),
+        ...(options.maxResultBytes !== undefined ? { maxResultBytes: options.maxResultBytes } : {}),
         workflowBundle: bundle,
       }),
     ],

@@ -8,7 +8,7 @@ import type { Client } from '@temporalio/client';
 import { sha256Hex } from '../journal/canonical.ts';
 import type { RunSpellInput, RunSpellResult } from '../contract/run.ts';
 import { resolveSettings } from '../contract/settings.ts';
-import type { Checkpoint, RunRequest } from '../runtime/protocol.ts';
+import type { Checkpoint, EffectResult, RunRequest } from '../runtime/protocol.ts';
 import type { EnginePool } from '../engines/pool.ts';
 import { engineFor } from '../engines/registry.ts';
 import { executeEffect } from '../bridge/host.ts';
@@ -24,6 +24,11 @@ export interface ActivityDeps extends EffectDeps {
   client: Client;
   /** Runs whose source and journal are kept in memory. Default 1000. */
   cachedRuns?: number;
+  /**
+   * Most bytes of one activity result (new entries, state changes, events, logs): under
+   * Temporal's payload limit unless External Storage takes large results.
+   */
+  resultLimitBytes: number;
 }
 
 /** The one mapping from an activity's input and its cached run to a re-execution request. */
@@ -105,7 +110,7 @@ export function createActivities(deps: ActivityDeps) {
           effect: async (request, callScriptTool) => {
             try {
               const resume = checkpoint?.effect?.key === request.key ? checkpoint.effect.progress : undefined;
-              return await executeEffect(request, deps, {
+              return outputChecked(request.kind, request.name, run.settings.limits.outputLimitBytes, await executeEffect(request, deps, {
                 ...(resume !== undefined ? { resume } : {}),
                 scriptTool: callScriptTool,
                 live: (chunk) => {
@@ -118,7 +123,7 @@ export function createActivities(deps: ActivityDeps) {
                   const descriptor = engineFor(file, engine);
                   return { name: descriptor.name, extension: descriptor.extensions[0]! };
                 },
-              });
+              }));
             } catch (error) {
               // A failure that may pass: Temporal retries the activity, but the last attempt journals it.
               if (error instanceof SpellError && attempt < input.maxAttempts) throw error.toFailure();
@@ -138,12 +143,48 @@ export function createActivities(deps: ActivityDeps) {
       for (const record of outcome.logs) {
         ctx.log[record.level](record.message, { spell: input.workflowId, call: record.call, fields: record.fields });
       }
+      outcome = bounded(outcome, deps.resultLimitBytes);
       if (outcome.next.type === 'retry') {
         throw ApplicationFailure.retryable(outcome.next.error.message, outcome.next.error.type, outcome.next.error);
       }
       appendEntries(chainOf(run, input.target), outcome.entries);
       if (input.target === '' && (outcome.next.type === 'done' || outcome.next.type === 'failed')) cache.delete(`${input.workflowId}/${input.runId}`);
       return outcome;
+    },
+  };
+}
+
+/** An effect's result over the output limit is refused here, before it is copied into the engine. */
+function outputChecked(kind: string, name: string, limitBytes: number, result: EffectResult): EffectResult {
+  if (!result.ok) return result;
+  const size = JSON.stringify(result.value)?.length ?? 0;
+  if (size <= limitBytes) return result;
+  return { ok: false, error: { type: 'SpellOutputLimit', message: `${kind} "${name}" result: ${size} bytes of JSON is over the output limit of ${limitBytes} bytes` } };
+}
+
+/**
+ * An outcome whose entries, state changes, events and logs together are too large for one
+ * activity result fails the run with SpellOutputLimit naming the largest part; nothing of it
+ * is kept (a partial result would lose state changes).
+ */
+function bounded(outcome: RunSpellResult, limitBytes: number): RunSpellResult {
+  const parts = { 'journal entries': outcome.entries, 'state changes': outcome.stateOps, events: outcome.events, logs: outcome.logs, result: outcome.next };
+  const sizes = Object.entries(parts).map(([name, value]) => [name, JSON.stringify(value).length] as const);
+  const total = sizes.reduce((sum, [, size]) => sum + size, 0);
+  if (total <= limitBytes) return outcome;
+  const [largest, size] = sizes.reduce((a, b) => (b[1] > a[1] ? b : a));
+  return {
+    entries: [],
+    events: [],
+    logs: [],
+    stateOps: [],
+    calls: outcome.calls,
+    next: {
+      type: 'failed',
+      error: {
+        type: 'SpellOutputLimit',
+        message: `one step produced ${total} bytes (its ${largest}: ${size} bytes), over the limit of ${limitBytes} bytes for one activity result; keep large values out of state and events, or configure External Storage`,
+      },
     },
   };
 }

@@ -1,6 +1,8 @@
 /** Connecting the CLI to Temporal: an existing server, or the local dev server. */
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import type { ExternalStorage } from '@temporalio/common';
+import { createExternalStorage, storageSettingsFromEnv } from '../storage/index.ts';
 import { ensureTemporal, workerConnection, type TemporalTarget } from '../server/dev-server.ts';
 import { createSpellWorker } from '../spell-worker.ts';
 import { providersFromEnv } from '../models/providers.ts';
@@ -8,16 +10,19 @@ import { startSpell } from '../client.ts';
 import { USAGE_SEARCH_ATTRIBUTES } from '../workflows/api.ts';
 import { home, mcpServersFromEnv, type LoadedSpell } from './options.ts';
 
+/** The client, and the settings the worker shares with it: where large values go. */
 export async function connect(address: string | undefined) {
   const target = await ensureTemporal({ ...(address ? { address } : {}), stateDir: home() });
   const connection = await Connection.connect({ address: target.address });
-  const client = new Client({ connection, namespace: target.namespace });
-  return { target, connection, client };
+  const externalStorage = createExternalStorage(storageSettingsFromEnv(process.env, home()));
+  const client = new Client({ connection, namespace: target.namespace, ...(externalStorage ? { dataConverter: { externalStorage } } : {}) });
+  return { target, connection, client, externalStorage };
 }
 
-/** A spell worker in this process, with the providers and MCP servers of the environment. */
-export async function spellWorker(target: TemporalTarget, client: Client, taskQueue: string | undefined) {
+/** A spell worker in this process, with the providers, MCP servers and store of the environment. */
+export async function spellWorker(target: TemporalTarget, client: Client, taskQueue: string | undefined, externalStorage: ExternalStorage | undefined) {
   return createSpellWorker({
+    ...(externalStorage ? { externalStorage } : {}),
     connection: await workerConnection(target),
     client,
     namespace: target.namespace,

@@ -6,6 +6,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { EXIT_CODES } from '../contract/errors.ts';
 import { SpellError } from '../errors/index.ts';
 import { UsageError } from './options.ts';
+import { StorageSettingsError } from '../storage/index.ts';
 import { run } from './commands/run.ts';
 import { start } from './commands/start.ts';
 import { worker } from './commands/worker.ts';
@@ -33,8 +34,11 @@ Exit codes: 0 success, 1 spell failed, 2 bad input or usage, 3 limit or budget h
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { run, start, worker, signal, history, replay };
 
 export async function main(argv: string[]): Promise<number> {
-  // Worker chatter would drown the step lines; problems still show.
-  Runtime.install({ logger: new DefaultLogger((process.env.LLMSPELL_LOG_LEVEL as 'ERROR' | undefined) ?? 'ERROR') });
+  // Worker chatter would drown the step lines; problems still show, on stderr: the Temporal
+  // core's own logs (payload-limit warnings among them) would otherwise go to stdout, which
+  // carries only the result (one JSON document with --json).
+  const level = (process.env.LLMSPELL_LOG_LEVEL as 'ERROR' | undefined) ?? 'ERROR';
+  Runtime.install({ logger: new DefaultLogger(level), telemetryOptions: { logging: { filter: { core: level, other: level }, forward: {} } } });
   const [command, ...args] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
@@ -45,7 +49,7 @@ export async function main(argv: string[]): Promise<number> {
     if (!handler) throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
     return await handler(args);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof SpellError) {
+    if (error instanceof UsageError || error instanceof SpellError || error instanceof StorageSettingsError) {
       process.stderr.write(`llmspell: ${error.message}\n`);
       return EXIT_CODES.badInput;
     }

@@ -14,6 +14,8 @@ export interface Limits {
   memoryLimitBytes: number;
   /** Largest result, argument, event or state value, as JSON. */
   outputLimitBytes: number;
+  /** Most bytes of JSON the run's state may hold in all (the workflow keeps it in memory, continue-as-new carries it). */
+  stateLimitBytes: number;
 }
 
 export interface Budget {
@@ -26,7 +28,8 @@ export interface Budget {
 export const DEFAULT_LIMITS: Readonly<Limits> = {
   timeoutMs: 10_000,
   memoryLimitBytes: 64 * 1024 * 1024,
-  outputLimitBytes: 1024 * 1024,
+  outputLimitBytes: 32 * 1024 * 1024,
+  stateLimitBytes: 64 * 1024 * 1024,
 };
 
 /** Model of calls that name none. */

@@ -158,6 +158,7 @@ export class SpellRuntime implements PureRun {
 
   // PureRun: what pure calls reach.
   changeState(op: StateOp): void {
+    this.checkStateSize(op);
     applyStateOp(this.state, op);
     this.step?.stateOps.push(op);
     if (this.reporting) this.stateOps.push(op);
@@ -278,6 +279,25 @@ export class SpellRuntime implements PureRun {
       return { status: 'async', promise: never };
     }
     return { status: 'error', error: data };
+  }
+
+  /** JSON bytes of each state value, and their total: the run's state is bounded as a whole. */
+  private stateSizes: Map<string, number> | undefined;
+  private stateBytes = 0;
+
+  private checkStateSize(op: StateOp): void {
+    if (!this.stateSizes) {
+      this.stateSizes = new Map([...this.state].map(([key, value]) => [key, JSON.stringify(value).length + key.length]));
+      for (const size of this.stateSizes.values()) this.stateBytes += size;
+    }
+    const size = op.op === 'set' ? JSON.stringify(op.value).length + op.key.length : 0;
+    const total = this.stateBytes - (this.stateSizes.get(op.key) ?? 0) + size;
+    if (total > this.request.limits.stateLimitBytes) {
+      throw new SpellError('SpellOutputLimit', `state.set "${op.key}": the run's state would hold ${total} bytes of JSON, over its limit of ${this.request.limits.stateLimitBytes} bytes`);
+    }
+    this.stateBytes = total;
+    if (op.op === 'set') this.stateSizes.set(op.key, size);
+    else this.stateSizes.delete(op.key);
   }
 
   private checkSize(what: string, value: unknown): void {
@@ -460,6 +480,11 @@ export class SpellRuntime implements PureRun {
     this.events.push({ call: callIndex, name: isTool ? 'tool.call' : isAgent ? 'agent.start' : 'llm.request', data: { seq, kind, name } });
     const promise = this.host.effect({ kind, key, name, args } satisfies EffectRequest).then((result): CallAnswer => {
       if (this.stopped) return { status: 'async', promise: never };
+      // A limit the host hit (a result over the output limit) ends the run, as the script's own would.
+      if (!result.ok && FATAL.includes(result.error.type as never)) {
+        this.fatal(result.error);
+        return { status: 'async', promise: never };
+      }
       // What happened inside: each streamed chunk, each agent step.
       const value = result.ok ? (result.value as { chunks?: string[]; steps?: Array<{ tool_calls: Array<{ name: string }>; finish_reason: string }> }) : {};
       if (kind === 'llm.stream') value.chunks?.forEach((text, index) => this.events.push({ call: callIndex, name: 'llm.chunk', data: { seq, index, text } }));

@@ -8,12 +8,19 @@ import type { CarriedRun, ChainRef, RunOutcome, SpellProgress, StepLine } from '
 import type { RunSettings } from '../contract/settings.ts';
 import { addTotals, addUsage, emptyUsage, type UsageTotals } from '../contract/usage.ts';
 
+/** What the workflow keeps for queries: the latest lines and events, bounded in number and bytes. */
 const MAX_KEPT = 1000;
+const MAX_EVENT_BYTES_KEPT = 1024 * 1024;
+/** An event larger than this is kept as its name and size: its data stays in history. */
+const MAX_EVENT_BYTES = 64 * 1024;
 
-/** One chain of the journal as the workflow keeps it. */
+/**
+ * One chain of the journal as the workflow keeps it: its length and rolling hash (workers
+ * check their cached copy against them), not the entries, whose results may be large;
+ * history holds them.
+ */
 export interface ChainState {
-  entries: JournalEntry[];
-  /** Rolling hash of `entries`: workers check their cached copy against it. */
+  length: number;
   hash: string;
   /** Entries the workflow appended since an activity of this chain last returned. */
   tail: JournalEntry[];
@@ -44,6 +51,8 @@ export class RunState {
   readonly events: SpellEvent[] = [];
   readonly lines: StepLine[] = [];
   private droppedEvents = 0;
+  private readonly eventBytes: number[] = [];
+  private eventBytesTotal = 0;
   private droppedLines = 0;
   /** Model usage of the whole run: every chain's calls and finished children, earlier runs of a continued chain too. */
   readonly usage: UsageTotals;
@@ -64,7 +73,7 @@ export class RunState {
   chain(path: string): ChainState {
     let chain = this.chains.get(path);
     if (!chain) {
-      chain = { entries: [], hash: EMPTY_JOURNAL_HASH, tail: [], calls: 0, stateOps: [], usage: emptyUsage() };
+      chain = { length: 0, hash: EMPTY_JOURNAL_HASH, tail: [], calls: 0, stateOps: [], usage: emptyUsage() };
       this.chains.set(path, chain);
     }
     return chain;
@@ -73,7 +82,7 @@ export class RunState {
   /** Appends an entry to a chain; `fromWorkflow` entries (commands) travel to the next activity in its tail. */
   append(path: string, entry: JournalEntry, fromWorkflow: boolean): void {
     const chain = this.chain(path);
-    chain.entries.push(entry);
+    chain.length++;
     chain.hash = rollJournalHash(chain.hash, entry);
     if (fromWorkflow) {
       chain.tail.push(entry);
@@ -92,9 +101,24 @@ export class RunState {
     chain.tail = [];
     for (const entry of outcome.entries) this.append(path, entry, false);
     this.applyState(path, outcome.stateOps);
-    this.events.push(...outcome.events);
-    if (this.events.length > MAX_KEPT) this.droppedEvents += this.events.splice(0, this.events.length - MAX_KEPT).length;
+    for (const event of outcome.events) this.keepEvent(event);
     chain.calls = outcome.calls;
+  }
+
+  private keepEvent(event: SpellEvent): void {
+    let bytes = JSON.stringify(event.data).length;
+    if (bytes > MAX_EVENT_BYTES) {
+      event = { ...event, data: { too_large_to_keep_bytes: bytes } };
+      bytes = 64;
+    }
+    this.events.push(event);
+    this.eventBytes.push(bytes);
+    this.eventBytesTotal += bytes;
+    while (this.events.length > MAX_KEPT || this.eventBytesTotal > MAX_EVENT_BYTES_KEPT) {
+      this.events.shift();
+      this.eventBytesTotal -= this.eventBytes.shift()!;
+      this.droppedEvents++;
+    }
   }
 
   private applyState(path: string, ops: readonly StateOp[]): void {
@@ -113,7 +137,7 @@ export class RunState {
     const paths = [...pathTo(path).map((step) => step.chain), path];
     const chains = paths.map((p) => {
       const chain = this.chain(p);
-      return { chain: p, length: chain.entries.length, hash: chain.hash };
+      return { chain: p, length: chain.length, hash: chain.hash };
     });
     const tails = Object.fromEntries(paths.filter((p) => this.chain(p).tail.length > 0).map((p) => [p, this.chain(p).tail]));
     return { chains, ...(Object.keys(tails).length > 0 ? { tails } : {}) };

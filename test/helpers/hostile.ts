@@ -10,8 +10,9 @@ export type HostileCase = [string, string, string, RegExp, ('tight' | 'roomy')?]
 
 const PROFILES: Record<'tight' | 'roomy', Partial<Limits>> = {
   // Time-limit cases use a short limit; memory cases a roomy one so memory, not time, runs out.
-  tight: { timeoutMs: 300, memoryLimitBytes: 32 * 1024 * 1024 },
-  roomy: { timeoutMs: 10_000, memoryLimitBytes: 32 * 1024 * 1024 },
+  // Output cases go over 1 MiB: a limit well below the memory limit.
+  tight: { timeoutMs: 300, memoryLimitBytes: 32 * 1024 * 1024, outputLimitBytes: 1024 * 1024 },
+  roomy: { timeoutMs: 10_000, memoryLimitBytes: 32 * 1024 * 1024, outputLimitBytes: 1024 * 1024 },
 };
 /** Killing and replacing a thread or process, and engine start-up, fit in this. */
 const MARGIN_MS = 3000;

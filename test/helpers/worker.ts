@@ -8,6 +8,7 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import { createSpellWorker, type SpellWorkerOptions } from '../../src/spell-worker.ts';
 import { startSpell, type StartSpellOptions } from '../../src/client.ts';
 import type { spellWorkflow } from '../../src/workflows/spell.ts';
+import { testExternalStorage } from './storage.ts';
 
 export const repoRoot = join(import.meta.dirname, '../..');
 export const cacheDir = join(repoRoot, '.llmspell', 'cache');
@@ -25,11 +26,11 @@ export interface TestWorker {
 
 export async function testClient(): Promise<{ client: Client; connection: Connection }> {
   const connection = await Connection.connect({ address: inject('temporalAddress') });
-  return { client: new Client({ connection }), connection };
+  return { client: new Client({ connection, dataConverter: { externalStorage: testExternalStorage } }), connection };
 }
 
 export async function startTestWorker(
-  options: Partial<Pick<SpellWorkerOptions, 'providers' | 'tools' | 'pool' | 'taskQueue' | 'mcpServers'>> = {},
+  options: Partial<Pick<SpellWorkerOptions, 'providers' | 'tools' | 'pool' | 'taskQueue' | 'mcpServers' | 'maxResultBytes'>> = {},
 ): Promise<TestWorker> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -44,6 +45,7 @@ export async function startTestWorker(
     client,
     taskQueue,
     cacheDir,
+    externalStorage: testExternalStorage,
   });
   const running = worker.run();
   return {

@@ -10,10 +10,10 @@ import { loadSpell } from '../options.ts';
 export async function run(args: string[]): Promise<number> {
   const spell = await loadSpell(args);
   const json = spell.values.json === true;
-  const { target, connection, client } = await connect(spell.values.address);
+  const { target, connection, client, externalStorage } = await connect(spell.values.address);
   const say = (line: string) => process.stderr.write(`${line}\n`);
   try {
-    const { worker, pool } = await spellWorker(target, client, spell.values['task-queue']);
+    const { worker, pool } = await spellWorker(target, client, spell.values['task-queue'], externalStorage);
     const handle = await startLoaded(client, spell);
     if (!json) say(`▶ ${spell.file} (run ${handle.workflowId}, ${spell.engine}, Temporal ${target.address})`);
     const result = handle.result();

@@ -5,8 +5,8 @@ import { parse } from '../options.ts';
 
 export async function worker(args: string[]): Promise<number> {
   const { values } = parse(args, { address: { type: 'string' }, 'task-queue': { type: 'string' } });
-  const { target, connection, client } = await connect(values.address);
-  const { worker, pool } = await spellWorker(target, client, values['task-queue']);
+  const { target, connection, client, externalStorage } = await connect(values.address);
+  const { worker, pool } = await spellWorker(target, client, values['task-queue'], externalStorage);
   process.stderr.write(`llmspell worker on ${target.address}, task queue ${worker.options.taskQueue}\n`);
   try {
     await worker.run();
