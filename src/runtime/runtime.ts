@@ -219,6 +219,7 @@ export class SpellRuntime implements PureRun {
       return { status: 'async', promise: never };
     }
     this.record(entry);
+    this.effectDone = true;
     return outcome.ok ? ok(outcome.value) : { status: 'error', error: outcome.error };
   }
 
@@ -367,6 +368,7 @@ export class SpellRuntime implements PureRun {
     if (saved?.seq === seq && saved.entry) {
       expectSame(saved.entry, call, `call #${path}: checkpoint`);
       this.record(saved.entry);
+      this.effectDone = true;
       this.addUsage(saved.entry);
       return answerOf(saved.entry);
     }
