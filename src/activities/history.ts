@@ -35,7 +35,8 @@ export function currentInput(input: RunSpellInput | LegacyRunSpellInput): RunSpe
     sourceHash: input.sourceHash,
     startedAtMs: input.startedAtMs,
     target: MAIN_CHAIN,
-    chains: [{ chain: MAIN_CHAIN, length: input.journalLength, hash: input.journalHash }],
+    // v0.1.0 hashed chains another way: its hash cannot be checked, the length can.
+    chains: [{ chain: MAIN_CHAIN, length: input.journalLength, hash: '' }],
     ...(input.tail.length > 0 ? { tails: { [MAIN_CHAIN]: input.tail } } : {}),
     reportFromCall: input.reportFromCall,
     maxAttempts: input.maxAttempts,

@@ -15,7 +15,7 @@ import { executeEffect } from '../bridge/host.ts';
 import type { EffectDeps } from '../bridge/kind.ts';
 import { SpellError } from '../errors/index.ts';
 import { currentInput, runFromHistory, type LegacyRunSpellInput } from './history.ts';
-import { RunCache, appendEntries, chainOf, matches, type CachedRun } from './run-cache.ts';
+import { RunCache, appendEntries, appendNew, chainOf, matches, type CachedRun } from './run-cache.ts';
 
 /** What the activities need from the worker. */
 export interface ActivityDeps extends EffectDeps {
@@ -147,7 +147,7 @@ export function createActivities(deps: ActivityDeps) {
       if (outcome.next.type === 'retry') {
         throw ApplicationFailure.retryable(outcome.next.error.message, outcome.next.error.type, outcome.next.error);
       }
-      appendEntries(chainOf(run, input.target), outcome.entries);
+      outcome.digests = appendNew(chainOf(run, input.target), outcome.entries);
       if (input.target === '' && (outcome.next.type === 'done' || outcome.next.type === 'failed')) cache.delete(`${input.workflowId}/${input.runId}`);
       return outcome;
     },

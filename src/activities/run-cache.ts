@@ -2,7 +2,8 @@
  * Per-run cache of source, input, settings and journal chains on this worker, so an
  * activity's input can carry references instead of payloads (DESIGN §2, "History stays linear").
  */
-import { EMPTY_JOURNAL_HASH, rollJournalHash } from '../journal/canonical.ts';
+import { createHash } from 'node:crypto';
+import { EMPTY_JOURNAL_HASH, chainHash, entryDigest } from '../journal/canonical.ts';
 import type { JournalEntry } from '../journal/types.ts';
 import type { ChainRef, SpellWorkflowInput } from '../contract/run.ts';
 import type { RunSettings } from '../contract/settings.ts';
@@ -55,21 +56,39 @@ export function chainOf(run: CachedRun, path: string): CachedChain {
   return chain;
 }
 
+/** Node's native sha-256: entries may hold large results. */
+export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
 /** Appends entries the chain does not hold yet (a tail may repeat entries another activity already brought). */
 export function appendEntries(chain: CachedChain, entries: readonly JournalEntry[]): void {
   for (const entry of entries) {
     if (entry.seq < chain.entries.length) continue;
     if (entry.seq > chain.entries.length) return; // a gap: the chain will not match its reference, and is rebuilt
     chain.entries.push(entry);
-    chain.hash = rollJournalHash(chain.hash, entry);
+    chain.hash = chainHash(chain.hash, entryDigest(entry, sha256), sha256);
   }
 }
 
-/** The chain matches what the workflow holds (length and rolling hash); a longer cached chain is cut back first. */
+/** Appends an execution's new entries: each gets its prevHash; their digests go to the workflow with them. */
+export function appendNew(chain: CachedChain, entries: readonly JournalEntry[]): string[] {
+  return entries.map((entry) => {
+    entry.prevHash = chain.hash;
+    const digest = entryDigest(entry, sha256);
+    chain.entries.push(entry);
+    chain.hash = chainHash(chain.hash, digest, sha256);
+    return digest;
+  });
+}
+
+/**
+ * The chain matches what the workflow holds (length and hash); a longer cached chain is cut
+ * back first. An empty hash (an activity scheduled by v0.1.0, which hashed differently) checks
+ * the length only.
+ */
 export function matches(chain: CachedChain, ref: ChainRef): boolean {
   if (chain.entries.length > ref.length) {
     chain.entries.length = ref.length;
-    chain.hash = chain.entries.reduce((hash, entry) => rollJournalHash(hash, entry), EMPTY_JOURNAL_HASH);
+    chain.hash = chain.entries.reduce((hash, entry) => chainHash(hash, entryDigest(entry, sha256), sha256), EMPTY_JOURNAL_HASH);
   }
-  return chain.entries.length === ref.length && chain.hash === ref.hash;
+  return chain.entries.length === ref.length && (ref.hash === '' || chain.hash === ref.hash);
 }

@@ -86,8 +86,10 @@ export type Next =
 
 /** What one re-execution produced. */
 export interface RunOutcome {
-  /** New journal entries of the target chain, in order. */
+  /** New journal entries of the target chain, in order, each with its prevHash. */
   entries: JournalEntry[];
+  /** Each new entry's digest (sha-256 of its canonical JSON), computed by the worker: the workflow chains them without hashing large results itself. */
+  digests?: string[];
   events: SpellEvent[];
   logs: LogRecord[];
   stateOps: StateOp[];

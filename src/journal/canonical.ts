@@ -25,15 +25,28 @@ export function argsDigest(args: unknown): string {
   return sha256Hex(canonicalJson(args ?? null)).slice(0, 32);
 }
 
-/** The rolling hash of a journal: lets a worker check its cached copy against the workflow's. */
-export function rollJournalHash(previous: string, entry: unknown): string {
-  return sha256Hex(previous + canonicalJson(entry)).slice(0, 32);
+/**
+ * A journal chain's hash (DESIGN §2, prevHash): each entry records the hash of the chain
+ * before it (`prevHash`), and the chain's hash after an entry is sha-256 over that hash and
+ * the entry's own digest (sha-256 of its canonical JSON, prevHash included). So a journal read
+ * back from history verifies end to end, and a worker checks its cached copy against the
+ * workflow's by length and hash. `sha` lets the worker use Node's native sha-256 for large
+ * entries; the workflow sandbox uses this pure one.
+ */
+export function entryDigest(entry: unknown, sha: (text: string) => string = sha256Hex): string {
+  return sha(canonicalJson(entry));
 }
 
-export const EMPTY_JOURNAL_HASH = '0';
+export function chainHash(previous: string, digest: string, sha: (text: string) => string = sha256Hex): string {
+  return sha(previous + digest);
+}
 
+/** The hash of an empty chain: the first entry's prevHash. */
+export const EMPTY_JOURNAL_HASH = '0'.repeat(64);
+
+/** The hash of a chain of entries, from the start. */
 export function journalHash(entries: readonly unknown[]): string {
   let hash = EMPTY_JOURNAL_HASH;
-  for (const entry of entries) hash = rollJournalHash(hash, entry);
+  for (const entry of entries) hash = chainHash(hash, entryDigest(entry));
   return hash;
 }

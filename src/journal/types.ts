@@ -93,6 +93,8 @@ export interface JournalEntry {
   stateOps?: StateOp[];
   /** Usage of work journaled elsewhere (a `parallel` call's branches, a child spell), for `spell.usage()`. */
   totals?: UsageTotals;
+  /** The hash of the chain before this entry (see journal/canonical.ts): a journal verifies end to end. */
+  prevHash?: string;
 }
 
 export type StateOp = { op: 'set'; key: string; value: Json } | { op: 'delete'; key: string };

@@ -2,7 +2,7 @@
  * The run's state in the workflow: the journal (a chain per line of work), state, events,
  * usage, children and signals. Queries read it; continue-as-new carries part of it.
  */
-import { EMPTY_JOURNAL_HASH, rollJournalHash } from '../journal/canonical.ts';
+import { EMPTY_JOURNAL_HASH, chainHash, entryDigest } from '../journal/canonical.ts';
 import { MAIN_CHAIN, entryPath, pathTo, type Json, type JournalEntry, type SpellEvent, type StateOp } from '../journal/types.ts';
 import type { CarriedRun, ChainRef, RunOutcome, SpellProgress, StepLine } from '../contract/run.ts';
 import type { RunSettings } from '../contract/settings.ts';
@@ -79,11 +79,16 @@ export class RunState {
     return chain;
   }
 
-  /** Appends an entry to a chain; `fromWorkflow` entries (commands) travel to the next activity in its tail. */
-  append(path: string, entry: JournalEntry, fromWorkflow: boolean): void {
+  /**
+   * Appends an entry to a chain. Entries the workflow made (commands) get their prevHash here
+   * and travel to the next activity in the chain's tail; an activity's entries come with their
+   * prevHash and digest (older workers' without: they are hashed here).
+   */
+  append(path: string, entry: JournalEntry, fromWorkflow: boolean, digest?: string): void {
     const chain = this.chain(path);
+    if (fromWorkflow) entry.prevHash = chain.hash;
     chain.length++;
-    chain.hash = rollJournalHash(chain.hash, entry);
+    chain.hash = chainHash(chain.hash, digest ?? entryDigest(entry));
     if (fromWorkflow) {
       chain.tail.push(entry);
       // State changes of branches reach the run's state when their parallel call returns.
@@ -99,7 +104,7 @@ export class RunState {
   applyOutcome(path: string, outcome: RunOutcome): void {
     const chain = this.chain(path);
     chain.tail = [];
-    for (const entry of outcome.entries) this.append(path, entry, false);
+    outcome.entries.forEach((entry, i) => this.append(path, entry, false, outcome.digests?.[i]));
     this.applyState(path, outcome.stateOps);
     for (const event of outcome.events) this.keepEvent(event);
     chain.calls = outcome.calls;

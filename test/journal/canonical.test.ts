@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { argsDigest, canonicalJson, journalHash, rollJournalHash, EMPTY_JOURNAL_HASH } from '../../src/journal/canonical.ts';
+import { createHash } from 'node:crypto';
+import { argsDigest, canonicalJson, chainHash, entryDigest, journalHash, EMPTY_JOURNAL_HASH } from '../../src/journal/canonical.ts';
 
 describe('canonical JSON', () => {
   it('does not depend on key order', () => {
@@ -13,9 +14,11 @@ describe('canonical JSON', () => {
     expect(argsDigest({ prompt: 'a' })).toMatch(/^[0-9a-f]{32}$/);
   });
 
-  it('rolls the journal hash entry by entry', () => {
+  it('chains the journal hash entry by entry, the same with Node\'s sha-256 as with the pure one', () => {
     const entries = [{ seq: 0 }, { seq: 1 }];
-    expect(journalHash(entries)).toBe(rollJournalHash(rollJournalHash(EMPTY_JOURNAL_HASH, entries[0]), entries[1]));
+    expect(journalHash(entries)).toBe(chainHash(chainHash(EMPTY_JOURNAL_HASH, entryDigest(entries[0])), entryDigest(entries[1])));
     expect(journalHash(entries)).not.toBe(journalHash([...entries].reverse()));
+    const node = (text: string) => createHash('sha256').update(text).digest('hex');
+    expect(chainHash(EMPTY_JOURNAL_HASH, entryDigest(entries[0], node), node)).toBe(chainHash(EMPTY_JOURNAL_HASH, entryDigest(entries[0])));
   });
 });
