@@ -3,7 +3,7 @@
  * parent) with a budget lease on what the parent has left; its handle's `wait`, `signal` and
  * `cancel` are commands too.
  */
-import { ApplicationFailure, ChildWorkflowFailure, ParentClosePolicy, getExternalWorkflowHandle, startChild } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, ChildWorkflowFailure, ParentClosePolicy, getExternalWorkflowHandle, startChild } from '@temporalio/workflow';
 import { entryPath, type Json, type SpellErrorData } from '../../journal/types.ts';
 import type { ChildResult, SpellWorkflowInput } from '../../contract/run.ts';
 import type { Budget } from '../../contract/settings.ts';
@@ -105,7 +105,8 @@ export const waitCommand: Command = async (ctx, _path, call) => {
   if (!child) return error('SpellInputError', `spell.wait: no child spell "${ref}" in this run`);
   const id = child.id;
   ctx.run.progress = { status: 'waiting', waitingOn: `child ${id}` };
-  const end = await child.done;
+  // A child's result is not cancellable itself: a cancelled parent stops waiting (and closing, cancels the child).
+  const end = await Promise.race([child.done, CancellationScope.current().cancelRequested]);
   ctx.run.progress = { status: 'running' };
   const totals = child.usage ? { totals: child.usage } : {};
   if (end.ok) return { result: end.value, ...totals };
