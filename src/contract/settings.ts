@@ -58,6 +58,11 @@ export interface SpellRunOptions {
    * registered: the dev server llmspell starts does. Default false.
    */
   searchAttributes?: boolean;
+  /**
+   * Where a run that has not continued as new stops with SpellHistoryLimit: default 45,000
+   * events / 45 MB, below Temporal's hard limits of 51,200 events / 50 MB.
+   */
+  historyLimit?: { events?: number; bytes?: number };
 }
 
 /** Settings of a run with every default applied. */
@@ -71,6 +76,7 @@ export interface RunSettings {
   budget?: Budget;
   prices: Record<string, ModelPrice>;
   searchAttributes: boolean;
+  historyLimit: { events: number; bytes: number };
 }
 
 /**
@@ -90,6 +96,7 @@ export function resolveSettings(options: SpellRunOptions | undefined, workflowId
     ...(o.budget ? { budget: o.budget } : {}),
     prices: { ...DEFAULT_PRICES, ...o.prices },
     searchAttributes: o.searchAttributes ?? false,
+    historyLimit: { events: 45_000, bytes: 45 * 1024 * 1024, ...o.historyLimit },
   };
 }
 

@@ -177,7 +177,7 @@ function recordUsage(run: RunState, outcome: RunOutcome): void {
 /** A run that nears Temporal's hard history limits without continuing as new fails, typed, naming the remedy. */
 function checkHistory(ctx: RunContext): void {
   const info = workflowInfo();
-  const limit = ctx.historyLimit;
+  const limit = ctx.run.settings.historyLimit;
   if (info.historyLength < limit.events && info.historySize < limit.bytes) return;
   throw failureOf({
     type: 'SpellHistoryLimit',

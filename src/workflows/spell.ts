@@ -14,9 +14,6 @@ import { failureOf, runChain } from './chain.ts';
 import type { RunContext } from './commands/index.ts';
 import { eventsQuery, progressQuery, spellSignal, stateQuery } from './api.ts';
 
-/** Where a run that did not continue as new stops: below Temporal's hard limits of 51,200 events / 50 MB. */
-const HISTORY_LIMIT = { events: 45_000, bytes: 45 * 1024 * 1024 };
-
 /** Runs a spell to completion; its return value is the spell's result (a child spell's also says what it used). */
 export async function spellWorkflow(input: SpellWorkflowInput): Promise<Json> {
   const info = workflowInfo();
@@ -36,7 +33,6 @@ export async function spellWorkflow(input: SpellWorkflowInput): Promise<Json> {
     run,
     input,
     sourceHash: sha256Hex(input.source),
-    historyLimit: HISTORY_LIMIT,
     runChain: (path) => runChain(ctx, path),
   };
   let end;

@@ -15,8 +15,6 @@ export interface RunContext {
   run: RunState;
   input: SpellWorkflowInput;
   sourceHash: string;
-  /** Where a run stops with SpellHistoryLimit. */
-  historyLimit: { events: number; bytes: number };
   runChain(path: string): Promise<ChainEnd>;
 }
 
