@@ -110,3 +110,82 @@ it('resumes an agent run on a new worker after SIGKILL without repeating a compl
   expect(readFileSync(callLog, 'utf8')).toBe('agent model 0\nquick\nagent model 1\nslow start\nslow start\nagent model 2\n');
   await connection.close();
 });
+
+/** The checkpoints of a run's pending activities: how many effects each has completed inside its step. */
+async function checkpointed(client: Awaited<ReturnType<typeof testClient>>['client'], workflowId: string): Promise<number[]> {
+  const pending = (await client.workflow.getHandle(workflowId).describe()).raw.pendingActivities ?? [];
+  return pending.map((activity) => {
+    const data = activity.heartbeatDetails?.payloads?.[0]?.data;
+    return data ? (JSON.parse(Buffer.from(data).toString()) as { children?: unknown[] }).children?.length ?? 0 : 0;
+  });
+}
+
+/** A step that makes a model call, then runs the slow tool: killed while the tool runs. */
+const branchStep = (name: string) => `step("${name}", function()
+  local a = llm.generate{ model = "counting:m", prompt = "${name}" }.text
+  return a .. " / " .. tool.call("slow", {})
+end)`;
+
+it('resumes three running branches on a new worker after SIGKILL, repeating no completed model call in any branch', async () => {
+  const taskQueue = `crash-branches-${randomUUID()}`;
+  const callLog = join(mkdtempSync(join(tmpdir(), 'llmspell-crash-')), 'calls.log');
+  const first = await startWorkerProcess({ TASK_QUEUE: taskQueue, CALL_LOG: callLog, SLOW_MS: '600000' });
+  const { client, connection } = await testClient();
+  const source = `return parallel({
+    function() return ${branchStep('b1')} end,
+    function() return ${branchStep('b2')} end,
+    function() return ${branchStep('b3')} end,
+  })`;
+  const handle = await startSpell(client, { source, fileName: 'branches.lua', engine: 'lua', taskQueue, options: { heartbeatTimeoutMs: 2000 } });
+  // Every branch has its model call checkpointed and its slow tool running.
+  await expect.poll(async () => (await checkpointed(client, handle.workflowId)).join(','), { timeout: 30_000, interval: 100 }).toBe('1,1,1');
+  first.kill('SIGKILL');
+  await startWorkerProcess({ TASK_QUEUE: taskQueue, CALL_LOG: callLog, SLOW_MS: '10' });
+  expect(await handle.result()).toEqual(['answer to b1 / slow done', 'answer to b2 / slow done', 'answer to b3 / slow done']);
+  const calls = readFileSync(callLog, 'utf8').trim().split('\n').sort();
+  // Each model call ran once; only the tools in flight at the kill ran again.
+  expect(calls).toEqual(['model b1', 'model b2', 'model b3', 'slow start', 'slow start', 'slow start', 'slow start', 'slow start', 'slow start']);
+  await connection.close();
+});
+
+it('resumes a child spell in the middle of its step on a new worker after SIGKILL', async () => {
+  const taskQueue = `crash-child-${randomUUID()}`;
+  const callLog = join(mkdtempSync(join(tmpdir(), 'llmspell-crash-')), 'calls.log');
+  const first = await startWorkerProcess({ TASK_QUEUE: taskQueue, CALL_LOG: callLog, SLOW_MS: '600000' });
+  const { client, connection } = await testClient();
+  const source = `
+    local intro = llm.generate{ model = "counting:m", prompt = "parent" }.text
+    local child = spell.spawn({ engine = "lua", source = [[ return ${branchStep('child')} ]] })
+    return { intro = intro, child = child:wait() }
+  `;
+  const handle = await startSpell(client, { source, fileName: 'parent.lua', engine: 'lua', taskQueue, options: { heartbeatTimeoutMs: 2000 } });
+  const childId = `${handle.workflowId}/1`;
+  await expect.poll(async () => (await checkpointed(client, childId).catch(() => [])).join(','), { timeout: 30_000, interval: 100 }).toBe('1');
+  first.kill('SIGKILL');
+  await startWorkerProcess({ TASK_QUEUE: taskQueue, CALL_LOG: callLog, SLOW_MS: '10' });
+  expect(await handle.result()).toEqual({ intro: 'answer to parent', child: 'answer to child / slow done' });
+  expect(readFileSync(callLog, 'utf8')).toBe('model parent\nmodel child\nslow start\nslow start\n');
+  await connection.close();
+});
+
+it('resumes right after continue-as-new on a new worker after SIGKILL, with the state carried and nothing repeated', async () => {
+  const taskQueue = `crash-continue-${randomUUID()}`;
+  const callLog = join(mkdtempSync(join(tmpdir(), 'llmspell-crash-')), 'calls.log');
+  const first = await startWorkerProcess({ TASK_QUEUE: taskQueue, CALL_LOG: callLog, SLOW_MS: '600000' });
+  const { client, connection } = await testClient();
+  const source = `
+    if spell.input.round == 1 then
+      state.set("first", llm.generate{ model = "counting:m", prompt = "round 1" }.text)
+      spell.continue_as_new({ round = 2 })
+    end
+    return { first = state.get("first"), second = ${branchStep('round 2')} }
+  `;
+  const handle = await startSpell(client, { source, fileName: 'rounds.lua', engine: 'lua', input: { round: 1 }, taskQueue, options: { heartbeatTimeoutMs: 2000 } });
+  // The second run's step is under way (the handle follows the run chain to the latest run).
+  await expect.poll(async () => (await checkpointed(client, handle.workflowId)).join(','), { timeout: 30_000, interval: 100 }).toBe('1');
+  first.kill('SIGKILL');
+  await startWorkerProcess({ TASK_QUEUE: taskQueue, CALL_LOG: callLog, SLOW_MS: '10' });
+  expect(await handle.result()).toEqual({ first: 'answer to round 1', second: 'answer to round 2 / slow done' });
+  expect(readFileSync(callLog, 'utf8')).toBe('model round 1\nmodel round 2\nslow start\nslow start\n');
+  await connection.close();
+});
