@@ -101,8 +101,9 @@ function encode_value(v, path, seen, out, depth)
       end
       out[#out + 1] = ']'
     else
-      out[#out + 1] = '{'
-      local first = true
+      -- Keys in sorted order: a table's iteration order varies from run to run, and what a
+      -- spell sends (a JSON Schema's properties, a prompt built from a table) must not.
+      local keys, items = {}, {}
       for k, item in next, v do
         local key
         if type(k) == 'string' then
@@ -111,10 +112,15 @@ function encode_value(v, path, seen, out, depth)
         elseif mtype(k) == 'integer' then key = sformat('%d', k)
         elseif type(k) == 'number' and k == k and k ~= huge and k ~= -huge then key = sformat('%.17g', k)
         else conversion_error(path, 'a ' .. type(k) .. ' key cannot cross the bridge') end
-        if not first then out[#out + 1] = ',' end
-        first = false
+        keys[#keys + 1] = key
+        items[key] = item
+      end
+      tsort(keys)
+      out[#out + 1] = '{'
+      for i, key in ipairs(keys) do
+        if i > 1 then out[#out + 1] = ',' end
         out[#out + 1] = '"' .. sgsub(key, '[%c"\\]', escape) .. '":'
-        encode_value(item, path .. '.' .. key, seen, out, depth + 1)
+        encode_value(items[key], path .. '.' .. key, seen, out, depth + 1)
       end
       out[#out + 1] = '}'
     end

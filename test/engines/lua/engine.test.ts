@@ -66,6 +66,13 @@ describe('lua engine: conversion', () => {
     });
   });
 
+  it('sends a table\'s keys in sorted order, whatever order Lua iterates them in', async () => {
+    // A new table per key count: Lua's hash layout (so `next`'s order) changes as a table grows.
+    const source = 'local out = {}\nfor n = 2, 40 do local t = {}\nfor i = n, 1, -1 do t["k" .. i] = i end\nout[#out + 1] = json.encode(t) end\nreturn out';
+    const encoded = resultOf(await runOnce(pool, source)) as string[];
+    for (const text of encoded) expect(Object.keys(JSON.parse(text) as object)).toEqual(Object.keys(JSON.parse(text) as object).sort());
+  });
+
   it('reports syntax errors with file and line', async () => {
     const error = errorOf(await runOnce(pool, 'local x = \nreturn = 2', { fileName: 'broken.lua' }));
     expect(error).toMatchObject({ type: 'SpellSyntaxError', where: 'broken.lua:2' });
