@@ -3,7 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure, TerminatedFailure } from '@temporalio/common';
+import { isSpellErrorType } from '../../src/contract/errors.ts';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { createSpellWorker, type SpellWorkerOptions } from '../../src/spell-worker.ts';
 import { startSpell, type StartSpellOptions } from '../../src/client.ts';
@@ -52,7 +54,7 @@ export async function startTestWorker(
     client,
     worker,
     taskQueue,
-    start: (spell) => startSpell(client, { engine: 'lua', ...spell, taskQueue }),
+    start: async (spell) => typedFailures(await startSpell(client, { engine: 'lua', ...spell, taskQueue })),
     async close() {
       worker.shutdown();
       await running;
@@ -61,6 +63,25 @@ export async function startTestWorker(
       await connection.close();
     },
   };
+}
+
+/**
+ * Every failure a user sees is typed: a run of any test that fails must fail with an
+ * ApplicationFailure whose type is in the contract's error table (or be cancelled or
+ * terminated by the test). An untyped failure fails the test that saw it, whatever it expected.
+ */
+function typedFailures<H extends WorkflowHandle<typeof spellWorkflow>>(handle: H): H {
+  const result = handle.result.bind(handle);
+  handle.result = () =>
+    result().catch((error: unknown) => {
+      const cause = error instanceof WorkflowFailedError ? error.cause : error;
+      const typed = cause instanceof ApplicationFailure && isSpellErrorType(cause.type);
+      if (!typed && !(cause instanceof CancelledFailure) && !(cause instanceof TerminatedFailure)) {
+        throw new Error(`untyped failure of ${handle.workflowId}: ${String(cause)}`, { cause: error });
+      }
+      throw error;
+    });
+  return handle;
 }
 
 export function example(name: string): Promise<string> {
