@@ -22,10 +22,20 @@ const counting = new MockLanguageModelV4({
   },
 });
 
+/** A model that takes four seconds: longer than the steps below allow. */
+let slowCalls = 0;
+const slow = new MockLanguageModelV4({
+  doGenerate: async () => {
+    slowCalls++;
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    return { content: [{ type: 'text', text: 'late' }], finishReason: { unified: 'stop', raw: 'stop' }, usage: usageOf(1, 1), warnings: [] };
+  },
+});
+
 let w: TestWorker;
 beforeAll(async () => {
   w = await startTestWorker({
-    providers: { test: providerOf({ counting }) },
+    providers: { test: providerOf({ counting, slow }) },
     tools: { add: (args) => ((args as { a: number }).a + (args as { b: number }).b) },
   });
 });
@@ -182,5 +192,20 @@ describe('spellWorkflow', () => {
     expect(result.a).toBe(`echo: at ${result.r1} ${result.t1}`);
     expect(result.b).toBe(`echo: then ${result.r2}`);
     expect(result.r1).not.toBe(result.r2);
+  });
+
+  it.each([
+    ['as the run\'s first boundary', ''],
+    ['after another effect', 'llm.generate{ prompt = "first" }\n'],
+  ])('raises StepTimeout in the script once a step\'s timeout holds after its retries (%s)', { timeout: 60_000 }, async (_, before) => {
+    slowCalls = 0;
+    const source = `${before}local ok, e = pcall(step, "slow", function() return llm.generate{ model = "test:slow", prompt = "x" }.text end, { timeout = 1 })
+      return { ok = ok, type = e.type, message = e.message }`;
+    const handle = await w.start({ source, fileName: 'timeout.lua', options: { maxAttempts: 2 } });
+    expect(await handle.result()).toMatchObject({ ok: false, type: 'StepTimeout', message: expect.stringMatching(/timed out/) });
+    // One model request per attempt: the timeout held each time.
+    expect(slowCalls).toBe(2);
+    const journal = (await readHistory(w.client, handle.workflowId)).entries;
+    expect(journal.at(-1)).toMatchObject({ kind: 'step', name: 'slow', error: { type: 'StepTimeout' } });
   });
 });
