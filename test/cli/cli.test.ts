@@ -13,10 +13,10 @@ interface CliResult {
 }
 
 /** Runs `./llmspell …` as a user would, against the test run's Temporal server. */
-function llmspell(args: string[]): Promise<CliResult> {
+function llmspell(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = spawn(join(repoRoot, 'llmspell'), args, {
-      env: { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress') },
+      env: { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), ...env },
     });
     let stdout = '';
     let stderr = '';
@@ -52,6 +52,15 @@ describe('llmspell run', () => {
       expect(JSON.parse(other.stdout).result).toEqual(JSON.parse(lua!.stdout).result);
       expect(JSON.parse(other.stdout).runId).toMatch(/^spell-hello-/);
     }
+  });
+
+  it('keeps stdout one JSON document while the Temporal core logs (a payload over its warning size, no External Storage)', async () => {
+    const source = 'return #step("big", function() return string.rep("x", 1500000) end)';
+    const r = await llmspell(['run', spell('big.lua', source), '--json', ...queue()], { LLMSPELL_STORAGE: 'none', LLMSPELL_LOG_LEVEL: 'WARN' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: 'completed', result: 1500000 });
+    // The core's warning went to stderr.
+    expect(r.stderr).toMatch(/TMPRL1103/);
   });
 
   it('prints one JSON object with --json', async () => {
