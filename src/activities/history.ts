@@ -44,6 +44,9 @@ export function currentInput(input: RunSpellInput | LegacyRunSpellInput): RunSpe
   };
 }
 
+/** The marker Temporal's SDK records a local activity's result in. */
+const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
+
 export interface RebuiltRun {
   spell: SpellWorkflowInput;
   /** When the run started: its deterministic clock starts there. */
@@ -91,6 +94,13 @@ export async function runFromHistory(history: History, converter: LoadedDataConv
     if (completed) {
       const outcome = await decode<RunSpellResult>(completed.result);
       add(targets.get(String(completed.scheduledEventId)) ?? MAIN_CHAIN, outcome?.entries ?? []);
+    }
+    // A local activity's result is a marker; its input is not kept, so the result names its chain and carries the tails.
+    const marker = event.markerRecordedEventAttributes;
+    if (marker?.markerName === LOCAL_ACTIVITY_MARKER) {
+      const outcome = await decode<RunSpellResult>(marker.details?.result);
+      for (const [chain, tail] of Object.entries(outcome?.tails ?? {})) add(chain, tail);
+      add(outcome?.target ?? MAIN_CHAIN, outcome?.entries ?? []);
     }
     const completedRun = event.workflowExecutionCompletedEventAttributes;
     if (completedRun) result = (await decode<Json>(completedRun.result)) ?? null;

@@ -32,7 +32,7 @@ export interface ActivityDeps extends EffectDeps {
 }
 
 /** The one mapping from an activity's input and its cached run to a re-execution request. */
-export function runRequestOf(run: CachedRun, input: RunSpellInput, attempt: number, checkpoint?: Checkpoint): RunRequest {
+export function runRequestOf(run: CachedRun, input: RunSpellInput, attempt: number, checkpoint?: Checkpoint, quickTools: string[] = []): RunRequest {
   const { settings, spell } = run;
   return {
     engine: spell.engine,
@@ -52,11 +52,13 @@ export function runRequestOf(run: CachedRun, input: RunSpellInput, attempt: numb
     limits: settings.limits,
     ...(spell.carried ? { initialState: spell.carried.state, carriedUsage: spell.carried.usage } : {}),
     history: input.history,
+    ...(input.local ? { local: { quickTools } } : {}),
   };
 }
 
 export function createActivities(deps: ActivityDeps) {
   const cache = new RunCache(deps.cachedRuns);
+  const quickTools = Object.entries(deps.tools).filter(([, t]) => typeof t === 'object' && t.quick).map(([name]) => name);
 
   /** The run's source, input and journal chains, checked against the workflow's references. */
   async function loadRun(input: RunSpellInput): Promise<CachedRun> {
@@ -93,20 +95,22 @@ export function createActivities(deps: ActivityDeps) {
       const ctx = Context.current();
       const attempt = ctx.info.attempt;
       let checkpoint = attempt > 1 ? (ctx.info.heartbeatDetails as Checkpoint | undefined) : undefined;
-      // Heartbeat throughout (a slow model is not a lost worker), always with the latest checkpoint.
+      // Heartbeat throughout (a slow model is not a lost worker), always with the latest
+      // checkpoint. A local activity runs quick work only and cannot heartbeat.
+      const heartbeat = ctx.info.isLocal ? () => {} : (details: Checkpoint | undefined) => ctx.heartbeat(details);
       const heartbeatEveryMs = Math.max(100, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3);
-      const beat = setInterval(() => ctx.heartbeat(checkpoint), heartbeatEveryMs);
+      const beat = ctx.info.isLocal ? undefined : setInterval(() => heartbeat(checkpoint), heartbeatEveryMs);
       /** Adds to the checkpoint of the boundary a running effect belongs to, and heartbeats it. */
       const note = (key: string, part: Pick<Checkpoint, 'effect' | 'live'>) => {
         checkpoint = { ...(checkpoint ?? { seq: seqOf(key), children: [] }), ...part };
-        ctx.heartbeat(checkpoint);
+        heartbeat(checkpoint);
       };
       let run: CachedRun;
       let outcome: RunSpellResult;
       try {
         run = await loadRun(input);
         const spellDir = run.spell.dir;
-        outcome = await deps.pool.run(runRequestOf(run, input, attempt, checkpoint), {
+        outcome = await deps.pool.run(runRequestOf(run, input, attempt, checkpoint, quickTools), {
           effect: async (request, callScriptTool) => {
             try {
               const resume = checkpoint?.effect?.key === request.key ? checkpoint.effect.progress : undefined;
@@ -133,7 +137,7 @@ export function createActivities(deps: ActivityDeps) {
           checkpoint: (saved) => {
             // A completed effect ends its own progress record.
             checkpoint = saved;
-            ctx.heartbeat(saved);
+            heartbeat(saved);
           },
           signal: ctx.cancellationSignal,
         });
@@ -148,6 +152,7 @@ export function createActivities(deps: ActivityDeps) {
         throw ApplicationFailure.retryable(outcome.next.error.message, outcome.next.error.type, outcome.next.error);
       }
       outcome.digests = appendNew(chainOf(run, input.target), outcome.entries);
+      if (input.local) Object.assign(outcome, { target: input.target }, input.tails ? { tails: input.tails } : {});
       if (input.target === '' && (outcome.next.type === 'done' || outcome.next.type === 'failed')) cache.delete(`${input.workflowId}/${input.runId}`);
       return outcome;
     },

@@ -32,6 +32,8 @@ export interface BridgeKind<A = any> {
   readonly readOnly?: boolean;
   /** A model call: a missing `model` is the run's default model, and the budget is checked first. */
   readonly model?: boolean;
+  /** Quick enough to run in a local activity (no heartbeats, no checkpoint): offline models, quick host tools. */
+  readonly quick?: (args: any, quickTools: readonly string[]) => boolean;
   /** Pure calls: the answer, computed inline. */
   readonly pure?: (args: A, run: PureRun) => Json;
   /** Pure calls whose answer depends on when they run (spell.history): journaled, so replays agree. */
@@ -53,7 +55,16 @@ export type EffectHandler = (args: any, deps: EffectDeps, ctx: EffectContext) =>
  */
 export type HostTool =
   | ((args: Json) => Json | Promise<Json>)
-  | { description?: string; schema?: Record<string, unknown>; execute: (args: Json) => Json | Promise<Json> };
+  | {
+      description?: string;
+      schema?: Record<string, unknown>;
+      /**
+       * Finishes in well under a second and may run again after a lost worker: the call runs in
+       * a local activity, without a server round trip (and without a checkpoint).
+       */
+      quick?: boolean;
+      execute: (args: Json) => Json | Promise<Json>;
+    };
 
 /** An MCP server the worker can reach: a command it starts (stdio) or a URL (streamable HTTP). */
 export type McpServerConfig =

@@ -49,6 +49,7 @@ export const kinds: BridgeKind[] = [
     class: 'command',
     args: spawnArgs,
     name: (a: SpawnArgs) => a.file ?? `(inline ${a.engine})`,
+    quick: () => true,
     // The worker reads the file before the workflow starts the child.
     host: async () => (await import('./spell-host.ts')).resolveSpawn,
   },

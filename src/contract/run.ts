@@ -67,6 +67,8 @@ export interface RunSpellInput {
   spent?: { tokens: number; cost: number };
   /** The run's history so far, for spell.history(). */
   history: HistoryInfo;
+  /** A local activity: it runs quick work only (see the runtime's RunRequest.local). */
+  local?: true;
 }
 
 export interface HistoryInfo {
@@ -96,6 +98,12 @@ export interface RunOutcome {
   /** Bridge-call counter of the target chain when the script stopped. */
   calls: number;
   next: Next;
+  /**
+   * From a local activity, whose input history does not keep: the chain it ran and the entries
+   * the workflow had appended (its tails), so the journal can be read back from history.
+   */
+  target?: string;
+  tails?: Record<string, JournalEntry[]>;
 }
 
 export type RunSpellResult = RunOutcome;

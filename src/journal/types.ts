@@ -126,4 +126,6 @@ export interface BoundaryCall {
   args: Json;
   /** A command the worker prepares before the workflow carries it out (spell.spawn reads its file): it needs an activity first. */
   prepare?: true;
+  /** Quick work (a step, an offline model call, a quick tool): it may run in a local activity. */
+  quick?: true;
 }

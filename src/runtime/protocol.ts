@@ -62,6 +62,12 @@ export interface RunRequest {
   carriedUsage?: UsageTotals;
   /** The run's history so far, for spell.history(). */
   history?: HistoryInfo;
+  /**
+   * A local activity (no server round trip): it runs quick work only — pure code, steps,
+   * quick effects — several pieces in one go, and stops before anything else. Quick effects
+   * are `llm.*` on the offline model, spell.spawn's file read, and the host tools named here.
+   */
+  local?: { quickTools: string[] };
 }
 
 /** What a bridge call answers: a value, a script-level error, or work the script must await. */

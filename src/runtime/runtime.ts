@@ -40,7 +40,10 @@ interface ActiveStep {
   seq: number;
   name: string;
   argsDigest: string;
+  args: Json;
   options: StepArgs['options'];
+  /** What this execution had reported when the step began: an escalated step reports nothing. */
+  reported: { events: number; logs: number; stateOps: number };
   startedAt: number;
   callsAtStart: number;
   children: JournalEntry[];
@@ -48,6 +51,9 @@ interface ActiveStep {
 }
 
 const never = new Promise<never>(() => {});
+/** A local activity runs at most this much new work before it stops: the workflow task it extends stays short. */
+const LOCAL_MAX_NEW = 100;
+const LOCAL_BUDGET_MS = 200;
 const NO_HISTORY: HistoryInfo = { events: 0, bytes: 0, suggested: false };
 
 export class SpellRuntime implements PureRun {
@@ -67,6 +73,9 @@ export class SpellRuntime implements PureRun {
   private readonly newEntries: JournalEntry[] = [];
   /** This execution ran its one new effect: the script runs on to the next boundary. */
   private effectDone = false;
+  /** New pieces of work this execution ran, and when it began (a local activity's batch). */
+  private newWork = 0;
+  private readonly startedMs = performance.now();
   private step: ActiveStep | undefined;
   private readonly events: SpellEvent[] = [];
   private readonly logs: LogRecord[] = [];
@@ -350,17 +359,34 @@ export class SpellRuntime implements PureRun {
       this.stop({ type: 'boundary', call });
       return { status: 'async', promise: never };
     };
-    // One new effect per execution; commands belong to the workflow.
-    if (this.effectDone) {
-      if (spec.class === 'command' && spec.host) call.prepare = true;
+    // Commands belong to the workflow.
+    if (spec.class === 'command' && !spec.host) return stopHere();
+    // A regular activity runs one new piece of work; a local one runs quick work, several pieces.
+    const quick = this.quick(kind, spec, args);
+    const local = this.request.local !== undefined;
+    const mayRun = local ? quick && this.newWork < LOCAL_MAX_NEW && performance.now() - this.startedMs < LOCAL_BUDGET_MS : !this.effectDone;
+    if (!mayRun) {
+      if (spec.class === 'command') call.prepare = true;
+      if (quick) call.quick = true;
       return stopHere();
     }
-    if (spec.class === 'command') return spec.host ? this.prepareCommand(call) : stopHere();
+    if (spec.class === 'command') return this.prepareCommand(call);
     if (kind === 'step') {
       const options = (args as StepArgs).options;
       // A step with its own timeout or retries runs in an activity scheduled with them.
       if ((options?.timeout !== undefined || options?.retry !== undefined) && this.request.scheduled !== path) return stopHere();
-      this.step = { seq, name, argsDigest: digest, options, startedAt: Date.now(), callsAtStart: this.calls, children: [], stateOps: [] };
+      this.step = {
+        seq,
+        name,
+        argsDigest: digest,
+        args,
+        options,
+        reported: { events: this.events.length, logs: this.logs.length, stateOps: this.stateOps.length },
+        startedAt: Date.now(),
+        callsAtStart: this.calls,
+        children: [],
+        stateOps: [],
+      };
       this.host.started({ seq, kind, name, argsDigest: digest });
       return ok({ replayed: false });
     }
@@ -389,6 +415,26 @@ export class SpellRuntime implements PureRun {
     }
     if (held.kind === 'parallel') return held.error ? { status: 'error', error: held.error } : ok({ replayed: true, value: held.result ?? [] });
     return answerOf(held);
+  }
+
+  /** Quick work may run in a local activity: a step without its own options (it escalates if it meets slow work), a quick effect. */
+  private quick(kind: string, spec: BridgeKind, args: Record<string, Json>): boolean {
+    if (kind === 'step') return (args as StepArgs).options === undefined;
+    return spec.quick?.(args, this.request.local?.quickTools ?? []) ?? false;
+  }
+
+  /**
+   * A step in a local activity met work that is not quick: the step starts over in a regular
+   * activity. Nothing of it is kept or reported here (no effect in it has run that was not quick).
+   */
+  private escalate(step: ActiveStep): CallAnswer {
+    this.step = undefined;
+    this.events.length = step.reported.events;
+    this.logs.length = step.reported.logs;
+    this.stateOps.length = step.reported.stateOps;
+    this.calls = step.callsAtStart - 1;
+    this.stop({ type: 'boundary', call: { seq: step.seq, kind: 'step', name: step.name, argsDigest: step.argsDigest, args: step.args } });
+    return { status: 'async', promise: never };
   }
 
   /** Replaying an ancestor chain, past its journal: this must be the parallel call that leads to the target. */
@@ -444,6 +490,7 @@ export class SpellRuntime implements PureRun {
     if (spec.class !== 'effect' || kind === 'step') {
       throw new SpellError('NotSupported', `${kind} cannot be used inside step "${step.name}"`);
     }
+    if (this.request.local && !this.quick(kind, spec, args)) return this.escalate(step);
     const childSeq = step.children.length;
     const saved = this.request.checkpoint;
     const held = saved?.seq === step.seq ? saved.children[childSeq] : undefined;
@@ -555,6 +602,7 @@ export class SpellRuntime implements PureRun {
   }
 
   private record(entry: JournalEntry): void {
+    this.newWork++;
     this.newEntries.push(entry);
     this.nowMs = entry.startedAt + entry.durationMs;
   }

@@ -8,7 +8,9 @@ import {
   ApplicationFailure,
   TimeoutFailure,
   isCancellation,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
@@ -22,6 +24,10 @@ import type { RunState } from './run-state.ts';
 import { USAGE_SEARCH_ATTRIBUTES } from './api.ts';
 import { COMMANDS, type RunContext } from './commands/index.ts';
 
+/** The patch behind which chains run quick work in local activities (runs begun before it keep regular ones). */
+const LOCAL_ACTIVITIES = 'llmspell-local-activities';
+/** A local activity runs quick work only; past this it is retried, as a stuck one would be. */
+const LOCAL_TIMEOUT_MS = 60_000;
 const TOKENS_ATTRIBUTE = defineSearchAttributeKey(USAGE_SEARCH_ATTRIBUTES.tokens, 'INT');
 const COST_ATTRIBUTE = defineSearchAttributeKey(USAGE_SEARCH_ATTRIBUTES.cost, 'DOUBLE');
 
@@ -39,7 +45,10 @@ export async function runChain(ctx: RunContext, path: string): Promise<ChainEnd>
   let next: BoundaryCall | undefined;
   for (;;) {
     checkHistory(ctx);
-    const outcome = await execute(ctx, path, next);
+    // Quick work runs in local activities (no server round trip): the start of a chain, what
+    // follows a command, and quick boundaries. Runs begun before local activities keep theirs.
+    const local = (next === undefined || next.quick === true) && patched(LOCAL_ACTIVITIES);
+    const outcome = await execute(ctx, path, next, local);
     next = undefined;
     if (outcome === 'journaled') continue;
     run.applyOutcome(path, outcome);
@@ -94,22 +103,20 @@ export function failureOf(error: SpellErrorData): ApplicationFailure {
  * apply to it). When its retries are exhausted, the failure is journaled against the boundary
  * and raised in the script ('journaled'), never left as a bare ActivityFailure.
  */
-async function execute(ctx: RunContext, path: string, next: BoundaryCall | undefined): Promise<RunOutcome | 'journaled'> {
+async function execute(ctx: RunContext, path: string, next: BoundaryCall | undefined, local: boolean): Promise<RunOutcome | 'journaled'> {
   const { run, input } = ctx;
   const settings = run.settings;
   const info = workflowInfo();
   const options = (next?.kind === 'step' ? (next.args as { options?: { timeout?: number; retry?: { max_attempts: number; backoff?: number } } }).options : undefined) ?? {};
   const maxAttempts = Math.max(settings.maxAttempts, options.retry?.max_attempts ?? 0);
-  const activities = proxyActivities<SpellActivities>({
-    startToCloseTimeout: options.timeout !== undefined ? options.timeout * 1000 : settings.stepTimeoutMs,
-    heartbeatTimeout: settings.heartbeatTimeoutMs,
-    retry: {
-      initialInterval: (options.retry?.backoff ?? 1) * 1000,
-      backoffCoefficient: 2,
-      maximumAttempts: maxAttempts,
-      nonRetryableErrorTypes: [...NEVER_RETRIED],
-    },
-  });
+  const retry = { initialInterval: (options.retry?.backoff ?? 1) * 1000, backoffCoefficient: 2, maximumAttempts: maxAttempts, nonRetryableErrorTypes: [...NEVER_RETRIED] };
+  const activities = local
+    ? proxyLocalActivities<SpellActivities>({ startToCloseTimeout: Math.min(settings.stepTimeoutMs, LOCAL_TIMEOUT_MS), retry })
+    : proxyActivities<SpellActivities>({
+        startToCloseTimeout: options.timeout !== undefined ? options.timeout * 1000 : settings.stepTimeoutMs,
+        heartbeatTimeout: settings.heartbeatTimeoutMs,
+        retry,
+      });
   const chain = run.chain(path);
   const summary = next ? `${next.kind} ${next.name}` : path === '' ? `${input.fileName} (start)` : `branch ${path} (start)`;
   try {
@@ -126,6 +133,7 @@ async function execute(ctx: RunContext, path: string, next: BoundaryCall | undef
         maxAttempts,
         ...(settings.budget ? { spent: run.spent() } : {}),
         history: { events: info.historyLength, bytes: info.historySize, suggested: info.continueAsNewSuggested },
+        ...(local ? { local: true as const } : {}),
       },
     ]);
   } catch (error) {

@@ -1,17 +1,20 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { temporal } from '@temporalio/proto';
+import { providerOf } from '../../src/models/registry.ts';
+import { OfflineEchoModel } from '../../src/models/offline.ts';
 import { startTestWorker, type TestWorker } from '../helpers/worker.ts';
 
 let w: TestWorker;
 beforeAll(async () => {
-  w = await startTestWorker();
+  // `test:echo` answers like the offline model but is not quick: each call is a regular activity.
+  w = await startTestWorker({ providers: { test: providerOf({ echo: new OfflineEchoModel() }) } });
 });
 afterAll(() => w.close());
 
 it('keeps history linear in the number of steps (300-step spell)', async () => {
   const source = `
     local last
-    for i = 1, 300 do last = llm.generate{ prompt = "step " .. i } end
+    for i = 1, 300 do last = llm.generate{ model = "test:echo", prompt = "step " .. i } end
     return last.text
   `;
   const handle = await w.start({ source, fileName: 'steps-300.lua' });
@@ -35,3 +38,13 @@ it('keeps history linear in the number of steps (300-step spell)', async () => {
   expect(growth).toBeLessThan(1.1);
   expect(h300 - h200).toBeLessThan(1.1 * h100);
 }, 120_000);
+
+it('runs quick steps in local activities: 300 offline model calls leave a handful of events', async () => {
+  const source = 'local last\nfor i = 1, 300 do last = llm.generate{ prompt = "step " .. i } end\nreturn last.text';
+  const handle = await w.start({ source, fileName: 'quick-300.lua' });
+  expect(await handle.result()).toBe('echo: step 300');
+  const events = (await handle.fetchHistory()).events ?? [];
+  expect(events.filter((e) => e.activityTaskScheduledEventAttributes)).toHaveLength(0);
+  // Local activities batch quick work: far fewer than one marker per call.
+  expect(events.length).toBeLessThan(100);
+});

@@ -68,7 +68,8 @@ it('maps over 1,000 items at concurrency 10 within Temporal\'s history warning l
 });
 
 it('fails a run that nears the history limit without continuing as new with SpellHistoryLimit, naming the remedy', async () => {
-  const source = 'for i = 1, 100 do step("s" .. i, function() return i end) end\nreturn "never"';
+  // Steps with their own timeout run as regular activities (six events each), not batched in local ones.
+  const source = 'for i = 1, 100 do step("s" .. i, function() return i end, { timeout = 30 }) end\nreturn "never"';
   const handle = await w.start({ source, fileName: 'long.lua', options: { historyLimit: { events: 60 } } });
   const cause = await failure(handle.result());
   expect(cause.type).toBe('SpellHistoryLimit');

@@ -38,11 +38,13 @@ export type LlmGenerateArgs = z.output<typeof llmGenerateArgs>;
 /** The journal names a model call by its model, or its fallback list. */
 const modelName = (args: { model?: string | string[] }) => (Array.isArray(args.model) ? args.model.join('|') : (args.model ?? ''));
 const host = () => import('./host.ts');
+/** The offline model answers at once: its calls may run in a local activity. */
+const offline = (args: { model?: string | string[] }) => (Array.isArray(args.model) ? args.model : [args.model ?? '']).every((id) => id.startsWith('offline:'));
 
 export const kinds: BridgeKind[] = [
-  { kind: 'llm.generate', class: 'effect', args: llmGenerateArgs, name: modelName, model: true, host: async () => (await host()).generate },
-  { kind: 'llm.object', class: 'effect', args: llmObjectArgs, name: modelName, model: true, host: async () => (await host()).generateObject },
-  { kind: 'llm.stream', class: 'effect', args: llmGenerateArgs, name: modelName, model: true, host: async () => (await host()).stream },
+  { kind: 'llm.generate', class: 'effect', args: llmGenerateArgs, name: modelName, model: true, quick: offline, host: async () => (await host()).generate },
+  { kind: 'llm.object', class: 'effect', args: llmObjectArgs, name: modelName, model: true, quick: offline, host: async () => (await host()).generateObject },
+  { kind: 'llm.stream', class: 'effect', args: llmGenerateArgs, name: modelName, model: true, quick: offline, host: async () => (await host()).stream },
 ];
 
 const json = z.custom<unknown>().describe('Json');

@@ -15,7 +15,13 @@ export const toolDefineArgs = z.strictObject({
 });
 
 export const kinds: BridgeKind[] = [
-  { kind: 'tool.call', class: 'effect', args: toolCallArgs, host: async () => (await import('./host.ts')).callTool },
+  {
+    kind: 'tool.call',
+    class: 'effect',
+    args: toolCallArgs,
+    quick: (args: { name: string }, quickTools) => quickTools.includes(args.name),
+    host: async () => (await import('./host.ts')).callTool,
+  },
   { kind: 'tool.define', class: 'pure', args: toolDefineArgs, pure: ({ fn: _, ...definition }) => definition },
 ];
 
