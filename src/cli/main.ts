@@ -1,59 +1,82 @@
 /**
- * The `llmspell` command: one file per command under ./commands.
- * Exit codes: 0 success · 1 spell failed · 2 bad input or usage · 3 limit hit · 4 nondeterminism.
+ * The `llmspell` command: one file per command under ./commands, loaded when run (so `--help`
+ * and `--version` answer at once). Exit codes and failure types come from the contract's
+ * tables (src/contract/errors.ts).
  */
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { EXIT_CODES } from '../contract/errors.ts';
-import { SpellError } from '../errors/index.ts';
 import { UsageError } from './options.ts';
-import { StorageSettingsError } from '../storage/index.ts';
-import { run } from './commands/run.ts';
-import { start } from './commands/start.ts';
-import { worker } from './commands/worker.ts';
-import { signal } from './commands/signal.ts';
-import { history } from './commands/history.ts';
-import { replay } from './commands/replay.ts';
+import { COMMAND_USAGE, commandUsage, overview } from './usage.ts';
+import { failureOf } from './failure.ts';
 
-const USAGE = `usage: llmspell <command> [options]
+type Command = (args: string[]) => Promise<number>;
 
-  run <file> [--input JSON] [--json] [--engine lua|js|tengo] [--model ID] [--timeout MS] [--memory BYTES]
-             [--max-tokens N] [--max-cost USD] [--id RUN-ID] [--address HOST:PORT] [--task-queue NAME]
-      run a spell with an in-process worker, showing each step; prints the result
-  start <file> [same options]   start a spell for a running worker; prints its run id
-  worker [--address HOST:PORT]  run a worker until interrupted
-  signal <run-id> <name> [JSON] deliver a signal to signal.wait(name)
-  history <run-id> [--json]     print a run's journal (branches, child spells, continued runs)
-  replay <run-id> [--source FILE] [--json]
-                                re-execute a run offline against its journal (no model or tool
-                                calls); with --source, check a changed spell against it
+const COMMANDS: Record<keyof typeof COMMAND_USAGE, () => Promise<Command>> = {
+  run: async () => (await import('./commands/run.ts')).run,
+  start: async () => (await import('./commands/start.ts')).start,
+  worker: async () => (await import('./commands/worker.ts')).worker,
+  signal: async () => (await import('./commands/signal.ts')).signal,
+  history: async () => (await import('./commands/history.ts')).history,
+  replay: async () => (await import('./commands/replay.ts')).replay,
+};
 
-Temporal: TEMPORAL_ADDRESS (or --address) uses an existing server; otherwise a local dev
-server is started from the \`temporal\` CLI (database under $LLMSPELL_HOME, default ~/.llmspell).
-Exit codes: 0 success, 1 spell failed, 2 bad input or usage, 3 limit or budget hit, 4 nondeterminism.`;
+/** The package's version, from the package.json above this file (src/cli or dist/src/cli). */
+export function version(): string {
+  for (let dir = import.meta.dirname; ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'llmspell') return pkg.version ?? 'unknown';
+    }
+    if (dirname(dir) === dir) return 'unknown';
+  }
+}
 
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { run, start, worker, signal, history, replay };
+/** `-h` / `--help` anywhere before a `--`. */
+const asksHelp = (args: string[]) => {
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).some((arg) => arg === '--help' || arg === '-h');
+};
 
 export async function main(argv: string[]): Promise<number> {
-  // Worker chatter would drown the step lines; problems still show, on stderr: the Temporal
-  // core's own logs (payload-limit warnings among them) would otherwise go to stdout, which
-  // carries only the result (one JSON document with --json).
-  const level = (process.env.LLMSPELL_LOG_LEVEL as 'ERROR' | undefined) ?? 'ERROR';
-  Runtime.install({ logger: new DefaultLogger(level), telemetryOptions: { logging: { filter: { core: level, other: level }, forward: {} } } });
   const [command, ...args] = argv;
+  const json = argv.includes('--json');
   if (!command || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(`${USAGE}\n`);
+    const topic = command === 'help' ? args[0] : undefined;
+    if (topic && Object.hasOwn(COMMANDS, topic)) process.stdout.write(`${commandUsage(topic)}\n`);
+    else process.stdout.write(`${overview()}\n`);
     return command ? EXIT_CODES.ok : EXIT_CODES.badInput;
   }
-  const handler = COMMANDS[command];
-  try {
-    if (!handler) throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
-    return await handler(args);
-  } catch (error) {
-    if (error instanceof UsageError || error instanceof SpellError || error instanceof StorageSettingsError) {
-      process.stderr.write(`llmspell: ${error.message}\n`);
-      return EXIT_CODES.badInput;
-    }
-    process.stderr.write(`llmspell: ${(error as Error).stack ?? String(error)}\n`);
-    return EXIT_CODES.failed;
+  if (command === '--version' || command === '-V' || command === 'version') {
+    process.stdout.write(json ? `${JSON.stringify({ version: version() })}\n` : `llmspell ${version()}\n`);
+    return EXIT_CODES.ok;
   }
+  try {
+    if (!Object.hasOwn(COMMANDS, command)) throw new UsageError(`unknown command "${command}" (llmspell --help lists them)`);
+    const name = command as keyof typeof COMMANDS;
+    if (asksHelp(args)) {
+      process.stdout.write(`${commandUsage(name)}\n`);
+      return EXIT_CODES.ok;
+    }
+    await installRuntime();
+    return await (await COMMANDS[name]!())(args);
+  } catch (error) {
+    const failure = failureOf(error);
+    // With --json, stdout still carries exactly one JSON document.
+    if (json) process.stdout.write(`${JSON.stringify({ error: { type: failure.type, message: failure.message } })}\n`);
+    process.stderr.write(`llmspell: ${failure.type === 'UsageError' ? '' : `${failure.type}: `}${failure.message}${failure.detail ? `\n${failure.detail}` : ''}\n`);
+    return failure.exitCode;
+  }
+}
+
+/**
+ * Worker chatter would drown the step lines; problems still show, on stderr: the Temporal
+ * core's own logs (payload-limit warnings among them) would otherwise go to stdout, which
+ * carries only the result (one JSON document with --json).
+ */
+async function installRuntime(): Promise<void> {
+  const { DefaultLogger, Runtime } = await import('@temporalio/worker');
+  const level = (process.env.LLMSPELL_LOG_LEVEL as 'ERROR' | undefined) ?? 'ERROR';
+  Runtime.install({ logger: new DefaultLogger(level), telemetryOptions: { logging: { filter: { core: level, other: level }, forward: {} } } });
 }

@@ -7,9 +7,14 @@ import type { Json } from '../journal/types.ts';
 import type { SpellRunOptions } from '../contract/settings.ts';
 import type { McpServerConfig } from '../bridge/kind.ts';
 import { engineFor } from '../engines/registry.ts';
+import { CliError } from '../errors/index.ts';
 
-/** Bad usage: exit code 2 with the message. */
-export class UsageError extends Error {}
+/** Bad usage: exit code 2 with the message, which names the flag. */
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super('UsageError', message);
+  }
+}
 
 /** Where llmspell keeps its state: `LLMSPELL_HOME`, default `~/.llmspell`. */
 export const home = () => process.env.LLMSPELL_HOME ?? join(homedir(), '.llmspell');

@@ -55,7 +55,25 @@ export const FATAL: readonly SpellErrorType[] = (Object.keys(ERROR_TYPES) as Spe
   (type) => ERROR_TYPES[type].exitCode >= EXIT_CODES.limit,
 );
 
+/**
+ * Failures of the `llmspell` command itself rather than of a spell: a separate table, so the
+ * activity retry policy (NEVER_RETRIED) and FATAL, which workflows put in their commands, stay
+ * as they are.
+ */
+export const CLI_ERROR_TYPES = {
+  UsageError: { exitCode: 2, summary: 'the command line is wrong: an unknown command or flag, a missing argument, a bad value' },
+  ConfigError: { exitCode: 2, summary: 'a connection profile, TLS file, API key, namespace or storage setting is invalid' },
+  RunNotFound: { exitCode: 2, summary: 'no run has that id in the namespace' },
+  RunEnded: { exitCode: 2, summary: 'the run has already ended: it cannot be signalled, cancelled or terminated' },
+  TemporalUnavailable: { exitCode: 1, summary: 'Temporal could not be reached, or refused the request' },
+  InternalError: { exitCode: 1, summary: 'a bug in llmspell: the message and stack say where' },
+} as const satisfies Record<string, Omit<ErrorTypeSpec, 'retry'>>;
+
+export type CliErrorType = keyof typeof CLI_ERROR_TYPES;
+
 /** The CLI's exit code for a failure type; unknown types are spell failures (1). */
 export function exitCodeFor(type: string | undefined): number {
-  return isSpellErrorType(type) ? ERROR_TYPES[type].exitCode : EXIT_CODES.failed;
+  if (isSpellErrorType(type)) return ERROR_TYPES[type].exitCode;
+  if (typeof type === 'string' && Object.hasOwn(CLI_ERROR_TYPES, type)) return CLI_ERROR_TYPES[type as CliErrorType].exitCode;
+  return EXIT_CODES.failed;
 }

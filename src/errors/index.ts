@@ -5,9 +5,9 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { SpellErrorData } from '../journal/types.ts';
-import { ERROR_TYPES, type SpellErrorType } from '../contract/errors.ts';
+import { ERROR_TYPES, type CliErrorType, type SpellErrorType } from '../contract/errors.ts';
 
-export { ERROR_TYPES, EXIT_CODES, exitCodeFor, isSpellErrorType, type SpellErrorType } from '../contract/errors.ts';
+export { CLI_ERROR_TYPES, ERROR_TYPES, EXIT_CODES, exitCodeFor, isSpellErrorType, type CliErrorType, type SpellErrorType } from '../contract/errors.ts';
 
 export interface SpellErrorOptions {
   /** Whether a retry may pass; default from the error table (only `transient` types are). */
@@ -40,3 +40,14 @@ export class SpellError extends Error {
   }
 }
 
+
+/** A failure of the `llmspell` command itself (bad usage, settings, an unknown run, Temporal unreachable): typed like spell failures. */
+export class CliError extends Error {
+  readonly type: CliErrorType;
+
+  constructor(type: CliErrorType, message: string, options: { cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = type;
+    this.type = type;
+  }
+}

@@ -1,0 +1,90 @@
+/** Usage text: one entry per command (`llmspell <command> --help`), and the overview (`llmspell --help`). */
+
+export interface CommandUsage {
+  /** The command line, after `llmspell `. */
+  synopsis: string;
+  /** One line: what it does. */
+  summary: string;
+  /** Its own flags, as `flag  meaning` lines. */
+  flags?: string[];
+  /** A closing paragraph. */
+  notes?: string;
+}
+
+const RUN_FLAGS = [
+  '--input JSON            the spell\'s input (spell.input)',
+  '--json                  print one JSON document on stdout (see README, "JSON output")',
+  '--engine lua|js|tengo   the engine; default from the file\'s extension',
+  '--model ID              model of calls that name none; default offline:echo',
+  '--timeout MS            script CPU time per step; default 10000',
+  '--memory BYTES          engine memory; default 64 MiB',
+  '--max-tokens N          token budget of the run',
+  '--max-cost USD          cost budget of the run, in dollars',
+  '--id RUN-ID             the run\'s id; default spell-<file>-<random>',
+  '--task-queue NAME       task queue; default llmspell',
+];
+
+export const COMMAND_USAGE: Record<string, CommandUsage> = {
+  run: {
+    synopsis: 'run <file> [options]',
+    summary: 'run a spell with an in-process worker, showing each step; prints the result',
+    flags: RUN_FLAGS,
+  },
+  start: {
+    synopsis: 'start <file> [options]',
+    summary: 'start a spell for a running worker; prints its run id',
+    flags: RUN_FLAGS,
+  },
+  worker: {
+    synopsis: 'worker [options]',
+    summary: 'run a spell worker until interrupted (SIGINT, SIGTERM)',
+    flags: ['--task-queue NAME       task queue to poll; default llmspell'],
+    notes: 'Model keys, MCP servers (LLMSPELL_MCP_SERVERS) and External Storage (LLMSPELL_STORAGE*) come from the environment.',
+  },
+  signal: {
+    synopsis: 'signal <run-id> <name> [JSON] [options]',
+    summary: 'deliver JSON (default null) to signal.wait(name)',
+  },
+  history: {
+    synopsis: 'history <run-id> [options]',
+    summary: 'print a run\'s journal (branches, child spells, continued runs)',
+    flags: ['--json                  print one JSON document'],
+  },
+  replay: {
+    synopsis: 'replay <run-id> [--source FILE] [options]',
+    summary: 're-execute a run offline against its journal (no model or tool calls); with --source, check a changed spell against it',
+    flags: ['--source FILE           the changed spell to check', '--json                  print one JSON document'],
+  },
+};
+
+const CONNECTION_FLAGS = [
+  '--address HOST:PORT     an existing Temporal server; default TEMPORAL_ADDRESS, else a local dev server',
+  '-h, --help              this help',
+];
+
+const FOOTER = `Temporal: TEMPORAL_ADDRESS (or --address) uses an existing server; otherwise a local dev
+server is started from the \`temporal\` CLI (database under $LLMSPELL_HOME, default ~/.llmspell).
+Exit codes: 0 success, 1 spell failed, 2 bad input or usage, 3 limit or budget hit, 4 nondeterminism.`;
+
+export function commandUsage(name: string): string {
+  const usage = COMMAND_USAGE[name]!;
+  const lines = [`usage: llmspell ${usage.synopsis}`, '', `${usage.summary}.`];
+  if (usage.flags?.length) lines.push('', 'options:', ...usage.flags.map((flag) => `  ${flag}`));
+  lines.push('', 'connection options:', ...CONNECTION_FLAGS.map((flag) => `  ${flag}`));
+  if (usage.notes) lines.push('', usage.notes);
+  lines.push('', FOOTER);
+  return lines.join('\n');
+}
+
+export function overview(): string {
+  const width = Math.max(...Object.values(COMMAND_USAGE).map((u) => u.synopsis.length)) + 2;
+  return [
+    'usage: llmspell <command> [options]      (llmspell <command> --help for its options)',
+    '',
+    ...Object.values(COMMAND_USAGE).map((u) => `  ${u.synopsis.padEnd(width)}${u.summary}`),
+    '',
+    '  --version               print the version',
+    '',
+    FOOTER,
+  ].join('\n');
+}
