@@ -1,9 +1,10 @@
-/** Connecting the CLI to Temporal: an existing server, or the local dev server. */
+/** Connecting the CLI to Temporal: the server the connection settings name, or the local dev server. */
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { ExternalStorage } from '@temporalio/common';
 import { createExternalStorage, storageSettingsFromEnv } from '../storage/index.ts';
-import { ensureTemporal, workerConnection, type TemporalTarget } from '../server/dev-server.ts';
+import { clientConnection, ensureTemporal, workerConnection, type TemporalTarget } from '../server/dev-server.ts';
+import type { ConnectionFlags } from '../server/connection.ts';
 import { createSpellWorker } from '../spell-worker.ts';
 import { providersFromEnv } from '../models/providers.ts';
 import { startSpell } from '../client.ts';
@@ -11,9 +12,10 @@ import { USAGE_SEARCH_ATTRIBUTES } from '../workflows/api.ts';
 import { home, mcpServersFromEnv, type LoadedSpell } from './options.ts';
 
 /** The client, and the settings the worker shares with it: where large values go. */
-export async function connect(address: string | undefined) {
-  const target = await ensureTemporal({ ...(address ? { address } : {}), stateDir: home() });
-  const connection = await Connection.connect({ address: target.address });
+export async function connect(flags: ConnectionFlags) {
+  const { address, namespace, profile } = flags;
+  const target = await ensureTemporal({ ...(address ? { address } : {}), ...(namespace ? { namespace } : {}), ...(profile ? { profile } : {}), stateDir: home() });
+  const connection = await clientConnection(target);
   const externalStorage = createExternalStorage(storageSettingsFromEnv(process.env, home()));
   const client = new Client({ connection, namespace: target.namespace, ...(externalStorage ? { dataConverter: { externalStorage } } : {}) });
   return { target, connection, client, externalStorage };

@@ -19,9 +19,17 @@ export class UsageError extends CliError {
 /** Where llmspell keeps its state: `LLMSPELL_HOME`, default `~/.llmspell`. */
 export const home = () => process.env.LLMSPELL_HOME ?? join(homedir(), '.llmspell');
 
+/** Where Temporal is: every command takes these (see src/server/connection.ts for the rest of the settings). */
+export const CONNECTION_OPTIONS = {
+  address: { type: 'string' },
+  namespace: { type: 'string' },
+  profile: { type: 'string' },
+} as const;
+
+/** A command's flags, the connection flags included. */
 export function parse<O extends ParseArgsOptionsConfig>(args: string[], options: O) {
   try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
+    return parseArgs({ args, options: { ...CONNECTION_OPTIONS, ...options }, allowPositionals: true, strict: true });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -59,7 +67,6 @@ export const RUN_OPTIONS = {
   model: { type: 'string' },
   timeout: { type: 'string' },
   memory: { type: 'string' },
-  address: { type: 'string' },
   'task-queue': { type: 'string' },
   id: { type: 'string' },
   'max-tokens': { type: 'string' },

@@ -58,13 +58,16 @@ export const COMMAND_USAGE: Record<string, CommandUsage> = {
 };
 
 const CONNECTION_FLAGS = [
-  '--address HOST:PORT     an existing Temporal server; default TEMPORAL_ADDRESS, else a local dev server',
+  '--address HOST:PORT     Temporal\'s frontend; default TEMPORAL_ADDRESS, the profile\'s, else a local dev server',
+  '--namespace NAME        default TEMPORAL_NAMESPACE, the profile\'s, else default',
+  '--profile NAME          profile of temporal.toml (TEMPORAL_CONFIG_FILE); default TEMPORAL_PROFILE, else default',
   '-h, --help              this help',
 ];
 
-const FOOTER = `Temporal: TEMPORAL_ADDRESS (or --address) uses an existing server; otherwise a local dev
-server is started from the \`temporal\` CLI (database under $LLMSPELL_HOME, default ~/.llmspell).
-Exit codes: 0 success, 1 spell failed, 2 bad input or usage, 3 limit or budget hit, 4 nondeterminism.`;
+const FOOTER = `Temporal: the settings the \`temporal\` CLI reads (a temporal.toml profile; TEMPORAL_ADDRESS,
+TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS*, ...); with no address, a local dev server is
+started from the \`temporal\` CLI (database under $LLMSPELL_HOME, default ~/.llmspell).
+Exit codes: 0 success, 1 spell failed (or Temporal unreachable), 2 bad input or usage, 3 limit or budget hit, 4 nondeterminism.`;
 
 export function commandUsage(name: string): string {
   const usage = COMMAND_USAGE[name]!;

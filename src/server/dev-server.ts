@@ -1,7 +1,8 @@
 /**
- * Connects to Temporal: `TEMPORAL_ADDRESS` (or `--address`) when given, otherwise a
- * local dev server from the `temporal` CLI, started once with its database in a file
- * (so runs survive restarts) and reused while it runs.
+ * Connects to Temporal: the server the connection settings name (`--address`, a profile of
+ * `temporal.toml`, `TEMPORAL_*` variables; see ./connection.ts), otherwise a local dev server
+ * from the `temporal` CLI, started once with its database in a file (so runs survive
+ * restarts) and reused while it runs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
@@ -9,22 +10,24 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { CliError } from '../errors/index.ts';
+import { connectionOptions, connectionSettings, type ConnectionFlags, type TemporalConnectionSettings } from './connection.ts';
 
-export interface TemporalTarget {
+export interface TemporalTarget extends TemporalConnectionSettings {
   address: string;
-  namespace: string;
   /** True when this process started the dev server. */
   started: boolean;
+  /** True for the local dev server llmspell uses when no settings name a server. */
+  local: boolean;
 }
 
-export interface ConnectOptions {
-  /** host:port of an existing server; default `TEMPORAL_ADDRESS`, else the local dev server. */
-  address?: string;
-  namespace?: string;
+export interface ConnectOptions extends ConnectionFlags {
   /** Folder of the dev server's database and log. */
   stateDir: string;
   /** Port of the local dev server. Default 7233 (`LLMSPELL_DEV_PORT`). */
   devPort?: number;
+  /** Environment the settings are read from. Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
 }
 
 async function reachable(address: string, timeoutMs: number): Promise<boolean> {
@@ -126,13 +129,15 @@ export async function startDevServer(options: DevServerOptions): Promise<{ addre
   throw new Error(`the Temporal dev server did not come up on ${address} within 60 s`);
 }
 
+/** The server the settings name, or the local dev server (started when it does not run). */
 export async function ensureTemporal(options: ConnectOptions): Promise<TemporalTarget> {
-  const namespace = options.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default';
-  const given = options.address ?? process.env.TEMPORAL_ADDRESS;
-  if (given) return { address: given, namespace, started: false };
-  const port = options.devPort ?? Number(process.env.LLMSPELL_DEV_PORT ?? 7233);
+  const env = options.env ?? process.env;
+  const settings = connectionSettings(options, env);
+  if (settings.address) return { ...settings, address: settings.address, started: false, local: false };
+  const port = options.devPort ?? Number(env.LLMSPELL_DEV_PORT ?? 7233);
   const address = `127.0.0.1:${port}`;
-  if (await reachable(address, 1000)) return { address, namespace, started: false };
+  const target = { ...settings, address, local: true };
+  if (await reachable(address, 1000)) return { ...target, started: false };
   mkdirSync(options.stateDir, { recursive: true });
   await startDevServer({
     port,
@@ -140,9 +145,34 @@ export async function ensureTemporal(options: ConnectOptions): Promise<TemporalT
     logFile: join(options.stateDir, 'temporal.log'),
     detached: true,
   });
-  return { address, namespace, started: true };
+  return { ...target, started: true };
 }
 
+/** A client connection to the target, with its TLS, API key and metadata. A server that cannot be reached is TemporalUnavailable. */
+export async function clientConnection(target: TemporalTarget): Promise<Connection> {
+  try {
+    return await Connection.connect(connectionOptions(target));
+  } catch (error) {
+    throw unavailable(target, error);
+  }
+}
+
+/** A worker connection to the target, with the same settings as clients. */
 export async function workerConnection(target: TemporalTarget): Promise<NativeConnection> {
-  return NativeConnection.connect({ address: target.address });
+  try {
+    return await NativeConnection.connect(connectionOptions(target));
+  } catch (error) {
+    throw unavailable(target, error);
+  }
+}
+
+function unavailable(target: TemporalTarget, error: unknown): CliError {
+  const how = [target.tls ? 'TLS' : undefined, target.apiKey !== undefined ? 'API key' : undefined].filter(Boolean).join(', ');
+  // The SDK wraps the gRPC error ("Failed to connect…"): its cause says why (a refused API key, a TLS failure).
+  const reasons: string[] = [];
+  for (let e: unknown = error; e instanceof Error; e = (e as { cause?: unknown }).cause) {
+    const reason = (e as { details?: unknown }).details ?? e.message;
+    if (typeof reason === 'string' && reason && !reasons.includes(reason)) reasons.push(reason);
+  }
+  return new CliError('TemporalUnavailable', `cannot connect to Temporal at ${target.address}${how ? ` (${how})` : ''}: ${reasons.join(': ')}`, { cause: error });
 }

@@ -6,10 +6,10 @@ import { readHistory, type RunHistory } from '../history.ts';
 import { UsageError, parse } from '../options.ts';
 
 export async function history(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { address: { type: 'string' }, json: { type: 'boolean' } });
+  const { values, positionals } = parse(args, { json: { type: 'boolean' } });
   const id = positionals[0];
   if (!id) throw new UsageError('expected: history <run-id>');
-  const { connection, client } = await connect(values.address);
+  const { connection, client } = await connect(values);
   try {
     const journal = await readHistory(client, id, { children: true });
     if (values.json) process.stdout.write(`${JSON.stringify(journal)}\n`);

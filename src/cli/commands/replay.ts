@@ -20,10 +20,10 @@ type Report =
   | { status: 'diverged' | 'failed'; calls: number; error: SpellErrorData };
 
 export async function replay(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { address: { type: 'string' }, source: { type: 'string' }, json: { type: 'boolean' } });
+  const { values, positionals } = parse(args, { source: { type: 'string' }, json: { type: 'boolean' } });
   const id = positionals[0];
   if (!id || positionals.length > 1) throw new UsageError('expected: replay <run-id> [--source FILE]');
-  const { connection, client } = await connect(values.address);
+  const { connection, client } = await connect(values);
   const pool = new EnginePool({ maxThreadsPerEngine: 1 });
   try {
     const rebuilt = (await runsOf(client, id)).at(-1)!;

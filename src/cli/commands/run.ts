@@ -10,7 +10,7 @@ import { loadSpell } from '../options.ts';
 export async function run(args: string[]): Promise<number> {
   const spell = await loadSpell(args);
   const json = spell.values.json === true;
-  const { target, connection, client, externalStorage } = await connect(spell.values.address);
+  const { target, connection, client, externalStorage } = await connect(spell.values);
   const say = (line: string) => process.stderr.write(`${line}\n`);
   try {
     const { worker, pool } = await spellWorker(target, client, spell.values['task-queue'], externalStorage);

@@ -5,11 +5,11 @@ import { connect } from '../connect.ts';
 import { UsageError, jsonArg, parse } from '../options.ts';
 
 export async function signal(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { address: { type: 'string' } });
+  const { values, positionals } = parse(args, {});
   const [id, name, payloadText] = positionals;
   if (!id || !name || positionals.length > 3) throw new UsageError('expected: signal <run-id> <name> [JSON]');
   const payload = jsonArg('signal payload', payloadText);
-  const { connection, client } = await connect(values.address);
+  const { connection, client } = await connect(values);
   try {
     await client.workflow.getHandle(id).signal(spellSignal, { name, ...(payload !== undefined ? { payload } : {}) });
   } finally {

@@ -5,7 +5,7 @@ import { loadSpell } from '../options.ts';
 
 export async function start(args: string[]): Promise<number> {
   const spell = await loadSpell(args);
-  const { connection, client } = await connect(spell.values.address);
+  const { connection, client } = await connect(spell.values);
   try {
     const handle = await startLoaded(client, spell);
     process.stdout.write(spell.values.json ? `${JSON.stringify({ runId: handle.workflowId, status: 'started' })}\n` : `${handle.workflowId}\n`);

@@ -4,10 +4,10 @@ import { connect, spellWorker } from '../connect.ts';
 import { parse } from '../options.ts';
 
 export async function worker(args: string[]): Promise<number> {
-  const { values } = parse(args, { address: { type: 'string' }, 'task-queue': { type: 'string' } });
-  const { target, connection, client, externalStorage } = await connect(values.address);
+  const { values } = parse(args, { 'task-queue': { type: 'string' } });
+  const { target, connection, client, externalStorage } = await connect(values);
   const { worker, pool } = await spellWorker(target, client, values['task-queue'], externalStorage);
-  process.stderr.write(`llmspell worker on ${target.address}, task queue ${worker.options.taskQueue}\n`);
+  process.stderr.write(`llmspell worker on ${target.address}, namespace ${target.namespace}, task queue ${worker.options.taskQueue}\n`);
   try {
     await worker.run();
   } finally {
