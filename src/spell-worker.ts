@@ -10,6 +10,8 @@ import { createSpellPlugin } from './plugin.ts';
 import { workflowBundle } from './workflow-bundle.ts';
 
 export const DEFAULT_TASK_QUEUE = 'llmspell';
+/** Spell steps a worker runs at once, unless told otherwise. */
+export const DEFAULT_MAX_CONCURRENT_STEPS = 16;
 
 export interface SpellWorkerOptions {
   connection: NativeConnection;
@@ -42,7 +44,7 @@ export async function createSpellWorker(options: SpellWorkerOptions): Promise<{ 
     connection: options.connection,
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
-    maxConcurrentActivityTaskExecutions: options.maxConcurrentSteps ?? 16,
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentSteps ?? DEFAULT_MAX_CONCURRENT_STEPS,
     // Heartbeats carry checkpoints and live streamed text: send them within half a second.
     maxHeartbeatThrottleInterval: '500ms',
     plugins: [

@@ -22,13 +22,20 @@ export async function connect(flags: ConnectionFlags) {
 }
 
 /** A spell worker in this process, with the providers, MCP servers and store of the environment. */
-export async function spellWorker(target: TemporalTarget, client: Client, taskQueue: string | undefined, externalStorage: ExternalStorage | undefined) {
+export async function spellWorker(
+  target: TemporalTarget,
+  client: Client,
+  worker: { taskQueue?: string | undefined; maxConcurrentSteps?: number | undefined },
+  externalStorage: ExternalStorage | undefined,
+) {
+  const { taskQueue, maxConcurrentSteps } = worker;
   return createSpellWorker({
     ...(externalStorage ? { externalStorage } : {}),
     connection: await workerConnection(target),
     client,
     namespace: target.namespace,
     ...(taskQueue ? { taskQueue } : {}),
+    ...(maxConcurrentSteps ? { maxConcurrentSteps } : {}),
     cacheDir: join(home(), 'cache'),
     providers: providersFromEnv(),
     mcpServers: mcpServersFromEnv(),

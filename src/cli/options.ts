@@ -73,9 +73,16 @@ export const RUN_OPTIONS = {
   'max-cost': { type: 'string' },
 } as const;
 
-/** The spell file and run options of `run` and `start`. */
-export async function loadSpell(args: string[]) {
-  const { values, positionals } = parse(args, RUN_OPTIONS);
+/** Flags of a command that runs a worker (`worker`, and `run` in-process). */
+export const WORKER_OPTIONS = {
+  'task-queue': { type: 'string' },
+  'max-concurrent-steps': { type: 'string' },
+} as const;
+
+/** The spell file and run options of `run` (which also takes the worker's flags) and `start`. */
+export async function loadSpell(args: string[], withWorker = false) {
+  const { values, positionals } = parse(args, { ...RUN_OPTIONS, ...WORKER_OPTIONS });
+  if (!withWorker && values['max-concurrent-steps'] !== undefined) throw new UsageError('--max-concurrent-steps: this command runs no worker (run and worker do)');
   const file = positionals[0];
   if (!file || positionals.length > 1) throw new UsageError('expected exactly one spell file');
   const source = await readSource(file);
@@ -83,6 +90,7 @@ export async function loadSpell(args: string[]) {
   const timeoutMs = positiveInt('timeout', values.timeout);
   const memoryLimitBytes = positiveInt('memory', values.memory);
   const maxTokens = positiveInt('max-tokens', values['max-tokens']);
+  const maxConcurrentSteps = positiveInt('max-concurrent-steps', values['max-concurrent-steps']);
   const maxCost = values['max-cost'] === undefined ? undefined : Number(values['max-cost']);
   if (maxCost !== undefined && !(maxCost > 0)) throw new UsageError(`--max-cost: expected a positive number of dollars, got "${values['max-cost']}"`);
   const options: SpellRunOptions = {
@@ -92,7 +100,7 @@ export async function loadSpell(args: string[]) {
       ? { limits: { ...(timeoutMs ? { timeoutMs } : {}), ...(memoryLimitBytes ? { memoryLimitBytes } : {}) } }
       : {}),
   };
-  return { file, source, input, options, engine: engineFor(file, values.engine).name, values };
+  return { file, source, input, options, engine: engineFor(file, values.engine).name, maxConcurrentSteps, values };
 }
 
 export type LoadedSpell = Awaited<ReturnType<typeof loadSpell>>;

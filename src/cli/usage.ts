@@ -28,7 +28,7 @@ export const COMMAND_USAGE: Record<string, CommandUsage> = {
   run: {
     synopsis: 'run <file> [options]',
     summary: 'run a spell with an in-process worker, showing each step; prints the result',
-    flags: RUN_FLAGS,
+    flags: [...RUN_FLAGS, '--max-concurrent-steps N steps the in-process worker runs at once; default 16'],
   },
   start: {
     synopsis: 'start <file> [options]',
@@ -38,7 +38,11 @@ export const COMMAND_USAGE: Record<string, CommandUsage> = {
   worker: {
     synopsis: 'worker [options]',
     summary: 'run a spell worker until interrupted (SIGINT, SIGTERM)',
-    flags: ['--task-queue NAME       task queue to poll; default llmspell'],
+    flags: [
+      '--task-queue NAME       task queue to poll; default llmspell',
+      '--max-concurrent-steps N steps run at once; default 16',
+      '--json                  print {"status": "running", "address", "namespace", "taskQueue", "maxConcurrentSteps"} once it polls',
+    ],
     notes: 'Model keys, MCP servers (LLMSPELL_MCP_SERVERS) and External Storage (LLMSPELL_STORAGE*) come from the environment.',
   },
   signal: {

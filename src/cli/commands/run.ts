@@ -8,12 +8,12 @@ import { connect, spellWorker, startLoaded } from '../connect.ts';
 import { loadSpell } from '../options.ts';
 
 export async function run(args: string[]): Promise<number> {
-  const spell = await loadSpell(args);
+  const spell = await loadSpell(args, true);
   const json = spell.values.json === true;
   const { target, connection, client, externalStorage } = await connect(spell.values);
   const say = (line: string) => process.stderr.write(`${line}\n`);
   try {
-    const { worker, pool } = await spellWorker(target, client, spell.values['task-queue'], externalStorage);
+    const { worker, pool } = await spellWorker(target, client, { taskQueue: spell.values['task-queue'], maxConcurrentSteps: spell.maxConcurrentSteps }, externalStorage);
     const handle = await startLoaded(client, spell);
     if (!json) say(`▶ ${spell.file} (run ${handle.workflowId}, ${spell.engine}, Temporal ${target.address})`);
     const result = handle.result();
