@@ -4,7 +4,7 @@
  */
 export { createSpellPlugin, type SpellPluginOptions } from './plugin.ts';
 export { createSpellWorker, DEFAULT_TASK_QUEUE, type SpellWorkerOptions } from './spell-worker.ts';
-export { startSpell, type StartSpellOptions } from './client.ts';
+export { startSpell, namespaceSearchAttributes, type StartSpellOptions, type SpellSearchAttributes } from './client.ts';
 export { ENGINES, engineFor, engineNamed, SPELL_EXTENSIONS } from './engines/registry.ts';
 export type { EngineDescriptor } from './engines/engine.ts';
 export { createActivities, type ActivityDeps } from './activities/index.ts';
@@ -21,4 +21,4 @@ export { connectionSettings, type ConnectionFlags, type TemporalConnectionSettin
 export { SpellError } from './errors/index.ts';
 export * from './storage/index.ts';
 export type * from './journal/types.ts';
-export { spellSignal, stateQuery, eventsQuery, progressQuery, USAGE_SEARCH_ATTRIBUTES } from './workflows/api.ts';
+export { spellSignal, stateQuery, eventsQuery, progressQuery, USAGE_SEARCH_ATTRIBUTES, SPELL_SEARCH_ATTRIBUTES } from './workflows/api.ts';

@@ -1,6 +1,6 @@
 /** Connecting the CLI to Temporal: the server the connection settings name, or the local dev server. */
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import type { ExternalStorage } from '@temporalio/common';
 import { createExternalStorage, storageSettingsFromEnv } from '../storage/index.ts';
 import { clientConnection, ensureTemporal, workerConnection, type TemporalTarget } from '../server/dev-server.ts';
@@ -8,7 +8,6 @@ import type { ConnectionFlags } from '../server/connection.ts';
 import { createSpellWorker } from '../spell-worker.ts';
 import { providersFromEnv } from '../models/providers.ts';
 import { startSpell } from '../client.ts';
-import { USAGE_SEARCH_ATTRIBUTES } from '../workflows/api.ts';
 import { home, mcpServersFromEnv, type LoadedSpell } from './options.ts';
 
 /** The client, and the settings the worker shares with it: where large values go. */
@@ -42,25 +41,14 @@ export async function spellWorker(
   });
 }
 
-/** True when the namespace has llmspell's usage search attributes registered. */
-async function hasUsageSearchAttributes(client: Client): Promise<boolean> {
-  try {
-    const { customAttributes } = await (client.connection as Connection).operatorService.listSearchAttributes({ namespace: client.options.namespace });
-    return Object.values(USAGE_SEARCH_ATTRIBUTES).every((name) => customAttributes && name in customAttributes);
-  } catch {
-    return false; // e.g. Temporal Cloud without operator access: keep the memo only
-  }
-}
-
 /** Starts a spell read by loadSpell, with the run options given on the command line. */
 export async function startLoaded(client: Client, spell: LoadedSpell) {
-  const searchAttributes = await hasUsageSearchAttributes(client);
   return startSpell(client, {
     source: spell.source,
     fileName: spell.file,
     engine: spell.engine,
     ...(spell.input !== undefined ? { input: spell.input } : {}),
-    options: { ...spell.options, ...(searchAttributes ? { searchAttributes } : {}) },
+    options: spell.options,
     ...(spell.values['task-queue'] ? { taskQueue: spell.values['task-queue'] } : {}),
     ...(spell.values.id ? { workflowId: spell.values.id } : {}),
   });

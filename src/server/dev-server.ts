@@ -30,6 +30,14 @@ export interface ConnectOptions extends ConnectionFlags {
   env?: NodeJS.ProcessEnv;
 }
 
+/** Search attributes the dev server registers: usage totals (SpellRunOptions.searchAttributes), and the spell file and engine set at start. */
+export const DEV_SERVER_SEARCH_ATTRIBUTES: Readonly<Record<string, string>> = {
+  llmspellTokens: 'Int',
+  llmspellCostUsd: 'Double',
+  llmspellSpell: 'Keyword',
+  llmspellEngine: 'Keyword',
+};
+
 async function reachable(address: string, timeoutMs: number): Promise<boolean> {
   try {
     const connection = await Connection.connect({ address, connectTimeout: timeoutMs });
@@ -97,8 +105,7 @@ export async function startDevServer(options: DevServerOptions): Promise<{ addre
     options.executable ?? process.env.LLMSPELL_TEMPORAL_BIN ?? 'temporal',
     [
       'server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'error',
-      // Usage totals as search attributes (SpellRunOptions.searchAttributes).
-      '--search-attribute', 'llmspellTokens=Int', '--search-attribute', 'llmspellCostUsd=Double',
+      ...Object.entries(DEV_SERVER_SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
       ...(options.dbFile ? ['--db-filename', options.dbFile, '--ui-port', String(options.port + 1000)] : ['--headless']),
       ...Object.entries({ ...DEV_SERVER_DYNAMIC_CONFIG, ...options.dynamicConfig }).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
       ...(options.dbFile ? Object.entries({ ...DEV_SERVER_SQLITE_PRAGMAS, ...options.sqlitePragmas }).flatMap(([key, value]) => ['--sqlite-pragma', `${key}=${value}`]) : []),

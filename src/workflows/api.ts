@@ -11,6 +11,8 @@ export type { SpellRunOptions } from '../contract/settings.ts';
 
 /** Search attribute names for usage totals (see SpellRunOptions.searchAttributes). */
 export const USAGE_SEARCH_ATTRIBUTES = { tokens: 'llmspellTokens', cost: 'llmspellCostUsd' } as const;
+/** Search attribute names (Keyword) for the spell file and engine, set when a run starts (see startSpell). */
+export const SPELL_SEARCH_ATTRIBUTES = { spell: 'llmspellSpell', engine: 'llmspellEngine' } as const;
 
 /** `spell.signal`: delivers `payload` to `signal.wait(name)`. */
 export const spellSignal = defineSignal<[{ name: string; payload?: Json }]>('spell.signal');
