@@ -17,6 +17,7 @@ const COMMANDS: Record<keyof typeof COMMAND_USAGE, () => Promise<Command>> = {
   start: async () => (await import('./commands/start.ts')).start,
   worker: async () => (await import('./commands/worker.ts')).worker,
   signal: async () => (await import('./commands/signal.ts')).signal,
+  list: async () => (await import('./commands/list.ts')).list,
   history: async () => (await import('./commands/history.ts')).history,
   replay: async () => (await import('./commands/replay.ts')).replay,
 };

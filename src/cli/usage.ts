@@ -49,6 +49,17 @@ export const COMMAND_USAGE: Record<string, CommandUsage> = {
     synopsis: 'signal <run-id> <name> [JSON] [options]',
     summary: 'deliver JSON (default null) to signal.wait(name)',
   },
+  list: {
+    synopsis: 'list [options]',
+    summary: 'list runs, newest first, from Temporal visibility: status, spell, engine, started, duration, history events, tokens, cost',
+    flags: [
+      '--status STATUS         running, completed, failed, canceled, terminated, timed-out or continued-as-new',
+      '--spell FILE            runs of this spell file (its name, e.g. hello.lua; needs the search attribute llmspellSpell)',
+      '--query QUERY           a Temporal visibility query, and-ed with the rest (e.g. "llmspellCostUsd > 0.5")',
+      '--limit N               most runs shown; default 20',
+      '--json                  print {"runs": [...]}',
+    ],
+  },
   history: {
     synopsis: 'history <run-id> [options]',
     summary: 'print a run\'s journal (branches, child spells, continued runs)',
