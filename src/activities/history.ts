@@ -7,7 +7,7 @@
 import type { temporal } from '@temporalio/proto';
 import type { LoadedDataConverter } from '@temporalio/common';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/codec-helpers.js';
-import { MAIN_CHAIN, type Json, type JournalEntry } from '../journal/types.ts';
+import { MAIN_CHAIN, type Json, type JournalEntry, type SpellEvent, type StateOp } from '../journal/types.ts';
 import type { RunSpellInput, RunSpellResult, SpellWorkflowInput } from '../contract/run.ts';
 
 type History = temporal.api.history.v1.IHistory;
@@ -57,6 +57,10 @@ export interface RebuiltRun {
   result?: Json;
   /** The run this one continued from (continue-as-new). */
   continuedFromRunId?: string;
+  /** Events the script and the bridge emitted, in history order, with the chain that emitted them and when its step completed. */
+  events: Array<SpellEvent & { chain: string; recordedAtMs: number }>;
+  /** The run's state (`state.*`) as history leaves it: what the `spell.state` query answers, without a worker. */
+  state: Record<string, Json>;
 }
 
 export async function runFromHistory(history: History, converter: LoadedDataConverter): Promise<RebuiltRun> {
@@ -74,10 +78,20 @@ export async function runFromHistory(history: History, converter: LoadedDataConv
   };
   /** The chain each scheduled activity ran, by its scheduled event id. */
   const targets = new Map<string, string>();
+  const events: RebuiltRun['events'] = [];
+  const state: Record<string, Json> = {};
+  // Main-line state changes, in the order the workflow applied them (RunState.applyState).
+  const apply = (ops: readonly StateOp[] | undefined) => {
+    for (const op of ops ?? []) {
+      if (op.op === 'set') state[op.key] = op.value;
+      else delete state[op.key];
+    }
+  };
   for (const event of history.events ?? []) {
     const started = event.workflowExecutionStartedEventAttributes;
     if (started) {
       spell = await decode<SpellWorkflowInput>(started.input);
+      Object.assign(state, spell?.carried?.state);
       startedAtMs = timeOf(event.eventTime);
       continuedFromRunId = started.continuedExecutionRunId || undefined;
     }
@@ -87,13 +101,20 @@ export async function runFromHistory(history: History, converter: LoadedDataConv
       if (raw) {
         const input = currentInput(raw);
         targets.set(String(event.eventId), input.target);
-        for (const [chain, tail] of Object.entries(input.tails ?? {})) add(chain, tail);
+        for (const [chain, tail] of Object.entries(input.tails ?? {})) {
+          // A tail is sent again after a failed activity: apply each entry once.
+          if (chain === MAIN_CHAIN) for (const entry of tail) if (!chains.get(MAIN_CHAIN)?.has(entry.seq)) apply(entry.stateOps);
+          add(chain, tail);
+        }
       }
     }
     const completed = event.activityTaskCompletedEventAttributes;
     if (completed) {
       const outcome = await decode<RunSpellResult>(completed.result);
-      add(targets.get(String(completed.scheduledEventId)) ?? MAIN_CHAIN, outcome?.entries ?? []);
+      const chain = targets.get(String(completed.scheduledEventId)) ?? MAIN_CHAIN;
+      add(chain, outcome?.entries ?? []);
+      for (const emitted of outcome?.events ?? []) events.push({ ...emitted, chain, recordedAtMs: timeOf(event.eventTime) });
+      if (chain === MAIN_CHAIN) apply(outcome?.stateOps);
     }
     // A local activity's result is a marker; its input is not kept, so the result names its chain and carries the tails.
     const marker = event.markerRecordedEventAttributes;
@@ -112,6 +133,8 @@ export async function runFromHistory(history: History, converter: LoadedDataConv
     chains: Object.fromEntries([...chains].map(([chain, map]) => [chain, [...map.values()].sort((a, b) => a.seq - b.seq)])),
     ...(result !== undefined ? { result } : {}),
     ...(continuedFromRunId ? { continuedFromRunId } : {}),
+    events,
+    state,
   };
 }
 

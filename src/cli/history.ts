@@ -1,10 +1,14 @@
 /**
  * A run's journal read back from Temporal history: every run of the workflow id (a run that
- * continued as new is a chain of runs), every branch chain, and child spells as a tree.
+ * continued as new is a chain of runs), every branch chain, and child spells as a tree; and
+ * the timeline `llmspell history` draws from it, with durations, tokens and cost per node.
  */
-import type { Client } from '@temporalio/client';
-import { MAIN_CHAIN, type Json, type JournalEntry } from '../journal/types.ts';
+import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
+import { MAIN_CHAIN, entryPath, type Json, type JournalEntry } from '../journal/types.ts';
+import { resolveSettings } from '../contract/settings.ts';
+import { addTotals, addUsage, emptyUsage, type ModelPrice, type UsageTotals } from '../contract/usage.ts';
 import { runFromHistory, type RebuiltRun } from '../activities/history.ts';
+import type { RunHistoryJson, TimelineNode } from './schemas.ts';
 
 export interface RunJournal {
   runId: string;
@@ -13,10 +17,16 @@ export interface RunJournal {
   result?: Json;
 }
 
+/** What `history --json` prints (schema: RunHistoryJson). */
 export interface RunHistory {
   /** The workflow id. */
   runId: string;
   status: string;
+  startedAt: string | null;
+  closedAt: string | null;
+  durationMs: number;
+  /** The run's usage, every chain and child spell included. */
+  usage: UsageTotals;
   /** The main line of the latest run. */
   entries: JournalEntry[];
   /** Every run of the workflow id, oldest first: continue-as-new makes more than one. */
@@ -24,13 +34,15 @@ export interface RunHistory {
   /** Child spells (spell.spawn), by workflow id, with their own journals. */
   children: Record<string, RunHistory>;
 }
+// The JSON schema describes this type (checked at compile time).
+true satisfies RunHistory extends RunHistoryJson ? true : false;
+export type Rebuilt = RebuiltRun & { runId: string };
 
 /** Every run of `workflowId`, oldest first, as rebuilt from their histories. */
-export async function runsOf(client: Client, workflowId: string): Promise<Array<RebuiltRun & { runId: string }>> {
+export async function runsOf(client: Client, workflowId: string, latest?: WorkflowExecutionDescription): Promise<Rebuilt[]> {
   const converter = client.options.loadedDataConverter;
-  const latest = await client.workflow.getHandle(workflowId).describe();
-  const runs: Array<RebuiltRun & { runId: string }> = [];
-  let runId: string | undefined = latest.runId;
+  const runs: Rebuilt[] = [];
+  let runId: string | undefined = (latest ?? (await client.workflow.getHandle(workflowId).describe())).runId;
   while (runId) {
     const rebuilt = await runFromHistory(await client.workflow.getHandle(workflowId, runId).fetchHistory(), converter);
     runs.unshift({ ...rebuilt, runId });
@@ -39,24 +51,153 @@ export async function runsOf(client: Client, workflowId: string): Promise<Array<
   return runs;
 }
 
+/** A timeline node with the journal entry it shows (the text output prints its result and attempt). */
+export type DrawnNode = Omit<TimelineNode, 'children'> & { entry?: JournalEntry; children: DrawnNode[] };
+
+export interface ReadHistory {
+  history: RunHistory;
+  timeline: DrawnNode[];
+  /** The spell file and engine of its first run. */
+  spell: { fileName: string; engine: string };
+  /** Every run of the workflow id as rebuilt from history, oldest first. */
+  runs: Rebuilt[];
+}
+
+/** The run's journal (and its children's, with `children`). */
 export async function readHistory(client: Client, workflowId: string, options: { children?: boolean } = {}): Promise<RunHistory> {
-  const [runs, description] = await Promise.all([runsOf(client, workflowId), client.workflow.getHandle(workflowId).describe()]);
-  const children: Record<string, RunHistory> = {};
+  return (await readHistoryTree(client, workflowId, options)).history;
+}
+
+/** The journal and the timeline drawn from it. */
+export async function readHistoryTree(client: Client, workflowId: string, options: { children?: boolean; description?: WorkflowExecutionDescription } = {}): Promise<ReadHistory> {
+  const description = options.description ?? (await client.workflow.getHandle(workflowId).describe());
+  const runs = await runsOf(client, workflowId, description);
+  const children = new Map<string, ReadHistory>();
   if (options.children) {
     for (const run of runs) {
       for (const entries of Object.values(run.chains)) {
         for (const entry of entries) {
-          const id = entry.kind === 'spell.spawn' ? (entry.result as { id?: unknown } | undefined)?.id : undefined;
-          if (typeof id === 'string') children[id] = await readHistory(client, id, options);
+          const id = spawnedId(entry);
+          if (id) children.set(id, await readHistoryTree(client, id, { children: true }));
         }
       }
     }
   }
+  const startedAtMs = runs[0]?.startedAtMs ?? description.startTime.getTime();
+  const closedAtMs = description.closeTime?.getTime();
+  const end = closedAtMs ?? Date.now();
+  // The run's usage as the workflow counts it: every call once (leaves), plus each child's own total.
+  const usage = emptyUsage();
+  const timeline: DrawnNode[] = [];
+  for (const [index, run] of runs.entries()) {
+    const prices = resolveSettings(run.spell.options, workflowId, run.spell.carried?.generation).prices;
+    for (const entries of Object.values(run.chains)) for (const entry of entries) addUsage(usage, entry, prices, false);
+    const nodes = chainNodes(run, MAIN_CHAIN, prices, children);
+    const runEnd = runs[index + 1]?.startedAtMs ?? end;
+    if (runs.length === 1) timeline.push(...nodes);
+    else {
+      const sum = sumOf(nodes);
+      timeline.push({
+        node: 'run',
+        path: run.runId,
+        label: `run ${index + 1} of ${runs.length} (${run.runId})${index > 0 ? ', continued as new' : ''}`,
+        startedAt: run.startedAtMs,
+        durationMs: runEnd - run.startedAtMs,
+        tokens: sum.tokens,
+        costUsd: sum.cost,
+        children: nodes,
+      });
+    }
+  }
+  for (const child of children.values()) addTotals(usage, child.history.usage);
   return {
-    runId: workflowId,
-    status: description.status.name,
-    entries: runs.at(-1)?.chains[MAIN_CHAIN] ?? [],
-    runs: runs.map((run) => ({ runId: run.runId, chains: run.chains, ...(run.result !== undefined ? { result: run.result } : {}) })),
-    children,
+    history: {
+      runId: workflowId,
+      status: description.status.name,
+      startedAt: new Date(startedAtMs).toISOString(),
+      closedAt: closedAtMs !== undefined ? new Date(closedAtMs).toISOString() : null,
+      durationMs: end - startedAtMs,
+      usage,
+      entries: runs.at(-1)?.chains[MAIN_CHAIN] ?? [],
+      runs: runs.map((run) => ({ runId: run.runId, chains: run.chains, ...(run.result !== undefined ? { result: run.result } : {}) })),
+      children: Object.fromEntries([...children].map(([id, child]) => [id, child.history])),
+    },
+    timeline,
+    spell: { fileName: runs[0]?.spell.fileName ?? '?', engine: runs[0]?.spell.engine ?? '?' },
+    runs,
   };
+}
+
+const spawnedId = (entry: JournalEntry): string | undefined => {
+  const id = entry.kind === 'spell.spawn' ? (entry.result as { id?: unknown } | undefined)?.id : undefined;
+  return typeof id === 'string' ? id : undefined;
+};
+
+/** The nodes of one chain: each call, with a parallel call's branches and a spawn's child under it. */
+function chainNodes(run: Rebuilt, chain: string, prices: Readonly<Record<string, ModelPrice>>, children: Map<string, ReadHistory>): DrawnNode[] {
+  return (run.chains[chain] ?? []).map((entry) => {
+    const path = entryPath(chain, entry.seq);
+    // A call's own usage and what it stands for: a step's calls, a parallel call's branches, a waited child.
+    const totals = emptyUsage();
+    addUsage(totals, entry, prices, true);
+    const node: DrawnNode = {
+      node: 'call',
+      path,
+      label: `${entry.kind} ${entry.name}`,
+      startedAt: entry.startedAt,
+      durationMs: entry.durationMs,
+      tokens: totals.total_tokens,
+      costUsd: totals.cost,
+      ...(entry.error ? { error: { type: entry.error.type, message: entry.error.message } } : {}),
+      entry,
+      children: [],
+    };
+    if (entry.kind === 'parallel') {
+      const prefix = `${path}/`;
+      const branches = Object.keys(run.chains)
+        .filter((key) => key.startsWith(prefix) && !key.slice(prefix.length).includes('/'))
+        .sort((a, b) => Number(a.slice(prefix.length)) - Number(b.slice(prefix.length)));
+      for (const branch of branches) {
+        const calls = chainNodes(run, branch, prices, children);
+        const sum = sumOf(calls);
+        const first = calls[0]?.startedAt ?? null;
+        const last = calls.at(-1);
+        node.children.push({
+          node: 'branch',
+          path: branch,
+          label: `branch ${Number(branch.slice(prefix.length)) + 1}`,
+          startedAt: first,
+          durationMs: first !== null && last?.startedAt != null ? last.startedAt + last.durationMs - first : 0,
+          tokens: sum.tokens,
+          costUsd: sum.cost,
+          children: calls,
+        });
+      }
+    }
+    const id = spawnedId(entry);
+    const child = id ? children.get(id) : undefined;
+    if (id && child) {
+      node.children.push({
+        node: 'child',
+        path,
+        label: `child ${id} (${child.spell.fileName}, ${child.spell.engine})`,
+        startedAt: child.history.startedAt ? Date.parse(child.history.startedAt) : null,
+        durationMs: child.history.durationMs,
+        tokens: child.history.usage.total_tokens,
+        costUsd: child.history.usage.cost,
+        status: child.history.status,
+        children: child.timeline,
+      });
+    }
+    return node;
+  });
+}
+
+function sumOf(nodes: readonly DrawnNode[]): { tokens: number; cost: number } {
+  return nodes.reduce((sum, n) => ({ tokens: sum.tokens + n.tokens, cost: sum.cost + n.costUsd }), { tokens: 0, cost: 0 });
+}
+
+/** The timeline as JSON: the journal entries stay in `history`. */
+export function timelineJson(nodes: readonly DrawnNode[]): TimelineNode[] {
+  return nodes.map(({ entry: _entry, children, ...node }) => ({ ...node, children: timelineJson(children) }));
 }

@@ -62,8 +62,13 @@ export const COMMAND_USAGE: Record<string, CommandUsage> = {
   },
   history: {
     synopsis: 'history <run-id> [options]',
-    summary: 'print a run\'s journal (branches, child spells, continued runs)',
-    flags: ['--json                  print one JSON document'],
+    summary: 'print a run\'s journal as a tree (branches, child spells, continued runs) with durations, tokens and cost, then totals',
+    flags: [
+      '--events                list the run\'s events instead (event.emit and the bridge\'s), read from history',
+      '--kind KIND             with --events: script (event.emit), or llm, tool, agent, hook (the bridge\'s)',
+      '--name NAME             with --events: events of this name; * matches any characters (llm.*)',
+      '--json                  print one JSON document',
+    ],
   },
   replay: {
     synopsis: 'replay <run-id> [--source FILE] [options]',

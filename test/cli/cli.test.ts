@@ -111,7 +111,7 @@ describe('llmspell run', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ runId: id, status: 'completed', result: { decision: { by: 'ops', ok: true }, late: true } });
     const history = await llmspell(['history', id]);
-    expect(history.stdout).toMatch(/#0 sleep 1s .*\n#1 signal\.wait approve .*→ \{"by":"ops","ok":true\}\n#2 signal\.wait late .*→ null\nstatus: COMPLETED/);
+    expect(history.stdout).toMatch(/#0 sleep 1s .*\n#1 signal\.wait approve .*→ \{"by":"ops","ok":true\}\n#2 signal\.wait late .*→ null\ntotal: 3 calls, [\d.]+ m?s, 0 tokens, \$0\.0000\nstatus: COMPLETED/);
   });
 
   it('starts a spell with `start` for a separate `llmspell worker` process', async () => {

@@ -1,55 +1,102 @@
-/** `llmspell history <run-id>`: the run's journal as a tree (branches, child spells, continued runs). */
-import { entryPath, type JournalEntry } from '../../journal/types.ts';
+/**
+ * `llmspell history <run-id>`: the run's journal as a tree (branches, child spells, continued
+ * runs) with durations, tokens and cost per node, then the totals. With --events, the events
+ * the run emitted, read from its history, filtered by --kind and --name.
+ */
+import { BRIDGE_EVENTS, type JournalEntry } from '../../journal/types.ts';
 import { EXIT_CODES } from '../../contract/errors.ts';
 import { connect } from '../connect.ts';
-import { readHistory, type RunHistory } from '../history.ts';
+import { readHistoryTree, runsOf, timelineJson, type DrawnNode } from '../history.ts';
 import { UsageError, parse } from '../options.ts';
+import { formatCost, formatDuration } from '../runs.ts';
+import type { z } from 'zod';
+import type { HistoryEvent } from '../schemas.ts';
 
 export async function history(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { json: { type: 'boolean' } });
+  const { values, positionals } = parse(args, {
+    json: { type: 'boolean' },
+    events: { type: 'boolean' },
+    kind: { type: 'string' },
+    name: { type: 'string' },
+  });
   const id = positionals[0];
-  if (!id) throw new UsageError('expected: history <run-id>');
+  if (!id || positionals.length > 1) throw new UsageError('expected: history <run-id> [--events [--kind KIND] [--name NAME]]');
+  if (!values.events && (values.kind !== undefined || values.name !== undefined)) throw new UsageError(`--${values.kind !== undefined ? 'kind' : 'name'}: filters events; add --events`);
   const { connection, client } = await connect(values);
   try {
-    const journal = await readHistory(client, id, { children: true });
-    if (values.json) process.stdout.write(`${JSON.stringify(journal)}\n`);
-    else for (const line of render(journal, '')) process.stdout.write(`${line}\n`);
+    if (values.events) {
+      const events = (await runsOf(client, id))
+        .flatMap((run) =>
+          run.events.map(({ recordedAtMs, ...event }) => ({
+            ...event,
+            kind: eventKind(event.name),
+            temporalRunId: run.runId,
+            recordedAt: recordedAtMs ? new Date(recordedAtMs).toISOString() : null,
+          })),
+        )
+        .filter((event) => (values.kind === undefined || event.kind === values.kind) && (values.name === undefined || nameMatches(values.name, event.name)));
+      if (values.json) process.stdout.write(`${JSON.stringify({ runId: id, events })}\n`);
+      else for (const event of events) process.stdout.write(`${eventLine(event)}\n`);
+      return EXIT_CODES.ok;
+    }
+    const { history, timeline } = await readHistoryTree(client, id, { children: true });
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify({ ...history, timeline: timelineJson(timeline) })}\n`);
+    } else {
+      for (const line of draw(timeline, '')) process.stdout.write(`${line}\n`);
+      const calls = history.runs.reduce((n, run) => n + Object.values(run.chains).reduce((m, entries) => m + entries.length, 0), 0);
+      const children = Object.keys(history.children).length;
+      process.stdout.write(
+        `total: ${calls} calls${children ? `, ${children} child spell${children > 1 ? 's' : ''}` : ''}, ${formatDuration(history.durationMs)}, ` +
+          `${history.usage.total_tokens} tokens, ${formatCost(history.usage.cost)}\n` +
+          `status: ${history.status}\n`,
+      );
+    }
   } finally {
     await connection.close();
   }
   return EXIT_CODES.ok;
 }
 
-function render(run: RunHistory, indent: string): string[] {
+/** Bridge events are named by their source (`llm.request` → llm); hook.refused too. The rest are the script's (event.emit). */
+export function eventKind(name: string): string {
+  return BRIDGE_EVENTS.includes(name) || name === 'hook.refused' ? name.slice(0, name.indexOf('.')) : 'script';
+}
+
+/** `*` matches any run of characters; otherwise the whole name. */
+function nameMatches(pattern: string, name: string): boolean {
+  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return regex.test(name);
+}
+
+function eventLine(event: z.infer<typeof HistoryEvent>): string {
+  return `${event.recordedAt ?? '-'}  ${event.chain ? `branch ${event.chain}  ` : ''}${event.kind}  ${event.name}  ${JSON.stringify(event.data)}`;
+}
+
+/** Tree lines: a call per line, branches and children drawn under their call. */
+function draw(nodes: readonly DrawnNode[], indent: string): string[] {
   const lines: string[] = [];
-  for (const [index, journal] of run.runs.entries()) {
-    if (run.runs.length > 1) lines.push(`${indent}── run ${index + 1} of ${run.runs.length} (${journal.runId})${index > 0 ? ', continued as new' : ''}`);
-    const chain = (path: string, at: string) => {
-      for (const entry of journal.chains[path] ?? []) {
-        lines.push(`${at}${line(path, entry)}`);
-        if (entry.kind === 'parallel') {
-          // Branches that journaled calls, in branch order.
-          const prefix = `${entryPath(path, entry.seq)}/`;
-          const branches = Object.keys(journal.chains)
-            .filter((key) => key.startsWith(prefix) && !key.slice(prefix.length).includes('/'))
-            .sort((a, b) => Number(a.slice(prefix.length)) - Number(b.slice(prefix.length)));
-          for (const branch of branches) {
-            lines.push(`${at}  ├ branch ${Number(branch.slice(prefix.length)) + 1}`);
-            chain(branch, `${at}  │ `);
-          }
-        }
-        const child = entry.kind === 'spell.spawn' ? run.children[(entry.result as { id?: string } | undefined)?.id ?? ''] : undefined;
-        if (child) lines.push(`${at}  child ${child.runId} (${child.status})`, ...render(child, `${at}    `));
-      }
-    };
-    chain('', indent);
+  for (const node of nodes) {
+    if (node.node === 'run') {
+      lines.push(`${indent}── ${node.label}  ${measures(node)}`, ...draw(node.children, indent));
+    } else if (node.node === 'branch') {
+      lines.push(`${indent}├ ${node.label}  ${measures(node)}`, ...draw(node.children, `${indent}│ `));
+    } else if (node.node === 'child') {
+      lines.push(`${indent}child ${node.label.slice('child '.length)} ${node.status}  ${measures(node)}`, ...draw(node.children, `${indent}  `));
+    } else {
+      lines.push(`${indent}${callLine(node)}`, ...draw(node.children, `${indent}  `));
+    }
   }
-  lines.push(`${indent}status: ${run.status}`);
   return lines;
 }
 
-function line(chain: string, e: JournalEntry): string {
+function measures(node: DrawnNode): string {
+  const usage = node.tokens > 0 || node.costUsd > 0 ? `  ${node.tokens} tokens  ${formatCost(node.costUsd)}` : '';
+  return `${formatDuration(node.durationMs)}${usage}`;
+}
+
+function callLine(node: DrawnNode): string {
+  const e = node.entry as JournalEntry;
   const outcome = e.error ? `error ${e.error.type}: ${e.error.message}` : JSON.stringify(e.result);
-  const usage = e.usage?.totalTokens !== undefined ? `  ${e.usage.totalTokens} tokens` : '';
-  return `#${entryPath(chain, e.seq)} ${e.kind} ${e.name}  ${e.durationMs} ms${usage}  attempt ${e.attempt}  → ${outcome}`;
+  return `#${node.path} ${node.label}  ${measures(node)}  attempt ${e.attempt}  → ${outcome}`;
 }
