@@ -18,6 +18,9 @@ const COMMANDS: Record<keyof typeof COMMAND_USAGE, () => Promise<Command>> = {
   worker: async () => (await import('./commands/worker.ts')).worker,
   signal: async () => (await import('./commands/signal.ts')).signal,
   list: async () => (await import('./commands/list.ts')).list,
+  describe: async () => (await import('./commands/describe.ts')).describe,
+  cancel: async () => (await import('./commands/cancel.ts')).cancel,
+  terminate: async () => (await import('./commands/cancel.ts')).terminate,
   history: async () => (await import('./commands/history.ts')).history,
   replay: async () => (await import('./commands/replay.ts')).replay,
 };

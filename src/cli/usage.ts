@@ -48,6 +48,7 @@ export const COMMAND_USAGE: Record<string, CommandUsage> = {
   signal: {
     synopsis: 'signal <run-id> <name> [JSON] [options]',
     summary: 'deliver JSON (default null) to signal.wait(name)',
+    flags: ['--json                  print {"runId", "signal", "status": "sent"}'],
   },
   list: {
     synopsis: 'list [options]',
@@ -59,6 +60,22 @@ export const COMMAND_USAGE: Record<string, CommandUsage> = {
       '--limit N               most runs shown; default 20',
       '--json                  print {"runs": [...]}',
     ],
+  },
+  describe: {
+    synopsis: 'describe <run-id> [options]',
+    summary: 'show a run: status, what it waits on, the pending step, state, last events, children, usage',
+    flags: ['--events N              last events shown; default 10', '--json                  print one JSON document'],
+    notes: 'Live details (state, events, what it waits on) come from the run\'s queries, which a worker answers; without one, from its history.',
+  },
+  cancel: {
+    synopsis: 'cancel <run-id> [options]',
+    summary: 'ask a run to stop: its current step is cancelled, children too; it ends as SpellCancelled',
+    flags: ['--json                  print {"runId", "status": "cancel-requested"}'],
+  },
+  terminate: {
+    synopsis: 'terminate <run-id> [--reason TEXT] [options]',
+    summary: 'end a run at once, without running any of its code (children are cancelled by their parent-close policy)',
+    flags: ['--reason TEXT           recorded in the run\'s history', '--json                  print {"runId", "status": "terminated", "reason"}'],
   },
   history: {
     synopsis: 'history <run-id> [options]',
