@@ -2,7 +2,7 @@
  * llmspell for Node: the Temporal plugin, a ready worker, client helpers, engines and
  * models. Never imported by workflows (use `llmspell/workflow` there).
  */
-export { createSpellPlugin, type SpellPluginOptions } from './plugin.ts';
+export { createSpellPlugin, SpellPlugin, type SpellPluginOptions } from './plugin.ts';
 export { createSpellWorker, DEFAULT_TASK_QUEUE, type SpellWorkerOptions } from './spell-worker.ts';
 export { startSpell, namespaceSearchAttributes, type StartSpellOptions, type SpellSearchAttributes } from './client.ts';
 export { ENGINES, engineFor, engineNamed, SPELL_EXTENSIONS } from './engines/registry.ts';

@@ -1,14 +1,29 @@
 /**
  * A Temporal plugin that adds the spell workflows and activities to any TypeScript worker,
- * and the data converter's External Storage to its worker and clients.
+ * next to the worker's own workflows and activities, and the data converter's External
+ * Storage to its worker and clients.
  */
+import { join } from 'node:path';
 import type { ExternalStorage } from '@temporalio/common';
 import { SimplePlugin } from '@temporalio/plugin';
+import type { BundleOptions, ReplayWorkerOptions, WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities/index.ts';
+import { EnginePool, type EnginePoolOptions } from './engines/pool.ts';
+import { createModelResolver } from './models/registry.ts';
 import { workflowsPath } from './workflow-bundle.ts';
 
-export interface SpellPluginOptions extends Omit<ActivityDeps, 'resultLimitBytes'> {
-  /** A prebuilt workflow bundle (see `workflowBundle()`); default: bundle from source at worker start. */
+export interface SpellPluginOptions extends Omit<ActivityDeps, 'resultLimitBytes' | 'pool' | 'models' | 'tools'> {
+  /** The engines' pool, or options for one the plugin makes. Closed when the last worker running with this plugin stops. */
+  pool?: EnginePool | EnginePoolOptions;
+  /** Models of `llm.*` and agents. Default: the built-in `offline:echo` only (see createModelResolver). */
+  models?: ActivityDeps['models'];
+  /** Host tools (`tool.call`, agents). Default none. */
+  tools?: ActivityDeps['tools'];
+  /**
+   * A prebuilt bundle of the spell workflows alone (see `workflowBundle()`), for a worker that has
+   * no workflows of its own; default: bundled from source at worker start. A worker with its own
+   * `workflowsPath` gets the spell workflows added to its bundle instead.
+   */
   workflowBundle?: { code: string };
   /**
    * Where large values go (Temporal's claim-check): see `createExternalStorage`. Workers and
@@ -20,14 +35,92 @@ export interface SpellPluginOptions extends Omit<ActivityDeps, 'resultLimitBytes
   maxResultBytes?: number;
 }
 
-/** Adds `spellWorkflow` and the `runSpell` activity to a worker. */
-export function createSpellPlugin({ workflowBundle, externalStorage, maxResultBytes, ...deps }: SpellPluginOptions): SimplePlugin {
-  return new SimplePlugin({
-    name: 'llmspell',
-    activities: createActivities({ ...deps, resultLimitBytes: maxResultBytes ?? (externalStorage ? STORED_RESULT_LIMIT_BYTES : INLINE_RESULT_LIMIT_BYTES) }),
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
-    ...(externalStorage ? { dataConverter: (converter) => ({ ...converter, externalStorage }) } : {}),
-  });
+/**
+ * The llmspell plugin: `Worker.create({ workflowsPath, activities, plugins: [plugin] })` runs the
+ * worker's own workflows and activities and `spellWorkflow` with its `runSpell` activity; on a
+ * `Client` (or Connection) it adds External Storage to the data converter.
+ */
+export class SpellPlugin extends SimplePlugin {
+  private readonly bundle: { code: string } | undefined;
+  readonly pool: EnginePool;
+  private running = 0;
+
+  constructor({ workflowBundle, externalStorage, maxResultBytes, pool, models, tools, ...deps }: SpellPluginOptions) {
+    const engines = pool instanceof EnginePool ? pool : new EnginePool(pool);
+    super({
+      name: 'llmspell',
+      activities: createActivities({
+        ...deps,
+        pool: engines,
+        models: models ?? createModelResolver(),
+        tools: tools ?? {},
+        resultLimitBytes: maxResultBytes ?? (externalStorage ? STORED_RESULT_LIMIT_BYTES : INLINE_RESULT_LIMIT_BYTES),
+      }),
+      ...(externalStorage ? { dataConverter: (converter) => ({ ...converter, externalStorage }) } : {}),
+      // Engine threads and processes outlive no worker: the last one to stop closes the pool.
+      runContext: async (next) => {
+        this.running++;
+        try {
+          await next();
+        } finally {
+          if (--this.running === 0) await engines.close();
+        }
+      },
+    });
+    this.bundle = workflowBundle;
+    this.pool = engines;
+  }
+
+  /** The worker's own workflows stay; a worker with none runs the spell workflows alone. */
+  override configureWorker(options: WorkerOptions): WorkerOptions {
+    return this.withWorkflows(super.configureWorker(options));
+  }
+
+  override configureReplayWorker(options: ReplayWorkerOptions): ReplayWorkerOptions {
+    return this.withWorkflows(super.configureReplayWorker(options));
+  }
+
+  /**
+   * Bundling a worker's own `workflowsPath` (Worker.create, or bundleWorkflowCode with this
+   * plugin): the bundle's entry also exports the spell workflows.
+   */
+  override configureBundler(options: BundleOptions): BundleOptions {
+    const configured = super.configureBundler(options);
+    if (configured.workflowsPath === workflowsPath) return configured;
+    const hook = configured.webpackConfigHook;
+    return {
+      ...configured,
+      webpackConfigHook: (config) => {
+        const base = hook ? hook(config) : config;
+        const entries = Array.isArray(base.entry) ? base.entry : undefined;
+        if (entries?.length !== 1 || typeof entries[0] !== 'string') {
+          throw new Error(`llmspell: cannot add the spell workflows to a bundle whose entry is ${JSON.stringify(base.entry)} (another plugin changed it)`);
+        }
+        const alias = Array.isArray(base.resolve?.alias) ? undefined : base.resolve?.alias;
+        return {
+          ...base,
+          entry: [BUNDLE_ENTRY],
+          resolve: {
+            ...base.resolve,
+            alias: { ...alias, __llmspell_base_entry$: entries[0], __llmspell_spell_workflows$: workflowsPath },
+          },
+        };
+      },
+    };
+  }
+
+  private withWorkflows<O extends WorkerOptions | ReplayWorkerOptions>(options: O): O {
+    if (options.workflowsPath || options.workflowBundle) return options;
+    return { ...options, ...(this.bundle ? { workflowBundle: this.bundle } : { workflowsPath }) };
+  }
+}
+
+/** The entry module that exports a worker's own workflows and the spell workflows (see configureBundler). */
+const BUNDLE_ENTRY = join(import.meta.dirname, 'workflows', 'bundle-entry.cjs');
+
+/** The llmspell plugin (see {@link SpellPlugin}). */
+export function createSpellPlugin(options: SpellPluginOptions): SpellPlugin {
+  return new SpellPlugin(options);
 }
 
 /** Most bytes of one activity result kept in history itself: under Temporal's 2 MB payload limit, with room for the rest of the event. */
