@@ -5,26 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { repoRoot, testClient } from '../helpers/worker.ts';
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `./llmspell …` as a user would, against the test run's Temporal server. */
-function llmspell(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(join(repoRoot, 'llmspell'), args, {
-      env: { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { llmspell } from '../helpers/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'llmspell-cli-'));
 function spell(name: string, source: string): string {
@@ -56,7 +37,7 @@ describe('llmspell run', () => {
 
   it('keeps stdout one JSON document while the Temporal core logs (a payload over its warning size, no External Storage)', async () => {
     const source = 'return #step("big", function() return string.rep("x", 1500000) end)';
-    const r = await llmspell(['run', spell('big.lua', source), '--json', ...queue()], { LLMSPELL_STORAGE: 'none', LLMSPELL_LOG_LEVEL: 'WARN' });
+    const r = await llmspell(['run', spell('big.lua', source), '--json', ...queue()], { env: { LLMSPELL_STORAGE: 'none', LLMSPELL_LOG_LEVEL: 'WARN' } });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ status: 'completed', result: 1500000 });
     // The core's warning went to stderr.
