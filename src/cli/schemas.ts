@@ -65,7 +65,7 @@ export const RunRow = z.object({
   closedAt: z.string().nullable(),
   /** Until it closed, or until now while it runs. */
   durationMs: z.number(),
-  /** Events in the run's Temporal history (a step is about six); `describe` counts journaled calls. */
+  /** Events in the run's Temporal history (a step is about six; visibility may say 0 while a run runs, describe has the current count); `describe` counts journaled calls. */
   historyEvents: z.number(),
   /** Tokens and dollars so far (memo `usage`, else llmspellTokens / llmspellCostUsd); null before the first model call. */
   tokens: z.number().nullable(),
@@ -75,7 +75,7 @@ export const RunRow = z.object({
 });
 export type RunRow = z.infer<typeof RunRow>;
 
-/** `llmspell list --json`: newest first. */
+/** `llmspell list --json`: in Temporal visibility's order (running runs first, then the most recently closed). */
 export const ListOutput = z.object({
   /** The visibility query that was run. */
   query: z.string(),

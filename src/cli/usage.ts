@@ -52,7 +52,7 @@ export const COMMAND_USAGE: Record<string, CommandUsage> = {
   },
   list: {
     synopsis: 'list [options]',
-    summary: 'list runs, newest first, from Temporal visibility: status, spell, engine, started, duration, history events, tokens, cost',
+    summary: 'list runs from Temporal visibility, running ones first, then the most recently closed: status, spell, engine, started, duration, history events, tokens, cost',
     flags: [
       '--status STATUS         running, completed, failed, canceled, terminated, timed-out or continued-as-new',
       '--spell FILE            runs of this spell file (its name, e.g. hello.lua; needs the search attribute llmspellSpell)',

@@ -1,4 +1,4 @@
-/** `llmspell list`: runs, newest first, from Temporal visibility (no history is read). */
+/** `llmspell list`: runs from Temporal visibility, in its order (running runs first, then the most recently closed); no history is read. */
 import { EXIT_CODES } from '../../contract/errors.ts';
 import { CliError } from '../../errors/index.ts';
 import { namespaceSearchAttributes } from '../../client.ts';
