@@ -24,6 +24,9 @@ import type { RunState } from './run-state.ts';
 import { USAGE_SEARCH_ATTRIBUTES } from './api.ts';
 import { COMMANDS, type RunContext } from './commands/index.ts';
 
+/** The patch behind which usage is published every 20 model-using activities (and at waits and the end), not after each. */
+const USAGE_MEMO = 'llmspell-usage-memo';
+const PUBLISH_USAGE_EVERY = 20;
 /** The patch behind which chains run quick work in local activities (runs begun before it keep regular ones). */
 const LOCAL_ACTIVITIES = 'llmspell-local-activities';
 /** A local activity runs quick work only; past this it is retried, as a stuck one would be. */
@@ -52,7 +55,10 @@ export async function runChain(ctx: RunContext, path: string): Promise<ChainEnd>
     next = undefined;
     if (outcome === 'journaled') continue;
     run.applyOutcome(path, outcome);
-    recordUsage(run, outcome);
+    if (outcome.entries.some((e) => e.usage || e.children?.length)) {
+      run.usageUnpublished++;
+      if (!patched(USAGE_MEMO) || run.usageUnpublished >= PUBLISH_USAGE_EVERY) publishUsage(run);
+    }
     const after = outcome.next;
     switch (after.type) {
       case 'done':
@@ -67,6 +73,8 @@ export async function runChain(ctx: RunContext, path: string): Promise<ChainEnd>
           next = after.call;
           break;
         }
+        // Before the run waits (or ends, or continues as new) its usage is published.
+        publishUsage(run);
         const startedAt = Date.now();
         const done = await command(ctx, path, after.call);
         run.append(
@@ -170,9 +178,15 @@ function lastBoundary(error: ActivityFailure): Omit<BoundaryCall, 'args'> | unde
   return details?.call;
 }
 
-/** Ops can list and sort runs by what they used: the memo (and search attributes) follow the totals. */
-function recordUsage(run: RunState, outcome: RunOutcome): void {
-  if (!outcome.entries.some((e) => e.usage || e.children?.length)) return;
+/**
+ * Ops can list and sort runs by what they used: the memo `usage` (and the search attributes)
+ * follow the totals — after every 20 activities that used a model, before the run waits on a
+ * command, and when it ends (each publication is a history event; runs begun before this
+ * published after every such activity).
+ */
+export function publishUsage(run: RunState): void {
+  if (run.usageUnpublished === 0) return;
+  run.usageUnpublished = 0;
   upsertMemo({ usage: { ...run.usage } });
   if (run.settings.searchAttributes) {
     upsertSearchAttributes([

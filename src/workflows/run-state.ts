@@ -59,6 +59,8 @@ export class RunState {
   readonly signals = new Map<string, Json[]>();
   readonly children = new Map<string, ChildState>();
   progress: Pick<SpellProgress, 'status' | 'waitingOn'> = { status: 'running' };
+  /** Model-using activities (or ended children) since the usage was last published (memo, search attributes). */
+  usageUnpublished = 0;
   readonly settings: RunSettings;
   readonly carried: CarriedRun | undefined;
 
@@ -174,6 +176,7 @@ export class RunState {
     if (usage) {
       child.usage = usage;
       addTotals(this.usage, usage);
+      this.usageUnpublished++;
     }
   }
 

@@ -10,7 +10,7 @@ import { MAIN_CHAIN, type Json } from '../journal/types.ts';
 import { resolveSettings } from '../contract/settings.ts';
 import type { ChildResult, SpellWorkflowInput } from '../contract/run.ts';
 import { RunState } from './run-state.ts';
-import { failureOf, runChain } from './chain.ts';
+import { failureOf, publishUsage, runChain } from './chain.ts';
 import type { RunContext } from './commands/index.ts';
 import { eventsQuery, progressQuery, spellSignal, stateQuery } from './api.ts';
 
@@ -38,9 +38,11 @@ export async function spellWorkflow(input: SpellWorkflowInput): Promise<Json> {
   let end;
   try {
     end = await runChain(ctx, MAIN_CHAIN);
+    publishUsage(run);
     if (!end.ok) throw failureOf(end.error);
   } catch (error) {
     if (!(error instanceof ApplicationFailure)) throw error;
+    publishUsage(run);
     run.progress = { status: 'failed' };
     // A child's failure also says what it used, for its parent's totals.
     throw input.parent ? ApplicationFailure.create({ type: error.type ?? undefined, message: error.message, nonRetryable: true, details: [error.details?.[0], run.usage] }) : error;

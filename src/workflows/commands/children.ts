@@ -71,6 +71,8 @@ export const spawnCommand: Command = async (ctx, path, call) => {
       workflowId: id,
       args: [childInput],
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      // As startSpell does: `llmspell list` names the spell and engine from the memo.
+      memo: { spell: args.resolved.fileName, engine: args.resolved.engine },
     });
   } catch (e) {
     return error('SpellHostError', `spell.spawn: could not start ${args.resolved.fileName}: ${(e as Error).message}`);
