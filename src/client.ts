@@ -5,6 +5,7 @@ import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import { defineSearchAttributeKey, type SearchAttributePair } from '@temporalio/common';
 import type { Json } from './journal/types.ts';
 import type { SpellRunOptions } from './contract/settings.ts';
+import { WORKFLOW_PROTOCOL } from './contract/run.ts';
 import type { spellWorkflow } from './workflows/spell.ts';
 import { SPELL_SEARCH_ATTRIBUTES, USAGE_SEARCH_ATTRIBUTES } from './workflows/api.ts';
 import { DEFAULT_TASK_QUEUE } from './spell-worker.ts';
@@ -77,6 +78,7 @@ export async function startSpell(client: Client, spell: StartSpellOptions): Prom
     ...(typedSearchAttributes.length > 0 ? { typedSearchAttributes } : {}),
     args: [
       {
+        protocol: WORKFLOW_PROTOCOL,
         source: spell.source,
         fileName,
         engine: spell.engine,

@@ -17,6 +17,7 @@ type Payloads = temporal.api.common.v1.IPayloads | null | undefined;
 export interface LegacyRunSpellInput {
   workflowId: string;
   runId: string;
+  /** v0.1.0: the full sha-256 of the source. */
   sourceHash: string;
   startedAtMs: number;
   journalLength: number;
@@ -30,9 +31,7 @@ export interface LegacyRunSpellInput {
 export function currentInput(input: RunSpellInput | LegacyRunSpellInput): RunSpellInput {
   if (!('journalLength' in input)) return input;
   return {
-    workflowId: input.workflowId,
-    runId: input.runId,
-    sourceHash: input.sourceHash,
+    sourceHash: input.sourceHash.slice(0, 16),
     startedAtMs: input.startedAtMs,
     target: MAIN_CHAIN,
     // v0.1.0 hashed chains another way: its hash cannot be checked, the length can.

@@ -5,9 +5,10 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
-import { sha256Hex } from '../journal/canonical.ts';
+import { sourceHashOf } from '../journal/canonical.ts';
 import type { RunSpellInput, RunSpellResult } from '../contract/run.ts';
 import { resolveSettings } from '../contract/settings.ts';
+import { NEVER_RETRIED } from '../contract/errors.ts';
 import type { Checkpoint, EffectResult, RunRequest } from '../runtime/protocol.ts';
 import type { EnginePool } from '../engines/pool.ts';
 import { engineFor } from '../engines/registry.ts';
@@ -32,14 +33,20 @@ export interface ActivityDeps extends EffectDeps {
 }
 
 /** The one mapping from an activity's input and its cached run to a re-execution request. */
-export function runRequestOf(run: CachedRun, input: RunSpellInput, attempt: number, checkpoint?: Checkpoint, quickTools: string[] = []): RunRequest {
+/** The workflow execution an activity belongs to. */
+export interface RunIds {
+  workflowId: string;
+  runId: string;
+}
+
+export function runRequestOf(run: CachedRun, input: RunSpellInput, ids: RunIds, attempt: number, checkpoint?: Checkpoint, quickTools: string[] = []): RunRequest {
   const { settings, spell } = run;
   return {
     engine: spell.engine,
     source: spell.source,
     fileName: spell.fileName,
     input: spell.input ?? null,
-    spell: { id: input.workflowId, runId: input.runId, attempt, startedAtMs: input.startedAtMs, seed: settings.seed },
+    spell: { id: ids.workflowId, runId: ids.runId, attempt, startedAtMs: input.startedAtMs, seed: settings.seed },
     chains: Object.fromEntries(input.chains.map((ref) => [ref.chain, chainOf(run, ref.chain).entries.slice(0, ref.length)])),
     target: input.target,
     defaultModel: settings.defaultModel,
@@ -61,8 +68,8 @@ export function createActivities(deps: ActivityDeps) {
   const quickTools = Object.entries(deps.tools).filter(([, t]) => typeof t === 'object' && t.quick).map(([name]) => name);
 
   /** The run's source, input and journal chains, checked against the workflow's references. */
-  async function loadRun(input: RunSpellInput): Promise<CachedRun> {
-    const key = `${input.workflowId}/${input.runId}`;
+  async function loadRun(input: RunSpellInput, ids: RunIds): Promise<CachedRun> {
+    const key = `${ids.workflowId}/${ids.runId}`;
     const cached = cache.get(key);
     const current = (run: CachedRun) =>
       run.sourceHash === input.sourceHash &&
@@ -73,12 +80,12 @@ export function createActivities(deps: ActivityDeps) {
       });
     if (cached && current(cached)) return cached;
     // Not cached here (a restart, another worker): rebuild from the run's history.
-    const handle = deps.client.workflow.getHandle(input.workflowId, input.runId);
+    const handle = deps.client.workflow.getHandle(ids.workflowId, ids.runId);
     const rebuilt = await runFromHistory(await handle.fetchHistory(), deps.client.options.loadedDataConverter);
     const run: CachedRun = {
       spell: rebuilt.spell,
-      sourceHash: sha256Hex(rebuilt.spell.source),
-      settings: resolveSettings(rebuilt.spell.options, input.workflowId, rebuilt.spell.carried?.generation),
+      sourceHash: sourceHashOf(rebuilt.spell.source),
+      settings: resolveSettings(rebuilt.spell.options, ids.workflowId, rebuilt.spell.carried?.generation),
       chains: new Map(),
     };
     for (const [path, entries] of Object.entries(rebuilt.chains)) appendEntries(chainOf(run, path), entries);
@@ -93,6 +100,8 @@ export function createActivities(deps: ActivityDeps) {
     async runSpell(raw: RunSpellInput | LegacyRunSpellInput): Promise<RunSpellResult> {
       const input = currentInput(raw);
       const ctx = Context.current();
+      // Always set for activities a workflow scheduled (runSpell is never started on its own).
+      const ids: RunIds = ctx.info.workflowExecution!;
       const attempt = ctx.info.attempt;
       let checkpoint = attempt > 1 ? (ctx.info.heartbeatDetails as Checkpoint | undefined) : undefined;
       // Heartbeat throughout (a slow model is not a lost worker), always with the latest
@@ -108,9 +117,9 @@ export function createActivities(deps: ActivityDeps) {
       let run: CachedRun;
       let outcome: RunSpellResult;
       try {
-        run = await loadRun(input);
+        run = await loadRun(input, ids);
         const spellDir = run.spell.dir;
-        outcome = await deps.pool.run(runRequestOf(run, input, attempt, checkpoint, quickTools), {
+        outcome = await deps.pool.run(runRequestOf(run, input, ids, attempt, checkpoint, quickTools), {
           effect: async (request, callScriptTool) => {
             try {
               const resume = checkpoint?.effect?.key === request.key ? checkpoint.effect.progress : undefined;
@@ -145,15 +154,18 @@ export function createActivities(deps: ActivityDeps) {
         clearInterval(beat);
       }
       for (const record of outcome.logs) {
-        ctx.log[record.level](record.message, { spell: input.workflowId, call: record.call, fields: record.fields });
+        ctx.log[record.level](record.message, { spell: ids.workflowId, call: record.call, fields: record.fields });
       }
       outcome = bounded(outcome, deps.resultLimitBytes);
       if (outcome.next.type === 'retry') {
-        throw ApplicationFailure.retryable(outcome.next.error.message, outcome.next.error.type, outcome.next.error);
+        // A step that asked for retries; an error no retry can help (a limit, bad input) is not retried.
+        const { error } = outcome.next;
+        throw ApplicationFailure.create({ type: error.type, message: error.message, details: [error], nonRetryable: NEVER_RETRIED.includes(error.type as never) });
       }
-      outcome.digests = appendNew(chainOf(run, input.target), outcome.entries);
+      const digests = appendNew(chainOf(run, input.target), outcome.entries);
+      if (digests) outcome.digests = digests;
       if (input.local) Object.assign(outcome, { target: input.target }, input.tails ? { tails: input.tails } : {});
-      if (input.target === '' && (outcome.next.type === 'done' || outcome.next.type === 'failed')) cache.delete(`${input.workflowId}/${input.runId}`);
+      if (input.target === '' && (outcome.next.type === 'done' || outcome.next.type === 'failed')) cache.delete(`${ids.workflowId}/${ids.runId}`);
       return outcome;
     },
   };

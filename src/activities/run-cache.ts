@@ -3,7 +3,7 @@
  * activity's input can carry references instead of payloads (DESIGN §2, "History stays linear").
  */
 import { createHash } from 'node:crypto';
-import { EMPTY_JOURNAL_HASH, chainHash, entryDigest } from '../journal/canonical.ts';
+import { EMPTY_JOURNAL_HASH, canonicalJson, chainHash, entryDigest } from '../journal/canonical.ts';
 import type { JournalEntry } from '../journal/types.ts';
 import type { ChainRef, SpellWorkflowInput } from '../contract/run.ts';
 import type { RunSettings } from '../contract/settings.ts';
@@ -69,15 +69,21 @@ export function appendEntries(chain: CachedChain, entries: readonly JournalEntry
   }
 }
 
-/** Appends an execution's new entries: each gets its prevHash; their digests go to the workflow with them. */
-export function appendNew(chain: CachedChain, entries: readonly JournalEntry[]): string[] {
-  return entries.map((entry) => {
+/** An entry this large has its digest sent to the workflow, which would hash it slowly in its sandbox. */
+const DIGEST_SENT_ABOVE_BYTES = 16 * 1024;
+
+/** Appends an execution's new entries: each gets its prevHash; the digests of large ones go to the workflow with them. */
+export function appendNew(chain: CachedChain, entries: readonly JournalEntry[]): Record<string, string> | undefined {
+  const sent: Record<string, string> = {};
+  entries.forEach((entry, i) => {
     entry.prevHash = chain.hash;
-    const digest = entryDigest(entry, sha256);
+    const text = canonicalJson(entry);
+    const digest = sha256(text);
+    if (text.length > DIGEST_SENT_ABOVE_BYTES) sent[String(i)] = digest;
     chain.entries.push(entry);
     chain.hash = chainHash(chain.hash, digest, sha256);
-    return digest;
   });
+  return Object.keys(sent).length > 0 ? sent : undefined;
 }
 
 /**

@@ -17,7 +17,15 @@ export interface CarriedRun {
   signals: Record<string, Json[]>;
 }
 
+/** The workflow protocol new runs start with: 2 runs quick work in local activities and publishes usage in batches. */
+export const WORKFLOW_PROTOCOL = 2;
+
 export interface SpellWorkflowInput {
+  /**
+   * Which workflow behaviour the run started with: runs in flight keep theirs across worker
+   * upgrades (absent: the first, one regular activity per boundary, usage published after each).
+   */
+  protocol?: number;
   source: string;
   /** Name shown in error locations, e.g. `hello.lua`. */
   fileName: string;
@@ -47,8 +55,7 @@ export interface ChainRef {
 
 /** Input of the `runSpell` activity: references to the run's source and journal, never the payloads. */
 export interface RunSpellInput {
-  workflowId: string;
-  runId: string;
+  /** `sourceHashOf` the run's source (the worker's cached copy is checked against it). */
   sourceHash: string;
   startedAtMs: number;
   /** The chain this activity executes: `''` the main line, or a branch (`3/1`). */
@@ -90,8 +97,8 @@ export type Next =
 export interface RunOutcome {
   /** New journal entries of the target chain, in order, each with its prevHash. */
   entries: JournalEntry[];
-  /** Each new entry's digest (sha-256 of its canonical JSON), computed by the worker: the workflow chains them without hashing large results itself. */
-  digests?: string[];
+  /** Digests (sha-256 of the canonical JSON) of the new entries over 16 KB, by index, computed by the worker: the workflow never hashes large results itself. */
+  digests?: Record<string, string>;
   events: SpellEvent[];
   logs: LogRecord[];
   stateOps: StateOp[];

@@ -20,6 +20,11 @@ export function sha256Hex(text: string): string {
   return bytesToHex(sha256(utf8ToBytes(text)));
 }
 
+/** A spell source's hash, as activity inputs refer to it: 64 bits tell a run's sources apart. */
+export function sourceHashOf(source: string): string {
+  return sha256Hex(source).slice(0, 16);
+}
+
 /** Digest of a bridge call's arguments: 128 bits is plenty to tell calls apart. */
 export function argsDigest(args: unknown): string {
   return sha256Hex(canonicalJson(args ?? null)).slice(0, 32);

@@ -356,7 +356,9 @@ export class SpellRuntime implements PureRun {
     const path = entryPath(this.chain, seq);
     const call: BoundaryCall = { seq, kind, name, argsDigest: digest, args };
     const stopHere = (): CallAnswer => {
-      this.stop({ type: 'boundary', call });
+      // The workflow needs a step's options and a command's arguments; an effect's (a prompt,
+      // say) would only add bytes to history: the activity that runs it reads them again.
+      this.stop({ type: 'boundary', call: spec.class === 'effect' && kind !== 'step' ? { ...call, args: null } : call });
       return { status: 'async', promise: never };
     };
     // Commands belong to the workflow.

@@ -8,7 +8,6 @@ import {
   ApplicationFailure,
   TimeoutFailure,
   isCancellation,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   upsertMemo,
@@ -16,19 +15,18 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { defineSearchAttributeKey } from '@temporalio/common';
-import { entryPath, type BoundaryCall, type Json, type SpellErrorData } from '../journal/types.ts';
-import { FATAL, NEVER_RETRIED, isSpellErrorType } from '../contract/errors.ts';
+import { MAIN_CHAIN, entryPath, type BoundaryCall, type Json, type SpellErrorData } from '../journal/types.ts';
+import { FATAL, isSpellErrorType } from '../contract/errors.ts';
 import { isCommand } from '../contract/kinds.ts';
 import type { RunOutcome, RunSpellInput, RunSpellResult } from '../contract/run.ts';
 import type { RunState } from './run-state.ts';
 import { USAGE_SEARCH_ATTRIBUTES } from './api.ts';
 import { COMMANDS, type RunContext } from './commands/index.ts';
 
-/** The patch behind which usage is published every 20 model-using activities (and at waits and the end), not after each. */
-const USAGE_MEMO = 'llmspell-usage-memo';
+/** With the second protocol, usage is published every 20 model-using activities (and at waits and the end), not after each. */
 const PUBLISH_USAGE_EVERY = 20;
-/** The patch behind which chains run quick work in local activities (runs begun before it keep regular ones). */
-const LOCAL_ACTIVITIES = 'llmspell-local-activities';
+/** The run started with the second protocol (local activities, usage in batches): see SpellWorkflowInput.protocol. */
+const modern = (ctx: RunContext) => (ctx.input.protocol ?? 1) >= 2;
 /** A local activity runs quick work only; past this it is retried, as a stuck one would be. */
 const LOCAL_TIMEOUT_MS = 60_000;
 const TOKENS_ATTRIBUTE = defineSearchAttributeKey(USAGE_SEARCH_ATTRIBUTES.tokens, 'INT');
@@ -48,16 +46,17 @@ export async function runChain(ctx: RunContext, path: string): Promise<ChainEnd>
   let next: BoundaryCall | undefined;
   for (;;) {
     checkHistory(ctx);
-    // Quick work runs in local activities (no server round trip): the start of a chain, what
-    // follows a command, and quick boundaries. Runs begun before local activities keep theirs.
-    const local = (next === undefined || next.quick === true) && patched(LOCAL_ACTIVITIES);
+    // Quick work runs in local activities (no server round trip): quick boundaries, and the
+    // start of a branch. The main line starts in a regular activity, which runs its first model
+    // call at once. Runs begun with the first protocol keep regular activities.
+    const local = modern(ctx) && (next?.quick === true || (next === undefined && path !== MAIN_CHAIN));
     const outcome = await execute(ctx, path, next, local);
     next = undefined;
     if (outcome === 'journaled') continue;
     run.applyOutcome(path, outcome);
     if (outcome.entries.some((e) => e.usage || e.children?.length)) {
       run.usageUnpublished++;
-      if (!patched(USAGE_MEMO) || run.usageUnpublished >= PUBLISH_USAGE_EVERY) publishUsage(run);
+      if (!modern(ctx) || run.usageUnpublished >= PUBLISH_USAGE_EVERY) publishUsage(run);
     }
     const after = outcome.next;
     switch (after.type) {
@@ -117,7 +116,9 @@ async function execute(ctx: RunContext, path: string, next: BoundaryCall | undef
   const info = workflowInfo();
   const options = (next?.kind === 'step' ? (next.args as { options?: { timeout?: number; retry?: { max_attempts: number; backoff?: number } } }).options : undefined) ?? {};
   const maxAttempts = Math.max(settings.maxAttempts, options.retry?.max_attempts ?? 0);
-  const retry = { initialInterval: (options.retry?.backoff ?? 1) * 1000, backoffCoefficient: 2, maximumAttempts: maxAttempts, nonRetryableErrorTypes: [...NEVER_RETRIED] };
+  // The activity marks failures no retry can help as non-retryable itself: listing their types
+  // here would add them to every scheduled activity in history.
+  const retry = { initialInterval: (options.retry?.backoff ?? 1) * 1000, backoffCoefficient: 2, maximumAttempts: maxAttempts };
   const activities = local
     ? proxyLocalActivities<SpellActivities>({ startToCloseTimeout: Math.min(settings.stepTimeoutMs, LOCAL_TIMEOUT_MS), retry })
     : proxyActivities<SpellActivities>({
@@ -130,8 +131,6 @@ async function execute(ctx: RunContext, path: string, next: BoundaryCall | undef
   try {
     return await activities.runSpell.executeWithOptions({ summary } as never, [
       {
-        workflowId: info.workflowId,
-        runId: info.runId,
         sourceHash: ctx.sourceHash,
         startedAtMs: info.runStartTime.getTime(),
         target: path,

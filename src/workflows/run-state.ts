@@ -106,7 +106,7 @@ export class RunState {
   applyOutcome(path: string, outcome: RunOutcome): void {
     const chain = this.chain(path);
     chain.tail = [];
-    outcome.entries.forEach((entry, i) => this.append(path, entry, false, outcome.digests?.[i]));
+    outcome.entries.forEach((entry, i) => this.append(path, entry, false, outcome.digests?.[String(i)]));
     this.applyState(path, outcome.stateOps);
     for (const event of outcome.events) this.keepEvent(event);
     chain.calls = outcome.calls;

@@ -5,7 +5,7 @@
  * an explicit run state, which queries read.
  */
 import { ApplicationFailure, setHandler, workflowInfo } from '@temporalio/workflow';
-import { sha256Hex } from '../journal/canonical.ts';
+import { sourceHashOf } from '../journal/canonical.ts';
 import { MAIN_CHAIN, type Json } from '../journal/types.ts';
 import { resolveSettings } from '../contract/settings.ts';
 import type { ChildResult, SpellWorkflowInput } from '../contract/run.ts';
@@ -32,7 +32,7 @@ export async function spellWorkflow(input: SpellWorkflowInput): Promise<Json> {
     workflowId: info.workflowId,
     run,
     input,
-    sourceHash: sha256Hex(input.source),
+    sourceHash: sourceHashOf(input.source),
     runChain: (path) => runChain(ctx, path),
   };
   let end;

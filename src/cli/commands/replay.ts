@@ -3,7 +3,7 @@
  * its history — every chain, branches included — with no model or tool called. With --source,
  * checks a changed spell against the old history: a divergence is SpellNondeterminism (exit 4).
  */
-import { canonicalJson, sha256Hex } from '../../journal/canonical.ts';
+import { canonicalJson, sourceHashOf } from '../../journal/canonical.ts';
 import { MAIN_CHAIN, pathTo, type Json, type SpellErrorData } from '../../journal/types.ts';
 import { EXIT_CODES, exitCodeFor } from '../../contract/errors.ts';
 import { resolveSettings } from '../../contract/settings.ts';
@@ -29,7 +29,7 @@ export async function replay(args: string[]): Promise<number> {
     const rebuilt = (await runsOf(client, id)).at(-1)!;
     const source = values.source !== undefined ? await readSource(values.source) : rebuilt.spell.source;
     const spell = { ...rebuilt.spell, source };
-    const run: CachedRun = { spell, sourceHash: sha256Hex(source), settings: resolveSettings(spell.options, id, spell.carried?.generation), chains: new Map() };
+    const run: CachedRun = { spell, sourceHash: sourceHashOf(source), settings: resolveSettings(spell.options, id, spell.carried?.generation), chains: new Map() };
     for (const [path, entries] of Object.entries(rebuilt.chains)) appendEntries(chainOf(run, path), entries);
     const calls = Object.values(rebuilt.chains).reduce((n, entries) => n + entries.length, 0);
     // Branches first, the main line last: its outcome is the run's.
@@ -37,8 +37,6 @@ export async function replay(args: string[]): Promise<number> {
     let report: Report | undefined;
     for (const target of paths) {
       const input: RunSpellInput = {
-        workflowId: id,
-        runId: rebuilt.runId,
         sourceHash: run.sourceHash,
         startedAtMs: rebuilt.startedAtMs,
         target,
@@ -52,7 +50,7 @@ export async function replay(args: string[]): Promise<number> {
         history: { events: 0, bytes: 0, suggested: false },
       };
       let effects = 0;
-      const outcome = await pool.run(runRequestOf(run, input, 1), {
+      const outcome = await pool.run(runRequestOf(run, input, { workflowId: id, runId: rebuilt.runId }, 1), {
         effect: async () => {
           effects++;
           return { ok: false, error: { type: 'SpellNondeterminism', message: 'the script made a call that history does not hold' } };

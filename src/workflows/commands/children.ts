@@ -5,7 +5,7 @@
  */
 import { ApplicationFailure, CancellationScope, ChildWorkflowFailure, ParentClosePolicy, getExternalWorkflowHandle, startChild } from '@temporalio/workflow';
 import { entryPath, type Json, type SpellErrorData } from '../../journal/types.ts';
-import type { ChildResult, SpellWorkflowInput } from '../../contract/run.ts';
+import { WORKFLOW_PROTOCOL, type ChildResult, type SpellWorkflowInput } from '../../contract/run.ts';
 import type { Budget } from '../../contract/settings.ts';
 import type { UsageTotals } from '../../contract/usage.ts';
 import { spellSignal } from '../api.ts';
@@ -48,6 +48,7 @@ export const spawnCommand: Command = async (ctx, path, call) => {
   const child = entryPath(path, call.seq);
   const id = childWorkflowId(ctx, child);
   const childInput: SpellWorkflowInput = {
+    protocol: WORKFLOW_PROTOCOL,
     source: args.resolved.source,
     fileName: args.resolved.fileName,
     engine: args.resolved.engine,
