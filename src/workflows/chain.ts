@@ -46,10 +46,12 @@ export async function runChain(ctx: RunContext, path: string): Promise<ChainEnd>
   let next: BoundaryCall | undefined;
   for (;;) {
     checkHistory(ctx);
-    // Quick work runs in local activities (no server round trip): quick boundaries, and the
-    // start of a branch. The main line starts in a regular activity, which runs its first model
-    // call at once. Runs begun with the first protocol keep regular activities.
-    const local = modern(ctx) && (next?.quick === true || (next === undefined && path !== MAIN_CHAIN));
+    // Quick work on the main line runs in local activities (no server round trip). Branches run
+    // at the same time, so theirs are regular activities: local activities that run concurrently
+    // resolve in completion order live but in another order on replay, and the lane that takes
+    // the next branch would then schedule differently (a nondeterminism error on replay). Runs
+    // begun with the first protocol keep regular activities.
+    const local = modern(ctx) && path === MAIN_CHAIN && next?.quick === true;
     const outcome = await execute(ctx, path, next, local);
     next = undefined;
     if (outcome === 'journaled') continue;

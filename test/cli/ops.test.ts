@@ -244,7 +244,7 @@ describe('history: the timeline and the events', () => {
     expect(out.usage.cost).toBeCloseTo(root!.costUsd + parallel!.costUsd + child.costUsd, 9);
     const described = DescribeOutput.parse(json((await llmspell(['describe', id, '--json'], { env: storageEnv })).stdout));
     expect(described.usage).toEqual(out.usage);
-    expect(described.children).toEqual([{ id: `${id}/2`, fileName: 'leaf.lua', engine: null, status: 'completed' }]);
+    expect(described.children).toEqual([{ id: `${id}/2`, fileName: 'leaf.lua', engine: 'lua', status: 'completed' }]);
     expect(described.state).toEqual({ leaf: expect.stringContaining('leaf Ada') });
     expect(Object.keys(out.children)).toEqual([`${id}/2`]);
 
