@@ -166,6 +166,8 @@ declare const spell: {
     bytes: number;
     suggested: boolean;
   };
+  /** True on the patched code path: new runs, and runs past the point where they met this patch; false where a run recorded before the patch took the old path (a deliberate change, as Temporal's patched()). */
+  patched(id: string): boolean;
   /** Model usage and cost of the run so far. */
   usage(): {
     input_tokens: number;

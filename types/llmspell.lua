@@ -132,6 +132,11 @@ function spell.continue_as_new(input) end
 ---@return { events: number, bytes: number, suggested: boolean }
 function spell.history() end
 
+--- True on the patched code path: new runs, and runs past the point where they met this patch; false where a run recorded before the patch took the old path (a deliberate change, as Temporal's patched()).
+---@param id string
+---@return boolean
+function spell.patched(id) end
+
 --- Model usage and cost of the run so far.
 ---@return { input_tokens: number, output_tokens: number, total_tokens: number, cost: number, calls: number }
 function spell.usage() end

@@ -58,7 +58,10 @@ export const kinds: BridgeKind[] = [
   { kind: 'spell.cancel', class: 'command', args: childRef, name: (a: { child: string }) => `child ${a.child}` },
   { kind: 'spell.continue_as_new', class: 'command', args: z.strictObject({ input: z.custom<Json>().optional() }), name: () => 'continue_as_new' },
   { kind: 'spell.usage', class: 'pure', args: none, readOnly: true, pure: (_, run) => ({ ...run.usage() }) },
-  { kind: 'spell.history', class: 'pure', args: none, readOnly: true, recorded: true, pure: (_, run) => ({ ...run.history() }) },
+  // Journaled (recorded): not from a tool the script defined, which runs while an agent's call is under way.
+  { kind: 'spell.history', class: 'pure', args: none, recorded: true, pure: (_, run) => ({ ...run.history() }) },
+  // New work takes the patched path (true, journaled); a journal from before the patch answers false.
+  { kind: 'spell.patched', class: 'pure', args: z.strictObject({ id: z.string().min(1) }), recorded: true, pure: () => true },
 ];
 
 const json = z.custom<unknown>().describe('Json');
@@ -67,5 +70,6 @@ export const docs: ApiFunction[] = [
   { module: 'spell', name: 'spawn', doc: 'Starts a child spell (a child workflow) from a file (relative to this spell\'s folder) or {source, engine}; returns a handle with wait(), signal(name, data), cancel(). Its budget is a lease on what this run has left.', params: [{ name: 'spell', schema: z.union([z.string(), z.object({ source: z.string(), engine: z.string() })]) }, { name: 'input', schema: json, optional: true }, { name: 'options', schema: spawnOptions, optional: true }], result: handle, async: true },
   { module: 'spell', name: 'continue_as_new', doc: 'Ends this run\'s history and continues the same run id with a fresh journal, the new input and the run\'s state.', params: [{ name: 'input', schema: json, optional: true }], result: null, async: true },
   { module: 'spell', name: 'history', doc: 'The run\'s history so far: {events, bytes, suggested} (suggested: Temporal suggests continuing as new).', params: [], result: z.object({ events: z.number(), bytes: z.number(), suggested: z.boolean() }), async: false },
+  { module: 'spell', name: 'patched', doc: 'True on the patched code path: new runs, and runs past the point where they met this patch; false where a run recorded before the patch took the old path (a deliberate change, as Temporal\'s patched()).', params: [{ name: 'id', schema: z.string() }], result: z.boolean(), async: false },
   { module: 'spell', name: 'usage', doc: 'Model usage and cost of the run so far.', params: [], result: z.object({ input_tokens: z.number(), output_tokens: z.number(), total_tokens: z.number(), cost: z.number(), calls: z.number() }), async: false },
 ];

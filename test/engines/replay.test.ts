@@ -76,3 +76,53 @@ describe('journaled re-execution', () => {
     expect(error.type).toBe('SpellNondeterminism');
   });
 });
+
+/** The same patched spell in each engine: a deliberate change to the first call's prompt. */
+const PATCHED: Record<string, { old: string; patched: string }> = {
+  lua: {
+    old: 'local a = llm.generate{ prompt = "first" }\nreturn a.echoed.prompt',
+    patched: 'local prompt = "first"\nif spell.patched("polite") then prompt = "please: first" end\nlocal a = llm.generate{ prompt = prompt }\nreturn a.echoed.prompt',
+  },
+  javascript: {
+    old: 'const a = await llm.generate({ prompt: "first" });\nreturn a.echoed.prompt;',
+    patched: 'const prompt = spell.patched("polite") ? "please: first" : "first";\nconst a = await llm.generate({ prompt });\nreturn a.echoed.prompt;',
+  },
+  tengo: {
+    old: 'a := llm.generate({prompt: "first"})\nreturn a.echoed.prompt',
+    patched: 'prompt := "first"\nif spell.patched("polite") { prompt = "please: first" }\na := llm.generate({prompt: prompt})\nreturn a.echoed.prompt',
+  },
+};
+
+describe.each(Object.keys(PATCHED))('spell.patched in %s', (engine) => {
+  const { old, patched } = PATCHED[engine]!;
+  const run = async (source: string, journal: JournalEntry[]) => {
+    let effects = 0;
+    for (;;) {
+      const outcome = await runOnce(pool, source, {
+        engine,
+        journal: [...journal],
+        effect: async (request) => {
+          effects++;
+          return { ok: true, value: { echoed: request.args } };
+        },
+      });
+      journal.push(...outcome.entries);
+      if (outcome.next.type !== 'boundary') return { result: resultOf(outcome), journal, effects };
+    }
+  };
+
+  it('a new run takes the patched path, and journals that it did', async () => {
+    const fresh = await run(patched, []);
+    expect(fresh.result).toBe('please: first');
+    expect(fresh.journal.map((e) => [e.kind, e.result === true ? true : undefined])).toEqual([['spell.patched', true], ['llm.generate', undefined]]);
+    // Replayed against its own journal: the same path, nothing run again.
+    expect(await run(patched, [...fresh.journal])).toMatchObject({ result: 'please: first', effects: 0 });
+  });
+
+  it('a journal recorded before the patch replays the old path, taking no place in it', async () => {
+    const before = await run(old, []);
+    const replayed = await run(patched, [...before.journal]);
+    expect(replayed).toMatchObject({ result: 'first', effects: 0 });
+    expect(replayed.journal).toHaveLength(1);
+  });
+});

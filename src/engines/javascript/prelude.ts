@@ -438,6 +438,7 @@ export const JS_PRELUDE = String.raw`
       attempt,
       usage: () => call('spell.usage', {}),
       history: () => call('spell.history', {}),
+      patched: (id) => call('spell.patched', { id }),
       spawn,
       continue_as_new: (next) => effect('spell.continue_as_new', { input: next }),
     });

@@ -643,6 +643,7 @@ function __llmspell_main(source, chunkname, input, id, attempt, started_ms, outp
     input = input, id = id, attempt = attempt,
     usage = function() return call('spell.usage', {}) end,
     history = function() return call('spell.history', {}) end,
+    patched = function(patch) return call('spell.patched', { id = patch }) end,
     spawn = spawn,
     continue_as_new = function(next_input) return boundary('spell.continue_as_new', { input = next_input }) end,
   }
