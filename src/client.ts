@@ -5,7 +5,7 @@ import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import { defineSearchAttributeKey, type SearchAttributePair } from '@temporalio/common';
 import type { Json } from './journal/types.ts';
 import type { SpellRunOptions } from './contract/settings.ts';
-import { WORKFLOW_PROTOCOL } from './contract/run.ts';
+import { WORKFLOW_PROTOCOL, type SpellWorkflowInput } from './contract/run.ts';
 import type { spellWorkflow } from './workflows/spell.ts';
 import { SPELL_SEARCH_ATTRIBUTES, USAGE_SEARCH_ATTRIBUTES } from './workflows/api.ts';
 import { DEFAULT_TASK_QUEUE } from './spell-worker.ts';
@@ -27,6 +27,10 @@ export interface StartSpellOptions {
    * (asked once per client); without them the run still has its memo (`spell`, `engine`, `usage`).
    */
   searchAttributes?: boolean;
+  /** Start as a fork of another run (`llmspell fork`): its first calls replay from that run's journal. */
+  fork?: SpellWorkflowInput['fork'];
+  /** What a fork of a continued run starts with: that run's carried state, usage and generation. */
+  carried?: SpellWorkflowInput['carried'];
 }
 
 /** Which of llmspell's search attributes a namespace has: usage totals, spell file and engine. */
@@ -74,7 +78,11 @@ export async function startSpell(client: Client, spell: StartSpellOptions): Prom
     taskQueue: spell.taskQueue ?? DEFAULT_TASK_QUEUE,
     workflowId: spell.workflowId ?? `spell-${basename(spell.fileName, extname(spell.fileName))}-${randomUUID().slice(0, 8)}`,
     // The memo names the spell where the namespace has no search attributes for it (list reads both).
-    memo: { spell: fileName, engine: spell.engine },
+    memo: {
+      spell: fileName,
+      engine: spell.engine,
+      ...(spell.fork ? { forkedFrom: { workflowId: spell.fork.workflowId, runId: spell.fork.runId, at: spell.fork.at } } : {}),
+    },
     ...(typedSearchAttributes.length > 0 ? { typedSearchAttributes } : {}),
     args: [
       {
@@ -85,6 +93,8 @@ export async function startSpell(client: Client, spell: StartSpellOptions): Prom
         dir: dirname(resolve(spell.fileName)),
         ...(spell.input !== undefined ? { input: spell.input } : {}),
         ...(options ? { options } : {}),
+        ...(spell.fork ? { fork: spell.fork } : {}),
+        ...(spell.carried ? { carried: spell.carried } : {}),
       },
     ],
   });

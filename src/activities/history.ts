@@ -60,7 +60,12 @@ export interface RebuiltRun {
   events: Array<SpellEvent & { chain: string; recordedAtMs: number }>;
   /** The run's state (`state.*`) as history leaves it: what the `spell.state` query answers, without a worker. */
   state: Record<string, Json>;
+  /** Upgrades to a new source (llmspell upgrade), in order: `spell.source` is the last one's. */
+  upgrades: Array<{ atMs: number; sourceHash: string; chains: Record<string, number> }>;
 }
+
+/** The update `llmspell upgrade` sends (src/workflows/api.ts; not imported: that module is the workflow's). */
+const UPGRADE_UPDATE = 'spell.upgrade';
 
 export async function runFromHistory(history: History, converter: LoadedDataConverter): Promise<RebuiltRun> {
   const decode = async <T>(payloads: Payloads): Promise<T | undefined> =>
@@ -86,11 +91,33 @@ export async function runFromHistory(history: History, converter: LoadedDataConv
       else delete state[op.key];
     }
   };
+  /** Sources of accepted upgrades, by the event id of their acceptance: applied if they completed as `upgraded`. */
+  const offered = new Map<string, { source: string; chains: Record<string, number> }>();
+  const upgrades: RebuiltRun['upgrades'] = [];
   for (const event of history.events ?? []) {
+    const accepted = event.workflowExecutionUpdateAcceptedEventAttributes;
+    if (accepted?.acceptedRequest?.input?.name === UPGRADE_UPDATE) {
+      const request = await decode<{ source?: string; checked: Record<string, number> }>(accepted.acceptedRequest.input.args);
+      if (request?.source !== undefined) offered.set(String(event.eventId), { source: request.source, chains: request.checked });
+    }
+    const updated = event.workflowExecutionUpdateCompletedEventAttributes;
+    const upgrade = updated ? offered.get(String(updated.acceptedEventId)) : undefined;
+    if (updated && upgrade && spell) {
+      const outcome = await decode<{ status: string; sourceHash?: string }>(updated.outcome?.success);
+      if (outcome?.status === 'upgraded') {
+        spell = { ...spell, source: upgrade.source };
+        upgrades.push({ atMs: timeOf(event.eventTime), sourceHash: outcome.sourceHash ?? '', chains: upgrade.chains });
+      }
+    }
     const started = event.workflowExecutionStartedEventAttributes;
     if (started) {
       spell = await decode<SpellWorkflowInput>(started.input);
       Object.assign(state, spell?.carried?.state);
+      // A fork starts with the first calls of the run it forks (RunState.seed).
+      if (spell?.fork) {
+        add(MAIN_CHAIN, spell.fork.journal);
+        for (const entry of spell.fork.journal) apply(entry.stateOps);
+      }
       startedAtMs = timeOf(event.eventTime);
       continuedFromRunId = started.continuedExecutionRunId || undefined;
     }
@@ -119,8 +146,14 @@ export async function runFromHistory(history: History, converter: LoadedDataConv
     const marker = event.markerRecordedEventAttributes;
     if (marker?.markerName === LOCAL_ACTIVITY_MARKER) {
       const outcome = await decode<RunSpellResult>(marker.details?.result);
-      for (const [chain, tail] of Object.entries(outcome?.tails ?? {})) add(chain, tail);
-      add(outcome?.target ?? MAIN_CHAIN, outcome?.entries ?? []);
+      const chain = outcome?.target ?? MAIN_CHAIN;
+      for (const [tailChain, tail] of Object.entries(outcome?.tails ?? {})) {
+        if (tailChain === MAIN_CHAIN) for (const entry of tail) if (!chains.get(MAIN_CHAIN)?.has(entry.seq)) apply(entry.stateOps);
+        add(tailChain, tail);
+      }
+      add(chain, outcome?.entries ?? []);
+      for (const emitted of outcome?.events ?? []) events.push({ ...emitted, chain, recordedAtMs: timeOf(event.eventTime) });
+      if (chain === MAIN_CHAIN) apply(outcome?.stateOps);
     }
     const completedRun = event.workflowExecutionCompletedEventAttributes;
     if (completedRun) result = (await decode<Json>(completedRun.result)) ?? null;
@@ -134,6 +167,7 @@ export async function runFromHistory(history: History, converter: LoadedDataConv
     ...(continuedFromRunId ? { continuedFromRunId } : {}),
     events,
     state,
+    upgrades,
   };
 }
 

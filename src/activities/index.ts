@@ -119,6 +119,7 @@ export function createActivities(deps: ActivityDeps) {
       try {
         run = await loadRun(input, ids);
         const spellDir = run.spell.dir;
+        const fork = run.spell.fork;
         outcome = await deps.pool.run(runRequestOf(run, input, ids, attempt, checkpoint, quickTools), {
           effect: async (request, callScriptTool) => {
             try {
@@ -132,6 +133,7 @@ export function createActivities(deps: ActivityDeps) {
                 },
                 progress: (data) => note(request.key, { effect: { key: request.key, progress: data } }),
                 ...(spellDir ? { spellDir } : {}),
+                ...(fork && !fork.allowEffects ? { refuseEffects: { forkOf: fork.workflowId } } : {}),
                 engineFor: (file, engine) => {
                   const descriptor = engineFor(file, engine);
                   return { name: descriptor.name, extension: descriptor.extensions[0]! };

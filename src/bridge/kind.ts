@@ -63,6 +63,11 @@ export type HostTool =
        * a local activity, without a server round trip (and without a checkpoint).
        */
       quick?: boolean;
+      /**
+       * Changes something outside the run (sends mail, writes a ticket): a fork (`llmspell fork`)
+       * refuses to run it live unless told to (`--allow-effects`).
+       */
+      effects?: boolean;
       execute: (args: Json) => Json | Promise<Json>;
     };
 
@@ -92,6 +97,8 @@ export interface EffectContext {
   spellDir?: string;
   /** The engine for a spell file, by `engine` name when given, else by extension; throws SpellInputError. */
   engineFor?(file: string, engine?: string): { name: string; extension: string };
+  /** Set in a fork that was not allowed effects: host tools marked `effects` are refused (EffectRefused). */
+  refuseEffects?: { forkOf: string };
 }
 
 /** An effect the engine asks the host to carry out. */

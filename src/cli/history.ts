@@ -33,6 +33,10 @@ export interface RunHistory {
   runs: RunJournal[];
   /** Child spells (spell.spawn), by workflow id, with their own journals. */
   children: Record<string, RunHistory>;
+  /** The run this one forks, when it is a fork: its first `at` entries are copies of that run's. */
+  forkedFrom: { workflowId: string; runId: string; at: number } | null;
+  /** Upgrades to a new source (llmspell upgrade) of the latest run. */
+  upgrades: Array<{ at: string; sourceHash: string; chains: Record<string, number> }>;
 }
 // The JSON schema describes this type (checked at compile time).
 true satisfies RunHistory extends RunHistoryJson ? true : false;
@@ -91,8 +95,10 @@ export async function readHistoryTree(client: Client, workflowId: string, option
   const timeline: DrawnNode[] = [];
   for (const [index, run] of runs.entries()) {
     const prices = resolveSettings(run.spell.options, workflowId, run.spell.carried?.generation).prices;
-    for (const entries of Object.values(run.chains)) for (const entry of entries) addUsage(usage, entry, prices, false);
-    const nodes = chainNodes(run, MAIN_CHAIN, prices, children);
+    // A fork's copied entries were paid for by the run it forks.
+    const copied = run.spell.fork?.at ?? 0;
+    for (const [chain, entries] of Object.entries(run.chains)) for (const entry of entries) if (chain !== MAIN_CHAIN || entry.seq >= copied) addUsage(usage, entry, prices, false);
+    const nodes = marked(run, chainNodes(run, MAIN_CHAIN, prices, children));
     const runEnd = runs[index + 1]?.startedAtMs ?? end;
     if (runs.length === 1) timeline.push(...nodes);
     else {
@@ -121,11 +127,31 @@ export async function readHistoryTree(client: Client, workflowId: string, option
       entries: runs.at(-1)?.chains[MAIN_CHAIN] ?? [],
       runs: runs.map((run) => ({ runId: run.runId, chains: run.chains, ...(run.result !== undefined ? { result: run.result } : {}) })),
       children: Object.fromEntries([...children].map(([id, child]) => [id, child.history])),
+      forkedFrom: (() => {
+        const fork = runs[0]?.spell.fork;
+        return fork ? { workflowId: fork.workflowId, runId: fork.runId, at: fork.at } : null;
+      })(),
+      upgrades: (runs.at(-1)?.upgrades ?? []).map((u) => ({ at: new Date(u.atMs).toISOString(), sourceHash: u.sourceHash, chains: u.chains })),
     },
     timeline,
     spell: { fileName: runs[0]?.spell.fileName ?? '?', engine: runs[0]?.spell.engine ?? '?' },
     runs,
   };
+}
+
+/** The main line's nodes with marks where a fork diverges from the run it copied and where upgrades switched the source. */
+function marked(run: Rebuilt, nodes: DrawnNode[]): DrawnNode[] {
+  const marks: Array<{ index: number; node: DrawnNode }> = [];
+  const mark = (index: number, node: DrawnNode['node'], label: string, at: number): void => {
+    marks.push({ index, node: { node, path: String(index), label, startedAt: at, durationMs: 0, tokens: 0, costUsd: 0, children: [] } });
+  };
+  const fork = run.spell.fork;
+  if (fork) mark(fork.at, 'fork', `forked from ${fork.workflowId} (run ${fork.runId}) at #${fork.at}: the calls above are copies, made by that run`, run.startedAtMs);
+  for (const upgrade of run.upgrades) mark(upgrade.chains[MAIN_CHAIN] ?? 0, 'upgrade', `upgraded to source ${upgrade.sourceHash}: the calls below ran it`, upgrade.atMs);
+  const out = [...nodes];
+  // From the last position back, so earlier positions stay right; a fork mark comes before an upgrade at the same place.
+  for (const { index, node } of marks.map((m, i) => ({ ...m, i })).sort((a, b) => b.index - a.index || b.i - a.i)) out.splice(index, 0, node);
+  return out;
 }
 
 const spawnedId = (entry: JournalEntry): string | undefined => {

@@ -23,6 +23,10 @@ const COMMANDS: Record<keyof typeof COMMAND_USAGE, () => Promise<Command>> = {
   terminate: async () => (await import('./commands/cancel.ts')).terminate,
   history: async () => (await import('./commands/history.ts')).history,
   replay: async () => (await import('./commands/replay.ts')).replay,
+  fork: async () => (await import('./commands/fork.ts')).fork,
+  upgrade: async () => (await import('./commands/upgrade.ts')).upgrade,
+  check: async () => (await import('./commands/check.ts')).check,
+  export: async () => (await import('./commands/export.ts')).exportCommand,
 };
 
 /** The package's version, from the package.json above this file (src/cli or dist/src/cli). */

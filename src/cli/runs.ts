@@ -32,6 +32,7 @@ export interface RunMemo {
   spell?: string;
   engine?: string;
   usage?: UsageTotals;
+  forkedFrom?: { workflowId: string; runId: string; at: number };
 }
 
 /** A run as list shows it; describe's answer has the same fields. */
@@ -54,6 +55,7 @@ export function rowOf(info: Omit<WorkflowExecutionInfo, 'raw'>, now = Date.now()
     tokens,
     costUsd: cost,
     parent: info.parentExecution?.workflowId ?? null,
+    forkedFrom: memo.forkedFrom ?? null,
   };
 }
 

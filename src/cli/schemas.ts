@@ -72,6 +72,8 @@ export const RunRow = z.object({
   costUsd: z.number().nullable(),
   /** The parent's workflow id, for a child spell. */
   parent: z.string().nullable(),
+  /** The run this one forks (llmspell fork; memo `forkedFrom`) and how many of its entries it copied. */
+  forkedFrom: z.object({ workflowId: z.string(), runId: z.string(), at: z.number() }).nullable(),
 });
 export type RunRow = z.infer<typeof RunRow>;
 
@@ -143,9 +145,13 @@ export const JournalEntry = z.object({
   usage: TokenUsage.optional(),
 });
 
-/** One node of the timeline: a journaled call, a branch of a parallel call, a child spell, or one run of a continued chain. */
+/**
+ * One node of the timeline: a journaled call, a branch of a parallel call, a child spell, one
+ * run of a continued chain; or a mark between calls: where a fork diverges from the run it
+ * copied, where an upgrade switched the source.
+ */
 export interface TimelineNode {
-  node: 'call' | 'branch' | 'child' | 'run';
+  node: 'call' | 'branch' | 'child' | 'run' | 'fork' | 'upgrade';
   /** Journal path of a call (`3`, `3/1/0`), a branch (`3/1`) or the spawn call of a child; a run's Temporal run id. */
   path: string;
   label: string;
@@ -160,7 +166,7 @@ export interface TimelineNode {
   children: TimelineNode[];
 }
 export const TimelineNode: z.ZodType<TimelineNode> = z.object({
-  node: z.enum(['call', 'branch', 'child', 'run']),
+  node: z.enum(['call', 'branch', 'child', 'run', 'fork', 'upgrade']),
   path: z.string(),
   label: z.string(),
   startedAt: z.number().nullable(),
@@ -184,6 +190,8 @@ export interface RunHistoryJson {
   entries: Array<z.infer<typeof JournalEntry>>;
   runs: Array<{ runId: string; chains: Record<string, Array<z.infer<typeof JournalEntry>>>; result?: unknown }>;
   children: Record<string, RunHistoryJson>;
+  forkedFrom: { workflowId: string; runId: string; at: number } | null;
+  upgrades: Array<{ at: string; sourceHash: string; chains: Record<string, number> }>;
 }
 /** A run's journal read back from history: every run of the workflow id, every chain, child spells. */
 const runHistoryShape = {
@@ -202,6 +210,10 @@ const runHistoryShape = {
   get children(): z.ZodRecord<z.ZodString, z.ZodType<RunHistoryJson>> {
     return z.record(z.string(), RunHistoryJson);
   },
+  /** A fork's origin: its first `at` main-line entries are copies, not counted in its usage. */
+  forkedFrom: z.object({ workflowId: z.string(), runId: z.string(), at: z.number() }).nullable(),
+  /** Upgrades to a new source (llmspell upgrade), each with when (ISO 8601) and the chain lengths it switched at. */
+  upgrades: z.array(z.object({ at: z.string(), sourceHash: z.string(), chains: z.record(z.string(), z.number()) })),
 };
 export const RunHistoryJson: z.ZodType<RunHistoryJson> = z.object(runHistoryShape);
 
@@ -226,8 +238,45 @@ export const HistoryEventsOutput = z.object({ runId: z.string(), events: z.array
 /** `llmspell replay --json` */
 export const ReplayOutput = z.discriminatedUnion('status', [
   z.object({ runId: z.string(), status: z.literal('replayed'), calls: z.number(), result: json, matches: z.boolean().nullable() }),
+  /** The run is still going: every journaled call agreed, and `at` is the call it makes next. */
+  z.object({ runId: z.string(), status: z.literal('open'), calls: z.number(), at: z.string() }),
   z.object({ runId: z.string(), status: z.enum(['diverged', 'failed']), calls: z.number(), error: z.object({ type: z.string(), message: z.string(), where: z.string().optional() }) }),
 ]);
+
+/** `llmspell history --verify --json` */
+export const VerifyOutput = z.discriminatedUnion('status', [
+  z.object({ runId: z.string(), status: z.literal('verified'), runs: z.array(z.object({ runId: z.string(), chains: z.number(), entries: z.number(), unchained: z.number() })) }),
+  z.object({
+    runId: z.string(),
+    status: z.literal('failed'),
+    runs: z.array(z.object({ runId: z.string(), chains: z.number(), entries: z.number(), unchained: z.number() })),
+    /** SpellJournalMismatch (an entry changed: `where` is its path) or SpellNondeterminism (the script does not re-derive it). */
+    error: z.object({ type: z.string(), message: z.string(), where: z.string() }),
+  }),
+]);
+
+/** `llmspell upgrade --json` (a refusal is the error document: SpellNondeterminism, exit 4). */
+export const UpgradeOutput = z.object({ runId: z.string(), status: z.literal('upgraded'), sourceHash: z.string(), checkedCalls: z.number() });
+
+/** `llmspell check --json` */
+export const CheckOutput = z.object({
+  file: z.string(),
+  query: z.string(),
+  runs: z.array(
+    z.object({
+      runId: z.string(),
+      temporalRunId: z.string(),
+      runStatus: RunStatus,
+      calls: z.number(),
+      status: z.enum(['compatible', 'diverges', 'skipped']),
+      /** compatible: the call the run makes next (null: it replays to its end). */
+      at: z.string().nullable().optional(),
+      error: z.object({ type: z.string(), message: z.string(), where: z.string().optional() }).optional(),
+      reason: z.string().optional(),
+    }),
+  ),
+  diverging: z.number(),
+});
 
 /** Every command's document, by command (for the README and tests). */
 export const OUTPUTS = {
@@ -242,6 +291,10 @@ export const OUTPUTS = {
   history: HistoryOutput,
   'history --events': HistoryEventsOutput,
   replay: ReplayOutput,
+  'history --verify': VerifyOutput,
+  fork: RunOutput,
+  upgrade: UpgradeOutput,
+  check: CheckOutput,
   version: VersionOutput,
   error: ErrorOutput,
 } as const;

@@ -78,19 +78,59 @@ export const COMMAND_USAGE: Record<string, CommandUsage> = {
     flags: ['--reason TEXT           recorded in the run\'s history', '--json                  print {"runId", "status": "terminated", "reason"}'],
   },
   history: {
-    synopsis: 'history <run-id> [options]',
+    synopsis: 'history <run-id> [options] | history --verify --file EXPORT',
     summary: 'print a run\'s journal as a tree (branches, child spells, continued runs) with durations, tokens and cost, then totals',
     flags: [
       '--events                list the run\'s events instead (event.emit and the bridge\'s), read from history',
       '--kind KIND             with --events: script (event.emit), or llm, tool, agent, hook (the bridge\'s)',
       '--name NAME             with --events: events of this name; * matches any characters (llm.*)',
+      '--verify                check the journal: every entry links to the one before it (prevHash) and re-derives from its recorded arguments on an offline replay',
+      '--file EXPORT           with --verify: check a run export (llmspell export) instead: no Temporal server is needed',
       '--json                  print one JSON document',
     ],
   },
   replay: {
-    synopsis: 'replay <run-id> [--source FILE] [options]',
+    synopsis: 'replay <run-id> | --file EXPORT [--source FILE] [options]',
     summary: 're-execute a run offline against its journal (no model or tool calls); with --source, check a changed spell against it',
-    flags: ['--source FILE           the changed spell to check', '--json                  print one JSON document'],
+    flags: [
+      '--source FILE           the changed spell to check',
+      '--file EXPORT           replay a run export (llmspell export) instead: no Temporal server is needed',
+      '--json                  print one JSON document',
+    ],
+  },
+  fork: {
+    synopsis: 'fork <run-id> --at N [options]',
+    summary: 'start a what-if run: the first N journal entries (#0…#N-1) replay from the run, no model or tool call; then it runs live, with an in-process worker',
+    flags: [
+      '--at N                  how many main-line entries to copy (llmspell history numbers them)',
+      '--source FILE           run a changed spell; it must replay the copied entries',
+      '--input JSON            another input (spell.input)',
+      '--model ID              another default model',
+      '--allow-effects         run host tools marked effects live (a fork refuses them by default)',
+      '--detach                start the fork for a running worker (llmspell worker, or yours with its host tools) and print its run id',
+      '--id RUN-ID             the fork\'s id; default <run-id>-fork-<random>',
+      '--task-queue NAME       task queue; default llmspell',
+      '--json                  print {"runId", "status", "result" | "error"}',
+    ],
+  },
+  upgrade: {
+    synopsis: 'upgrade <run-id> --source FILE [options]',
+    summary: 'move a running spell to a changed source: it replays the run\'s journal offline, and if it agrees the run switches at its next boundary; if not, nothing changes and the divergent call is named',
+    flags: ['--source FILE           the changed spell', '--json                  print {"runId", "status": "upgraded", "sourceHash", "checkedCalls"}'],
+  },
+  check: {
+    synopsis: 'check <file> --runs QUERY [options]',
+    summary: 'replay a changed spell offline against every recorded run the visibility query matches; report which would diverge and where (exit 4 if any)',
+    flags: [
+      '--runs QUERY            a Temporal visibility query (e.g. "llmspellSpell = \'triage.lua\' AND ExecutionStatus = \'Running\'")',
+      '--limit N               most runs checked; default 100',
+      '--json                  print {"file", "query", "runs": [...], "diverging"}',
+    ],
+  },
+  export: {
+    synopsis: 'export <run-id> [--output FILE] [options]',
+    summary: 'write everything needed to audit and replay a run offline: source, input, journal, chain hashes, engine and model, usage (JSON, on stdout)',
+    flags: ['--output FILE, -o FILE  write to FILE instead of stdout'],
   },
 };
 

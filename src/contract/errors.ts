@@ -29,6 +29,7 @@ export const ERROR_TYPES = {
   SpellInputError: { exitCode: 2, retry: 'never', summary: 'the run\'s input, options or a spawned file are invalid' },
   UnknownModel: { exitCode: 2, retry: 'never', summary: 'a model id names no known provider or model' },
   UnknownTool: { exitCode: 2, retry: 'never', summary: 'a tool is not registered on the worker' },
+  EffectRefused: { exitCode: 2, retry: 'never', summary: 'a fork would run a tool marked `effects` live (llmspell fork --allow-effects)' },
   NotSupported: { exitCode: 2, retry: 'never', summary: 'the spell uses a feature this version does not provide' },
   SpellTimeout: { exitCode: 3, retry: 'never', summary: 'the script ran longer than its CPU-time limit' },
   SpellMemoryLimit: { exitCode: 3, retry: 'never', summary: 'the script used more memory than its limit' },
@@ -65,6 +66,7 @@ export const CLI_ERROR_TYPES = {
   ConfigError: { exitCode: 2, summary: 'a connection profile, TLS file, API key, namespace or storage setting is invalid' },
   RunNotFound: { exitCode: 2, summary: 'no run has that id in the namespace' },
   RunEnded: { exitCode: 2, summary: 'the run has already ended: it cannot be signalled, cancelled or terminated' },
+  RunBusy: { exitCode: 1, summary: 'the run kept moving while upgrade checked it against its journal: try again' },
   TemporalUnavailable: { exitCode: 1, summary: 'Temporal could not be reached, or refused the request' },
   InternalError: { exitCode: 1, summary: 'a bug in llmspell: the message and stack say where' },
 } as const satisfies Record<string, Omit<ErrorTypeSpec, 'retry'>>;

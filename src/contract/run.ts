@@ -36,6 +36,12 @@ export interface SpellWorkflowInput {
   /** Folder the spell was read from: `spell.spawn` resolves relative files against it. */
   dir?: string;
   carried?: CarriedRun;
+  /**
+   * A fork (`llmspell fork`): the run starts from the first `at` calls of another run's journal,
+   * which replay with no model or tool call, and runs live from there. Its clock starts where
+   * the original's did; a tool marked `effects` is not run live unless `allowEffects`.
+   */
+  fork?: { workflowId: string; runId: string; at: number; journal: JournalEntry[]; startedAtMs: number; allowEffects?: boolean };
   /** Set on a child spell (spell.spawn): its budget lease and parent, and it returns a {@link ChildResult}. */
   parent?: { workflowId: string; lease?: Budget };
 }

@@ -2,8 +2,8 @@
  * The spell workflow's public surface: queries and the signal. Imported by clients and the
  * workflow; only `@temporalio/workflow` and the pure contract.
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { Json, SpellEvent } from '../journal/types.ts';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Json, JournalEntry, SpellEvent } from '../journal/types.ts';
 import type { SpellProgress } from '../contract/run.ts';
 
 export type { SpellWorkflowInput, SpellProgress, StepLine, ChildResult, CarriedRun } from '../contract/run.ts';
@@ -20,3 +20,26 @@ export const stateQuery = defineQuery<Record<string, Json>>('spell.state');
 export const eventsQuery = defineQuery<SpellEvent[]>('spell.events');
 /** Timeline lines from index `fromLine` and events from index `fromEvent`. */
 export const progressQuery = defineQuery<SpellProgress, [number, number]>('spell.progress');
+
+/**
+ * `spell.upgrade` (llmspell upgrade): switch a running spell to a new source that replayed
+ * against its journal offline. `checked` is the length of each chain the check replayed: the
+ * run switches at a boundary where its journal is still that long. No source: let go of a hold.
+ */
+export interface UpgradeRequest {
+  source?: string;
+  checked: Record<string, number>;
+}
+
+export type UpgradeOutcome =
+  /** The run runs the new source from its next activity on. */
+  | { status: 'upgraded'; sourceHash: string }
+  /**
+   * The journal grew since the check: the run now holds at its boundaries (for a short while)
+   * so that a check against `chains` can catch up. `tails`: entries the workflow appended that
+   * history shows only once the next activity of their chain is scheduled.
+   */
+  | { status: 'moved'; chains: Record<string, number>; tails: Record<string, JournalEntry[]> }
+  | { status: 'released' };
+
+export const upgradeUpdate = defineUpdate<UpgradeOutcome, [UpgradeRequest]>('spell.upgrade');

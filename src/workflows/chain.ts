@@ -7,6 +7,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   TimeoutFailure,
+  condition,
   isCancellation,
   proxyActivities,
   proxyLocalActivities,
@@ -46,6 +47,8 @@ export async function runChain(ctx: RunContext, path: string): Promise<ChainEnd>
   let next: BoundaryCall | undefined;
   for (;;) {
     checkHistory(ctx);
+    // An upgrade in progress (spell.upgrade) holds new activities back.
+    if (run.hold) await condition(() => run.hold === 0);
     // Quick work on the main line runs in local activities (no server round trip). Branches run
     // at the same time, so theirs are regular activities: local activities that run concurrently
     // resolve in completion order live but in another order on replay, and the lane that takes
@@ -130,11 +133,13 @@ async function execute(ctx: RunContext, path: string, next: BoundaryCall | undef
       });
   const chain = run.chain(path);
   const summary = next ? `${next.kind} ${next.name}` : path === '' ? `${input.fileName} (start)` : `branch ${path} (start)`;
+  run.active++;
   try {
     return await activities.runSpell.executeWithOptions({ summary } as never, [
       {
         sourceHash: ctx.sourceHash,
-        startedAtMs: info.runStartTime.getTime(),
+        // A fork's clock starts where the original's did, so its copied calls replay alike.
+        startedAtMs: input.fork?.startedAtMs ?? info.runStartTime.getTime(),
         target: path,
         ...run.refs(path),
         reportFromCall: chain.calls,
@@ -156,6 +161,8 @@ async function execute(ctx: RunContext, path: string, next: BoundaryCall | undef
       true,
     );
     return 'journaled';
+  } finally {
+    run.active--;
   }
 }
 

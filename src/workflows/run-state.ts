@@ -59,6 +59,10 @@ export class RunState {
   readonly signals = new Map<string, Json[]>();
   readonly children = new Map<string, ChildState>();
   progress: Pick<SpellProgress, 'status' | 'waitingOn'> = { status: 'running' };
+  /** Activities in flight, and the upgrade (its number) that holds new ones back; 0: none. */
+  active = 0;
+  hold = 0;
+  holdCount = 0;
   /** Model-using activities (or ended children) since the usage was last published (memo, search attributes). */
   usageUnpublished = 0;
   readonly settings: RunSettings;
@@ -100,6 +104,26 @@ export class RunState {
     addUsage(chain.usage, entry, this.settings.prices, true);
     this.lines.push(lineOf(entryPath(path, entry.seq), entry));
     if (this.lines.length > MAX_KEPT) this.droppedLines += this.lines.splice(0, this.lines.length - MAX_KEPT).length;
+  }
+
+  /**
+   * A fork's first entries, copied from the run it forks (SpellWorkflowInput.fork): they replay
+   * with no call made, so they count in the chain but not in this run's usage.
+   */
+  seed(path: string, entries: readonly JournalEntry[]): void {
+    const chain = this.chain(path);
+    for (const entry of entries) {
+      chain.length++;
+      chain.hash = chainHash(chain.hash, entryDigest(entry));
+      if (entry.stateOps?.length) this.applyState(path, entry.stateOps);
+      this.lines.push(lineOf(entryPath(path, entry.seq), entry));
+    }
+    if (this.lines.length > MAX_KEPT) this.droppedLines += this.lines.splice(0, this.lines.length - MAX_KEPT).length;
+  }
+
+  /** The length of every chain the run holds entries of. */
+  chainLengths(): Record<string, number> {
+    return Object.fromEntries([...this.chains].filter(([, chain]) => chain.length > 0).map(([path, chain]) => [path, chain.length]));
   }
 
   /** What an activity of `path` produced. */

@@ -8,7 +8,7 @@ import { createMCPClient } from '@ai-sdk/mcp';
 import type { Json } from '../../journal/types.ts';
 import { SpellError } from '../../errors/index.ts';
 import type { EffectContext, EffectDeps, EffectResult, McpServerConfig } from '../kind.ts';
-import { executeOf } from '../tool/host.ts';
+import { checkEffects, executeOf } from '../tool/host.ts';
 import { providerFailure } from '../llm/host.ts';
 import type { AgentRunArgs } from './index.ts';
 
@@ -93,6 +93,8 @@ export async function runAgent(args: AgentRunArgs & { model: string | string[] }
     }
     const host = deps.tools[name];
     if (!host) throw new SpellError('UnknownTool', `agent "${args.name}": tool "${name}" is not registered on this worker (registered: ${Object.keys(deps.tools).join(', ') || 'none'})`);
+    // Refused before the agent starts: a tool error inside the loop would only be shown to the model.
+    checkEffects(name, host, ctx, `agent "${args.name}": tool "${name}"`);
     tools[name] = tool({
       description: typeof host === 'function' ? `host tool ${name}` : (host.description ?? `host tool ${name}`),
       inputSchema: jsonSchema((typeof host === 'function' ? undefined : host.schema) ?? { type: 'object' }),

@@ -4,7 +4,12 @@
  * the run emitted, read from its history, filtered by --kind and --name.
  */
 import { BRIDGE_EVENTS, type JournalEntry } from '../../journal/types.ts';
-import { EXIT_CODES } from '../../contract/errors.ts';
+import { EXIT_CODES, exitCodeFor } from '../../contract/errors.ts';
+import type { ConnectionFlags } from '../../server/connection.ts';
+import { EnginePool } from '../../engines/pool.ts';
+import { readExport, recordedOf } from '../export.ts';
+import type { RecordedRun } from '../replaying.ts';
+import { verifyRuns } from '../verifying.ts';
 import { connect } from '../connect.ts';
 import { readHistoryTree, runsOf, timelineJson, type DrawnNode } from '../history.ts';
 import { UsageError, parse } from '../options.ts';
@@ -18,9 +23,13 @@ export async function history(args: string[]): Promise<number> {
     events: { type: 'boolean' },
     kind: { type: 'string' },
     name: { type: 'string' },
+    verify: { type: 'boolean' },
+    file: { type: 'string' },
   });
+  if (values.file !== undefined && !values.verify) throw new UsageError('--file: reads an export for --verify (replay --file replays one)');
+  if (values.verify) return await verify(values, positionals);
   const id = positionals[0];
-  if (!id || positionals.length > 1) throw new UsageError('expected: history <run-id> [--events [--kind KIND] [--name NAME]]');
+  if (!id || positionals.length > 1) throw new UsageError('expected: history <run-id> [--events [--kind KIND] [--name NAME]] [--verify]');
   if (!values.events && (values.kind !== undefined || values.name !== undefined)) throw new UsageError(`--${values.kind !== undefined ? 'kind' : 'name'}: filters events; add --events`);
   const { connection, client } = await connect(values);
   try {
@@ -58,6 +67,44 @@ export async function history(args: string[]): Promise<number> {
   return EXIT_CODES.ok;
 }
 
+/** `history --verify`: the prevHash chain of every journal chain, and each entry re-derived by an offline replay. */
+async function verify(values: { json?: boolean | undefined; file?: string | undefined; events?: boolean | undefined } & ConnectionFlags, positionals: string[]): Promise<number> {
+  if (values.events) throw new UsageError('--verify checks the journal; --events lists events: use one');
+  if (values.file !== undefined ? positionals.length > 0 : positionals.length !== 1) throw new UsageError('expected: history <run-id> --verify, or history --verify --file EXPORT.json');
+  let id: string;
+  let runs: Array<RecordedRun & { chainHashes?: Record<string, string> }>;
+  if (values.file !== undefined) {
+    const exported = await readExport(values.file);
+    id = exported.workflowId;
+    runs = exported.runs.map((run) => recordedOf(exported, run));
+  } else {
+    id = positionals[0]!;
+    const { connection, client } = await connect(values);
+    try {
+      runs = (await runsOf(client, id)).map((run) => ({ ...run, workflowId: id }));
+    } finally {
+      await connection.close();
+    }
+  }
+  const pool = new EnginePool({ maxThreadsPerEngine: 1 });
+  let report;
+  try {
+    report = await verifyRuns(pool, runs);
+  } finally {
+    await pool.close();
+  }
+  if (values.json) process.stdout.write(`${JSON.stringify({ runId: id, ...report })}\n`);
+  else if (report.status === 'verified') {
+    const entries = report.runs.reduce((n, run) => n + run.entries, 0);
+    const unchained = report.runs.reduce((n, run) => n + run.unchained, 0);
+    process.stdout.write(
+      `verified ${id}: ${entries} journal entries in ${report.runs.reduce((n, run) => n + run.chains, 0)} chains${report.runs.length > 1 ? ` over ${report.runs.length} runs` : ''}; ` +
+        `each links to the one before it by prevHash${unchained ? ` (but ${unchained} journaled before prevHash existed)` : ''}, and re-derives from the recorded arguments on replay\n`,
+    );
+  } else process.stderr.write(`llmspell: ${id} failed verification at #${report.error.where}: ${report.error.type}: ${report.error.message}\n`);
+  return report.status === 'verified' ? EXIT_CODES.ok : exitCodeFor(report.error.type);
+}
+
 /** Bridge events are named by their source (`llm.request` → llm); hook.refused too. The rest are the script's (event.emit). */
 export function eventKind(name: string): string {
   return BRIDGE_EVENTS.includes(name) || name === 'hook.refused' ? name.slice(0, name.indexOf('.')) : 'script';
@@ -81,6 +128,8 @@ function draw(nodes: readonly DrawnNode[], indent: string): string[] {
       lines.push(`${indent}── ${node.label}  ${measures(node)}`, ...draw(node.children, indent));
     } else if (node.node === 'branch') {
       lines.push(`${indent}├ ${node.label}  ${measures(node)}`, ...draw(node.children, `${indent}│ `));
+    } else if (node.node === 'fork' || node.node === 'upgrade') {
+      lines.push(`${indent}── ${node.label}`);
     } else if (node.node === 'child') {
       lines.push(`${indent}child ${node.label.slice('child '.length)} ${node.status}  ${measures(node)}`, ...draw(node.children, `${indent}  `));
     } else {

@@ -1,5 +1,5 @@
 /** `llmspell run <file>`: runs a spell with an in-process worker, showing each step; prints the result. */
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Json } from '../../journal/types.ts';
 import { EXIT_CODES, exitCodeFor } from '../../contract/errors.ts';
@@ -9,17 +9,41 @@ import { loadSpell } from '../options.ts';
 
 export async function run(args: string[]): Promise<number> {
   const spell = await loadSpell(args, true);
-  const json = spell.values.json === true;
-  const { target, connection, client, externalStorage } = await connect(spell.values);
-  const say = (line: string) => process.stderr.write(`${line}\n`);
+  const connected = await connect(spell.values);
   try {
-    const { worker, pool } = await spellWorker(target, client, { taskQueue: spell.values['task-queue'], maxConcurrentSteps: spell.maxConcurrentSteps }, externalStorage);
-    const handle = await startLoaded(client, spell);
-    if (!json) say(`▶ ${spell.file} (run ${handle.workflowId}, ${spell.engine}, Temporal ${target.address})`);
+    return await runInProcess(connected, spell.values, spell.maxConcurrentSteps, async (say) => {
+      const handle = await startLoaded(connected.client, spell);
+      say(`▶ ${spell.file} (run ${handle.workflowId}, ${spell.engine}, Temporal ${connected.target.address})`);
+      return handle;
+    });
+  } finally {
+    await connected.connection.close();
+  }
+}
+
+/**
+ * Starts a run (`start`) with a worker in this process and follows it to its end: step lines
+ * on stderr, the result on stdout (one JSON document with --json). `run` and `fork` share it.
+ */
+export async function runInProcess(
+  connected: Pick<Awaited<ReturnType<typeof connect>>, 'target' | 'client' | 'externalStorage'>,
+  values: { json?: boolean | undefined; 'task-queue'?: string | undefined },
+  maxConcurrentSteps: number | undefined,
+  start: (say: (line: string) => void) => Promise<WorkflowHandle>,
+): Promise<number> {
+  const { target, client, externalStorage } = connected;
+  const json = values.json === true;
+  const say = (line: string) => {
+    if (!json) process.stderr.write(`${line}\n`);
+  };
+  const { worker, pool } = await spellWorker(target, client as Client, { taskQueue: values['task-queue'], maxConcurrentSteps }, externalStorage);
+  let outcome: { status: 'completed'; result: Json } | { status: 'failed'; error: { type: string; message: string } };
+  let handle: WorkflowHandle;
+  try {
+    handle = await start(say);
     const result = handle.result();
     // The last progress poll must happen while the worker still runs: it answers the query.
     const shown = json ? Promise.resolve() : followProgress(client, handle, result, say);
-    let outcome: { status: 'completed'; result: Json } | { status: 'failed'; error: { type: string; message: string } };
     try {
       outcome = { status: 'completed', result: (await worker.runUntil(shown.then(() => result))) as Json };
     } catch (error) {
@@ -32,19 +56,17 @@ export async function run(args: string[]): Promise<number> {
             ? { type: cause.type ?? 'SpellScriptError', message: cause.message }
             : { type: cause?.name === 'CancelledFailure' ? 'SpellCancelled' : 'SpellHostError', message: cause?.message ?? error.message },
       };
-    } finally {
-      await pool.close();
     }
-    if (json) {
-      process.stdout.write(`${JSON.stringify({ runId: handle.workflowId, ...outcome })}\n`);
-    } else if (outcome.status === 'completed') {
-      say('✔ completed');
-      process.stdout.write(`${JSON.stringify(outcome.result, null, 2)}\n`);
-    } else {
-      say(`✘ failed: ${outcome.error.type}: ${outcome.error.message}`);
-    }
-    return outcome.status === 'completed' ? EXIT_CODES.ok : exitCodeFor(outcome.error.type);
   } finally {
-    await connection.close();
+    await pool.close();
   }
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ runId: handle.workflowId, ...outcome })}\n`);
+  } else if (outcome.status === 'completed') {
+    say('✔ completed');
+    process.stdout.write(`${JSON.stringify(outcome.result, null, 2)}\n`);
+  } else {
+    say(`✘ failed: ${outcome.error.type}: ${outcome.error.message}`);
+  }
+  return outcome.status === 'completed' ? EXIT_CODES.ok : exitCodeFor(outcome.error.type);
 }

@@ -16,8 +16,10 @@ export const continueAsNewCommand: Command = async (ctx, path, call) => {
   }
   const { input: next } = call.args as { input?: Json };
   const carried = run.carried;
+  // A fork's copied calls belong to this run's journal only.
+  const { fork: _fork, ...rest } = input;
   const continued: SpellWorkflowInput = {
-    ...input,
+    ...rest,
     ...(next !== undefined ? { input: next } : {}),
     carried: {
       generation: (carried?.generation ?? 0) + 1,
