@@ -12,6 +12,15 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 const here = dirname(fileURLToPath(import.meta.url));
 const ext = extname(fileURLToPath(import.meta.url));
 export const workflowsPath = join(here, 'workflows', `index${ext}`);
+/** The workflow interceptor module of tracing (Temporal's OpenTelemetry interceptors, see src/telemetry). */
+export const tracingInterceptorsPath = join(here, 'telemetry', `workflow-interceptors${ext}`);
+/** Packages the tracing interceptors bundle without naming them in an import (Temporal's interceptors use them). */
+const TRACING_PACKAGES = ['@opentelemetry/sdk-trace-base'];
+
+export interface WorkflowBundleOptions {
+  /** Bundle tracing's workflow interceptors in (for a worker with `tracing`). Default false. */
+  tracing?: boolean;
+}
 
 /** Module specifiers a source file imports or re-exports (`import … from '…'`, `export … from '…'`). */
 export function importsOf(text: string): Array<{ spec: string; typeOnly: boolean }> {
@@ -30,8 +39,11 @@ function packageVersion(spec: string): string {
   }
 }
 
-/** Digest of everything the bundle is made of: every file the workflow imports, followed through imports, and the versions of the packages it uses. */
-async function sourceDigest(): Promise<string> {
+/**
+ * Digest of everything the bundle is made of: every file the workflow (and each interceptor
+ * module) imports, followed through imports, and the versions of the packages it uses.
+ */
+async function sourceDigest(interceptorModules: readonly string[]): Promise<string> {
   const hash = createHash('sha256');
   const seen = new Set<string>();
   const visit = async (file: string): Promise<void> => {
@@ -46,16 +58,19 @@ async function sourceDigest(): Promise<string> {
     }
   };
   await visit(workflowsPath);
+  for (const module of interceptorModules) await visit(module);
+  if (interceptorModules.includes(tracingInterceptorsPath)) for (const spec of TRACING_PACKAGES) hash.update(packageVersion(spec));
   return hash.digest('hex').slice(0, 16);
 }
 
 /** Bundled workflow code, from the cache folder when this version was bundled before. */
-export async function workflowBundle(cacheDir: string): Promise<{ code: string }> {
-  const file = join(cacheDir, `workflow-bundle-${await sourceDigest()}.js`);
+export async function workflowBundle(cacheDir: string, options: WorkflowBundleOptions = {}): Promise<{ code: string }> {
+  const workflowInterceptorModules = options.tracing ? [tracingInterceptorsPath] : [];
+  const file = join(cacheDir, `workflow-bundle-${await sourceDigest(workflowInterceptorModules)}.js`);
   try {
     return { code: await readFile(file, 'utf8') };
   } catch {
-    const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+    const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: quietLogger });
     await mkdir(cacheDir, { recursive: true });
     await writeFile(`${file}.tmp`, code);
     await rename(`${file}.tmp`, file);
