@@ -15,7 +15,11 @@ export { createModelResolver, providerOf, type ModelResolver, type ProviderMap }
 export { OfflineEchoModel } from './models/offline.ts';
 export { providersFromEnv } from './models/providers.ts';
 export type { HostTool, McpServerConfig } from './bridge/kind.ts';
-export { workflowBundle } from './workflow-bundle.ts';
+export { workflowBundle, type WorkflowBundleOptions } from './workflow-bundle.ts';
+// Tracing itself is `llmspell/tracing` (createTracing, otlpTracing): OpenTelemetry loads only for those who use it.
+export type { SpellTracing, TracingOptions } from './telemetry/tracing.ts';
+export { tracingFromEnv, tracingWanted } from './telemetry/env.ts';
+export { ATTR as SPAN_ATTRIBUTES } from './telemetry/attributes.ts';
 export { ensureTemporal, startDevServer, clientConnection, workerConnection, type TemporalTarget } from './server/dev-server.ts';
 export { connectionSettings, type ConnectionFlags, type TemporalConnectionSettings } from './server/connection.ts';
 export { SpellError } from './errors/index.ts';

@@ -1,7 +1,7 @@
 /**
  * A Temporal plugin that adds the spell workflows and activities to any TypeScript worker,
  * next to the worker's own workflows and activities, and the data converter's External
- * Storage to its worker and clients.
+ * Storage to its worker and clients; with `tracing`, Temporal's OpenTelemetry interceptors too.
  */
 import { join } from 'node:path';
 import type { ExternalStorage } from '@temporalio/common';
@@ -10,9 +10,10 @@ import type { BundleOptions, ReplayWorkerOptions, WorkerOptions } from '@tempora
 import { createActivities, type ActivityDeps } from './activities/index.ts';
 import { EnginePool, type EnginePoolOptions } from './engines/pool.ts';
 import { createModelResolver } from './models/registry.ts';
-import { workflowsPath } from './workflow-bundle.ts';
+import type { SpellTracing } from './telemetry/tracing.ts';
+import { tracingInterceptorsPath, workflowsPath } from './workflow-bundle.ts';
 
-export interface SpellPluginOptions extends Omit<ActivityDeps, 'resultLimitBytes' | 'pool' | 'models' | 'tools'> {
+export interface SpellPluginOptions extends Omit<ActivityDeps, 'resultLimitBytes' | 'pool' | 'models' | 'tools' | 'tracing'> {
   /** The engines' pool, or options for one the plugin makes. Closed when the last worker running with this plugin stops. */
   pool?: EnginePool | EnginePoolOptions;
   /** Models of `llm.*` and agents. Default: the built-in `offline:echo` only (see createModelResolver). */
@@ -33,6 +34,13 @@ export interface SpellPluginOptions extends Omit<ActivityDeps, 'resultLimitBytes
   externalStorage?: ExternalStorage;
   /** Most bytes of one activity result; default 256 MiB with External Storage, 1.9 MB (under Temporal's payload limit) without. */
   maxResultBytes?: number;
+  /**
+   * OpenTelemetry tracing (see `createTracing`): workflow, activity and client spans from
+   * Temporal's interceptors, and a span per bridge call. Spans are flushed when the worker stops.
+   * A prebuilt `workflowBundle` must then be built with the tracing interceptors
+   * (`workflowBundle(dir, { tracing: true })`). Default off: nothing is added.
+   */
+  tracing?: SpellTracing;
 }
 
 /**
@@ -42,10 +50,15 @@ export interface SpellPluginOptions extends Omit<ActivityDeps, 'resultLimitBytes
  */
 export class SpellPlugin extends SimplePlugin {
   private readonly bundle: { code: string } | undefined;
+  private readonly tracing: SpellTracing | undefined;
   readonly pool: EnginePool;
   private running = 0;
 
-  constructor({ workflowBundle, externalStorage, maxResultBytes, pool, models, tools, ...deps }: SpellPluginOptions) {
+  constructor({ workflowBundle, externalStorage, maxResultBytes, pool, models, tools, tracing, ...deps }: SpellPluginOptions) {
+    // Without the interceptors in the sandbox, the run's workflow spans would be missing and each activity a trace of its own.
+    if (tracing && workflowBundle && !workflowBundle.code.includes('telemetry/workflow-interceptors')) {
+      throw new Error('llmspell: tracing needs a workflow bundle with the tracing interceptors: workflowBundle(cacheDir, { tracing: true })');
+    }
     const engines = pool instanceof EnginePool ? pool : new EnginePool(pool);
     super({
       name: 'llmspell',
@@ -55,29 +68,39 @@ export class SpellPlugin extends SimplePlugin {
         models: models ?? createModelResolver(),
         tools: tools ?? {},
         resultLimitBytes: maxResultBytes ?? (externalStorage ? STORED_RESULT_LIMIT_BYTES : INLINE_RESULT_LIMIT_BYTES),
+        ...(tracing ? { tracing } : {}),
       }),
       ...(externalStorage ? { dataConverter: (converter) => ({ ...converter, externalStorage }) } : {}),
-      // Engine threads and processes outlive no worker: the last one to stop closes the pool.
+      ...(tracing
+        ? {
+            clientInterceptors: { workflow: [tracing.clientInterceptor()] },
+            workerInterceptors: { activity: [tracing.activityInterceptors], workflowModules: [tracingInterceptorsPath] },
+          }
+        : {}),
+      // Engine threads and processes outlive no worker: the last one to stop closes the pool
+      // (and spans still queued are exported).
       runContext: async (next) => {
         this.running++;
         try {
           await next();
         } finally {
           if (--this.running === 0) await engines.close();
+          await tracing?.flush();
         }
       },
     });
     this.bundle = workflowBundle;
     this.pool = engines;
+    this.tracing = tracing;
   }
 
   /** The worker's own workflows stay; a worker with none runs the spell workflows alone. */
   override configureWorker(options: WorkerOptions): WorkerOptions {
-    return this.withWorkflows(super.configureWorker(options));
+    return this.withSinks(this.withWorkflows(super.configureWorker(options)));
   }
 
   override configureReplayWorker(options: ReplayWorkerOptions): ReplayWorkerOptions {
-    return this.withWorkflows(super.configureReplayWorker(options));
+    return this.withSinks(this.withWorkflows(super.configureReplayWorker(options)));
   }
 
   /**
@@ -111,7 +134,13 @@ export class SpellPlugin extends SimplePlugin {
 
   private withWorkflows<O extends WorkerOptions | ReplayWorkerOptions>(options: O): O {
     if (options.workflowsPath || options.workflowBundle) return options;
+    // Bundling at worker start, the bundler takes the tracing interceptors from configureBundler.
     return { ...options, ...(this.bundle ? { workflowBundle: this.bundle } : { workflowsPath }) };
+  }
+
+  /** Workflow spans leave the sandbox through a sink. */
+  private withSinks<O extends WorkerOptions | ReplayWorkerOptions>(options: O): O {
+    return this.tracing ? { ...options, sinks: { ...options.sinks, ...this.tracing.sinks() } } : options;
   }
 }
 

@@ -7,6 +7,8 @@ import { ENGINES } from './engines/registry.ts';
 import type { HostTool, McpServerConfig } from './bridge/kind.ts';
 import { createModelResolver, type ProviderMap } from './models/registry.ts';
 import { createSpellPlugin } from './plugin.ts';
+import { tracingFromEnv } from './telemetry/env.ts';
+import type { SpellTracing } from './telemetry/tracing.ts';
 import { workflowBundle } from './workflow-bundle.ts';
 
 export const DEFAULT_TASK_QUEUE = 'llmspell';
@@ -35,11 +37,17 @@ export interface SpellWorkerOptions {
   externalStorage?: ExternalStorage;
   /** Most bytes of one activity result (see SpellPluginOptions.maxResultBytes). */
   maxResultBytes?: number;
+  /**
+   * OpenTelemetry tracing (see `createTracing`); `false` for none. Default: OTLP export when
+   * OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set, else none.
+   */
+  tracing?: SpellTracing | false;
 }
 
 export async function createSpellWorker(options: SpellWorkerOptions): Promise<{ worker: Worker; pool: EnginePool }> {
   const pool = new EnginePool(options.pool);
-  const [bundle] = await Promise.all([workflowBundle(options.cacheDir), pool.warm(ENGINES.map((e) => e.name))]);
+  const tracing = options.tracing === false ? undefined : (options.tracing ?? (await tracingFromEnv()));
+  const [bundle] = await Promise.all([workflowBundle(options.cacheDir, { tracing: tracing !== undefined }), pool.warm(ENGINES.map((e) => e.name))]);
   const worker = await Worker.create({
     connection: options.connection,
     namespace: options.namespace ?? 'default',
@@ -57,6 +65,7 @@ export async function createSpellWorker(options: SpellWorkerOptions): Promise<{ 
         ...(options.externalStorage ? { externalStorage: options.externalStorage } : {}),
         ...(options.maxResultBytes !== undefined ? { maxResultBytes: options.maxResultBytes } : {}),
         workflowBundle: bundle,
+        ...(tracing ? { tracing } : {}),
       }),
     ],
   });

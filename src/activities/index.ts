@@ -15,6 +15,8 @@ import { engineFor } from '../engines/registry.ts';
 import { executeEffect } from '../bridge/host.ts';
 import type { EffectDeps } from '../bridge/kind.ts';
 import { SpellError } from '../errors/index.ts';
+import { activityTrace } from '../telemetry/activity.ts';
+import type { SpellTracing } from '../telemetry/tracing.ts';
 import { currentInput, runFromHistory, type LegacyRunSpellInput } from './history.ts';
 import { RunCache, appendEntries, appendNew, chainOf, matches, type CachedRun } from './run-cache.ts';
 
@@ -30,6 +32,8 @@ export interface ActivityDeps extends EffectDeps {
    * Temporal's payload limit unless External Storage takes large results.
    */
   resultLimitBytes: number;
+  /** OpenTelemetry tracing: a span per bridge call and step this worker executes (see createTracing). */
+  tracing?: SpellTracing;
 }
 
 /** The one mapping from an activity's input and its cached run to a re-execution request. */
@@ -109,6 +113,7 @@ export function createActivities(deps: ActivityDeps) {
       const heartbeat = ctx.info.isLocal ? () => {} : (details: Checkpoint | undefined) => ctx.heartbeat(details);
       const heartbeatEveryMs = Math.max(100, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3);
       const beat = ctx.info.isLocal ? undefined : setInterval(() => heartbeat(checkpoint), heartbeatEveryMs);
+      const spans = activityTrace(deps.tracing, input);
       /** Adds to the checkpoint of the boundary a running effect belongs to, and heartbeats it. */
       const note = (key: string, part: Pick<Checkpoint, 'effect' | 'live'>) => {
         checkpoint = { ...(checkpoint ?? { seq: seqOf(key), children: [] }), ...part };
@@ -121,7 +126,7 @@ export function createActivities(deps: ActivityDeps) {
         const spellDir = run.spell.dir;
         const fork = run.spell.fork;
         outcome = await deps.pool.run(runRequestOf(run, input, ids, attempt, checkpoint, quickTools), {
-          effect: async (request, callScriptTool) => {
+          effect: (request, callScriptTool) => spans.effect(request, run.settings.prices, async () => {
             try {
               const resume = checkpoint?.effect?.key === request.key ? checkpoint.effect.progress : undefined;
               return outputChecked(request.kind, request.name, run.settings.limits.outputLimitBytes, await executeEffect(request, deps, {
@@ -144,14 +149,18 @@ export function createActivities(deps: ActivityDeps) {
               if (error instanceof SpellError && attempt < input.maxAttempts) throw error.toFailure();
               return { ok: false, error: (error as SpellError).toData() };
             }
-          },
+          }),
           checkpoint: (saved) => {
+            spans.boundary(saved.call);
             // A completed effect ends its own progress record.
             checkpoint = saved;
             heartbeat(saved);
           },
           signal: ctx.cancellationSignal,
         });
+      } catch (error) {
+        spans.failed(error);
+        throw error;
       } finally {
         clearInterval(beat);
       }
@@ -159,6 +168,7 @@ export function createActivities(deps: ActivityDeps) {
         ctx.log[record.level](record.message, { spell: ids.workflowId, call: record.call, fields: record.fields });
       }
       outcome = bounded(outcome, deps.resultLimitBytes);
+      spans.ended(outcome);
       if (outcome.next.type === 'retry') {
         // A step that asked for retries; an error no retry can help (a limit, bad input) is not retried.
         const { error } = outcome.next;
