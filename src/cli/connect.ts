@@ -8,6 +8,7 @@ import type { ConnectionFlags } from '../server/connection.ts';
 import { createSpellWorker } from '../spell-worker.ts';
 import { providersFromEnv } from '../models/providers.ts';
 import { startSpell } from '../client.ts';
+import { tracingFromEnv } from '../telemetry/env.ts';
 import { home, mcpServersFromEnv, type LoadedSpell } from './options.ts';
 
 /** The client, and the settings the worker shares with it: where large values go. */
@@ -16,7 +17,14 @@ export async function connect(flags: ConnectionFlags) {
   const target = await ensureTemporal({ ...(address ? { address } : {}), ...(namespace ? { namespace } : {}), ...(profile ? { profile } : {}), stateDir: home() });
   const connection = await clientConnection(target);
   const externalStorage = createExternalStorage(storageSettingsFromEnv(process.env, home()));
-  const client = new Client({ connection, namespace: target.namespace, ...(externalStorage ? { dataConverter: { externalStorage } } : {}) });
+  // With OTEL_EXPORTER_OTLP_ENDPOINT set, starting a run starts its trace (the worker continues it).
+  const tracing = await tracingFromEnv();
+  const client = new Client({
+    connection,
+    namespace: target.namespace,
+    ...(externalStorage ? { dataConverter: { externalStorage } } : {}),
+    ...(tracing ? { interceptors: { workflow: [tracing.clientInterceptor()] } } : {}),
+  });
   return { target, connection, client, externalStorage };
 }
 
