@@ -8,9 +8,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { createSpellPlugin, type SpellPlugin } from '../src/plugin.ts';
 import { EnginePool } from '../src/engines/pool.ts';
 import { startSpell } from '../src/client.ts';
+import { createTracing } from '../src/telemetry/tracing.ts';
 import type { SpellWorkflowInput } from '../src/contract/run.ts';
 import { testExternalStorage } from './helpers/storage.ts';
 import type { userGreeting, userWaiter, userWithSpell } from './fixtures/plugin-workflows.ts';
@@ -115,5 +117,57 @@ describe('createSpellPlugin in an existing worker', () => {
       expect(await spell.result()).toBe(42);
     });
     expect(closes()).toBe(1);
+  });
+});
+
+describe('createSpellPlugin with tracing', () => {
+  /** Parent names up from the span named `name`. */
+  const lineage = (spans: readonly ReadableSpan[], name: string) => {
+    const byId = new Map(spans.map((s) => [s.spanContext().spanId, s]));
+    const names: string[] = [];
+    for (let span = spans.find((s) => s.name === name); span; span = span.parentSpanId ? byId.get(span.parentSpanId) : undefined) names.push(span.name);
+    return names;
+  };
+
+  it('traces a spell run as a child of the user\'s own workflow, in a worker with its own workflowsPath', async () => {
+    const exporter = new InMemorySpanExporter();
+    const tracing = createTracing({ spanProcessor: new SimpleSpanProcessor(exporter) });
+    const spellPlugin = createSpellPlugin({ client: new Client({ connection }), pool: { maxThreadsPerEngine: 2 }, tracing });
+    const taskQueue = `plugin-traced-${randomUUID()}`;
+    const worker = await Worker.create({ connection: nativeConnection, taskQueue, workflowsPath, activities: { greet: async (name: string) => `Hello, ${name}` }, plugins: [spellPlugin] });
+    // The plugin's client interceptors start the trace.
+    const pluggedClient = new Client({ connection, plugins: [spellPlugin] });
+    await worker.runUntil(async () => {
+      const result = await pluggedClient.workflow.execute<typeof userWithSpell>('userWithSpell', { taskQueue, workflowId: `traced-${randomUUID()}`, args: [spellInput('return llm.generate{ prompt = "hi" }.text')] });
+      expect(result).toBe('echo: hi');
+    });
+    expect(lineage(exporter.getFinishedSpans(), 'llm.generate offline:echo')).toEqual([
+      'llm.generate offline:echo',
+      'RunActivity:runSpell',
+      'StartActivity:runSpell',
+      'RunWorkflow:spellWorkflow',
+      'StartChildWorkflow:spellWorkflow',
+      'RunWorkflow:userWithSpell',
+      'StartWorkflow:userWithSpell',
+    ]);
+  });
+
+  it('traces spells in a worker of spell workflows alone, bundled at its start', async () => {
+    const exporter = new InMemorySpanExporter();
+    const tracing = createTracing({ spanProcessor: new SimpleSpanProcessor(exporter) });
+    const client = new Client({ connection, interceptors: { workflow: [tracing.clientInterceptor()] } });
+    const taskQueue = `plugin-traced-alone-${randomUUID()}`;
+    const worker = await Worker.create({ connection: nativeConnection, taskQueue, plugins: [createSpellPlugin({ client, pool: { maxThreadsPerEngine: 2 }, tracing })] });
+    await worker.runUntil(async () => {
+      const spell = await startSpell(client, { source: 'return llm.generate{ prompt = "hi" }.text', fileName: 'alone.lua', engine: 'lua', taskQueue });
+      expect(await spell.result()).toBe('echo: hi');
+    });
+    expect(lineage(exporter.getFinishedSpans(), 'llm.generate offline:echo')).toEqual([
+      'llm.generate offline:echo',
+      'RunActivity:runSpell',
+      'StartActivity:runSpell',
+      'RunWorkflow:spellWorkflow',
+      'StartWorkflow:spellWorkflow',
+    ]);
   });
 });

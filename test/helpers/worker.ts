@@ -32,7 +32,7 @@ export async function testClient(): Promise<{ client: Client; connection: Connec
 }
 
 export async function startTestWorker(
-  options: Partial<Pick<SpellWorkerOptions, 'providers' | 'tools' | 'pool' | 'taskQueue' | 'mcpServers' | 'maxResultBytes'>> = {},
+  options: Partial<Pick<SpellWorkerOptions, 'providers' | 'tools' | 'pool' | 'taskQueue' | 'mcpServers' | 'maxResultBytes' | 'tracing'>> = {},
 ): Promise<TestWorker> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
