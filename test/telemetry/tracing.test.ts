@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Client, WorkflowFailedError } from '@temporalio/client';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
@@ -8,7 +10,7 @@ import { startSpell } from '../../src/client.ts';
 import { createTracing } from '../../src/telemetry/tracing.ts';
 import { workflowBundle } from '../../src/workflow-bundle.ts';
 import { createSpellPlugin } from '../../src/plugin.ts';
-import { cacheDir, startTestWorker, testClient, type TestWorker } from '../helpers/worker.ts';
+import { cacheDir, repoRoot, startTestWorker, testClient, type TestWorker } from '../helpers/worker.ts';
 import { testExternalStorage } from '../helpers/storage.ts';
 import { usageOf } from '../helpers/models.ts';
 
@@ -225,4 +227,26 @@ it('bundles the tracing interceptors only into a tracing worker\'s bundle, cache
   // A plugin with tracing refuses a bundle without the interceptors (its runs would lose their workflow spans).
   expect(() => createSpellPlugin({ client, tracing, workflowBundle: plain })).toThrow(/workflowBundle\(cacheDir, \{ tracing: true \}\)/);
   expect(createSpellPlugin({ client, tracing, workflowBundle: traced })).toBeDefined();
+});
+
+it('loads nothing of OpenTelemetry without tracing: the worker, the CLI\'s connection and the library entry', async () => {
+  // Lists every module resolved whose URL names OpenTelemetry, after `then` runs.
+  const loaded = async (then: string, env: Record<string, string> = {}) => {
+    const code = `
+      import { registerHooks } from 'node:module';
+      const loaded = [];
+      registerHooks({ resolve(spec, ctx, next) { const r = next(spec, ctx); if (/opentelemetry/.test(r.url)) loaded.push(r.url); return r; } });
+      await import(${JSON.stringify(`${repoRoot}/src/spell-worker.ts`)});
+      await import(${JSON.stringify(`${repoRoot}/src/cli/connect.ts`)});
+      const llmspell = await import(${JSON.stringify(`${repoRoot}/src/index.ts`)});
+      ${then}
+      console.log(JSON.stringify(loaded));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--no-node-snapshot', '--disable-warning=ExperimentalWarning', '--input-type=module', '-e', code], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
+    return JSON.parse(stdout.trim().split('\n').at(-1)!) as string[];
+  };
+  expect(await loaded('await llmspell.tracingFromEnv();')).toEqual([]);
+  // The check sees them when tracing is on.
+  expect((await loaded('await llmspell.tracingFromEnv();', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' })).length).toBeGreaterThan(0);
 });
