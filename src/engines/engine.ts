@@ -13,6 +13,11 @@ export interface Engine {
   readonly fixedMemoryLimitBytes?: number;
   /** Runs a script-defined tool (tool.define) synchronously while the script awaits an effect. */
   callTool(name: string, args: Json): EffectResult;
+  /**
+   * CPU time the script has left under its limit, for engines that count CPU time themselves
+   * (V8 isolates): several runs share one process, so wall time can run out before CPU time.
+   */
+  cpuTimeLeftMs?(): number;
   /** Bytes the engine's heap holds now (the WebAssembly heap never shrinks: used to recycle threads). */
   heapBytes(): number;
   dispose(): void;

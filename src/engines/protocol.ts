@@ -7,7 +7,12 @@ export type ToThread =
   | { type: 'run'; id: number; request: RunRequest }
   | { type: 'effectResult'; id: number; callId: number; result: EffectResult }
   /** Runs a tool the script defined (tool.define) while an agent effect is under way. */
-  | { type: 'toolCall'; id: number; callId: number; name: string; args: Json };
+  | { type: 'toolCall'; id: number; callId: number; name: string; args: Json }
+  /**
+   * The host's watchdog saw the run go past its time limit (wall time): the engine ends it
+   * with SpellTimeout, or answers `extend` when its own CPU-time count says time is left.
+   */
+  | { type: 'cancel'; id: number; force?: boolean };
 
 export type FromThread =
   | { type: 'ready' }
@@ -16,4 +21,6 @@ export type FromThread =
   /** One more completed effect: messages stay small however many effects a step makes. */
   | { type: 'completed'; id: number; seq: number; entry?: JournalEntry; child?: JournalEntry }
   | { type: 'outcome'; id: number; outcome: RunOutcome; memoryUsedBytes: number }
-  | { type: 'toolResult'; id: number; callId: number; result: EffectResult };
+  | { type: 'toolResult'; id: number; callId: number; result: EffectResult }
+  /** Answer to `cancel`: the run has this much CPU time left (it waited behind other runs in its process). */
+  | { type: 'extend'; id: number; ms: number };

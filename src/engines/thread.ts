@@ -1,7 +1,8 @@
 /**
  * Entry point of an engine host: a worker thread or a child process (see the engine's
- * descriptor). Runs one spell execution at a time; keeps a fresh engine ready for the next
- * one so no run pays a cold start.
+ * descriptor). A thread runs one spell execution at a time; a process may run several at
+ * once, each in its own engine (V8 isolate), interleaved while they await effects. A fresh
+ * engine is kept ready for the next run so no run pays a cold start.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Engine } from './engine.ts';
@@ -21,60 +22,92 @@ const port: Port = parentPort ?? {
 // A child process ends with its parent.
 if (!parentPort) process.on('disconnect', () => process.exit(0));
 const given = parentPort ? (workerData as { engine: string; data: Record<string, unknown> }) : { engine: process.env.LLMSPELL_ENGINE!, data: {} };
+/** Runs this host may hold at once (a process hosting several isolates); threads hold one. */
+const capacity = parentPort ? 1 : Number(process.env.LLMSPELL_RUNS ?? 1);
 const factory = await engineNamed(given.engine).factory(given.data);
 
 const post = (message: FromThread) => port.postMessage(message);
-const pendingEffects = new Map<number, (result: EffectResult) => void>();
+/** Effects awaited by the runs, by call id; each run's own are dropped when it ends. */
+const pendingEffects = new Map<number, { run: number; resolve: (result: EffectResult) => void }>();
 let nextCallId = 0;
-let warm: Promise<Engine> = factory.create();
+/** The engine the next run takes, made ahead of time. */
+let warm: Promise<Engine> | undefined = factory.create();
 
-let current: { id: number; engine: Engine; runtime: SpellRuntime } | undefined;
+const runs = new Map<number, { engine: Engine; runtime: SpellRuntime; timeoutMs: number }>();
 
 port.on('message', (message: ToThread) => {
-  if (message.type === 'toolCall') {
-    const result: EffectResult =
-      current?.id === message.id
-        ? current.runtime.inScriptTool(() => current!.engine.callTool(message.name, message.args))
+  switch (message.type) {
+    case 'toolCall': {
+      const current = runs.get(message.id);
+      const result: EffectResult = current
+        ? current.runtime.inScriptTool(() => current.engine.callTool(message.name, message.args))
         : { ok: false, error: { type: 'NotSupported', message: 'no run in progress' } };
-    post({ type: 'toolResult', id: message.id, callId: message.callId, result });
-    return;
+      post({ type: 'toolResult', id: message.id, callId: message.callId, result });
+      return;
+    }
+    case 'effectResult': {
+      const pending = pendingEffects.get(message.callId);
+      pendingEffects.delete(message.callId);
+      pending?.resolve(message.result);
+      return;
+    }
+    case 'cancel': {
+      const current = runs.get(message.id);
+      if (!current) return; // already answered
+      const left = current.engine.cpuTimeLeftMs?.();
+      if (!message.force && left !== undefined && left > 0) {
+        post({ type: 'extend', id: message.id, ms: left });
+        return;
+      }
+      current.runtime.fatal({ type: 'SpellTimeout', message: `the script ran longer than its time limit of ${current.timeoutMs} ms` });
+      return;
+    }
+    case 'run':
+      void run(message.id, message.request);
   }
-  if (message.type === 'effectResult') {
-    const resolve = pendingEffects.get(message.callId);
-    pendingEffects.delete(message.callId);
-    resolve?.(message.result);
-    return;
-  }
-  void run(message.id, message.request);
 });
 
-async function run(id: number, request: RunRequest): Promise<void> {
-  let engine = await warm;
-  const limit = request.limits.memoryLimitBytes;
+/** The ready engine, or a new one; a host holding several runs starts making the next one now. */
+async function take(limit: number): Promise<Engine> {
+  // Taken before any await: runs starting together never share an engine.
+  const ready = warm ?? factory.create();
+  warm = undefined;
+  if (capacity > 1) rewarm();
+  let engine = await ready;
   if (engine.fixedMemoryLimitBytes !== undefined && engine.fixedMemoryLimitBytes !== limit) {
     engine.dispose();
     engine = await factory.create(limit);
   }
+  return engine;
+}
+
+/** Makes the next engine once the host is idle (after answering, so no run waits on it). */
+function rewarm(): void {
+  warm ??= new Promise((resolve) => setImmediate(resolve)).then(() => factory.create());
+}
+
+async function run(id: number, request: RunRequest): Promise<void> {
+  const engine = await take(request.limits.memoryLimitBytes);
   const runtime = new SpellRuntime(request, {
     effect: (effect) =>
       new Promise((resolve) => {
         const callId = nextCallId++;
-        pendingEffects.set(callId, resolve);
+        pendingEffects.set(callId, { run: id, resolve });
         post({ type: 'effect', id, callId, effect });
       }),
     started: (call) => post({ type: 'started', id, call }),
     completed: (seq, done) => post({ type: 'completed', id, seq, ...done }),
   });
-  current = { id, engine, runtime };
+  runs.set(id, { engine, runtime, timeoutMs: request.limits.timeoutMs });
   await Promise.race([engine.run(request, runtime), runtime.stoppedAt]);
-  current = undefined;
+  runs.delete(id);
   const outcome = await runtime.stoppedAt;
-  // Answer first; the next warm engine is made while the host is busy elsewhere.
+  // Answer first; the engine is disposed (and the next one made) while the host is idle.
   post({ type: 'outcome', id, outcome, memoryUsedBytes: engine.heapBytes() });
-  pendingEffects.clear();
-  warm = new Promise((resolve) => setImmediate(resolve)).then(() => {
+  for (const [callId, pending] of pendingEffects) if (pending.run === id) pendingEffects.delete(callId);
+  setImmediate(() => {
     engine.dispose();
-    return factory.create();
+    rewarm();
   });
 }
 

@@ -87,6 +87,11 @@ class JavaScriptEngine implements Engine {
     return Math.max(1, Math.ceil(this.timeoutMs - usedMs));
   }
 
+  cpuTimeLeftMs(): number {
+    if (this.isolate.isDisposed) return 0;
+    return this.timeoutMs - Number(this.isolate.cpuTime - this.cpuAtStart) / 1e6;
+  }
+
   private fail(error: unknown): void {
     const message = error instanceof Error ? error.message : String(error);
     const limits = this.runtimeLimits;
