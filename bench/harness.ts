@@ -6,7 +6,8 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createSpellWorker, type SpellWorkerOptions } from '../src/spell-worker.ts';
 import { freePort, startDevServer } from '../src/server/dev-server.ts';
 
-Runtime.install({ logger: new DefaultLogger('ERROR') });
+// Core warnings (slow workflow tasks under load) would drown the figures; errors still show, on stderr.
+Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
 export const root = join(import.meta.dirname, '..');
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
