@@ -250,8 +250,13 @@ class TengoEngine implements Engine {
   }
 }
 
-/** An instance whose memory grew past this (it never shrinks) is not reused. */
-const REUSE_BELOW_BYTES = 64 * 1024 * 1024;
+/**
+ * An instance whose memory grew past this (WebAssembly memory never shrinks) is not reused,
+ * so an idle engine thread holds at most its Go program's start-up memory (~7 MiB) plus this:
+ * a typical run stays well under it (Go's own GC keeps the heap small), a run that used more
+ * pays one Go start-up (a few ms) for the next run instead of pinning its peak.
+ */
+const REUSE_BELOW_BYTES = 16 * 1024 * 1024;
 
 /** Options of a {@link TengoEngineFactory}. */
 export interface TengoEngineFactoryOptions {
