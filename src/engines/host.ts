@@ -128,6 +128,8 @@ export class EngineThread {
   readonly capacity: number;
   /** Runs the pool has given this host (some may still wait for it to be ready). */
   pending = 0;
+  /** Started up and ready for runs. */
+  isReady = false;
   private nextRunId = 0;
   private readonly graceMs: number;
   private readonly cancellable: boolean;
@@ -146,6 +148,7 @@ export class EngineThread {
         if (message.type !== 'ready') return;
         this.worker.off('message', onMessage);
         this.worker.unref();
+        this.isReady = true;
         resolve();
       };
       this.worker.on('message', onMessage);

@@ -18,6 +18,11 @@ export interface EnginePoolOptions {
   runsPerProcess?: number;
   /** A thread whose engine heap grew past this is replaced after its run. Default 256 MiB. */
   recycleAboveBytes?: number;
+  /**
+   * A host idle this long is stopped, down to one per engine, so a burst of runs does not
+   * keep its threads and processes (30 MB to 100 MB each) for good. Default 10 s.
+   */
+  idleTimeoutMs?: number;
 }
 
 /** Pooled engine hosts per engine kind. */
@@ -27,15 +32,19 @@ export class EnginePool {
   /** Runs in progress or starting, per engine. */
   private readonly running = new Map<string, number>();
   private readonly waiting = new Map<string, Array<() => void>>();
+  private readonly changed = new Map<string, Array<() => void>>();
   private readonly maxRuns: number;
   private readonly runsPerProcess: number;
   private readonly recycleAboveBytes: number;
+  private readonly idleTimeoutMs: number;
+  private readonly idleTimers = new Map<EngineThread, NodeJS.Timeout>();
   private closed = false;
 
   constructor(options: EnginePoolOptions = {}) {
     this.maxRuns = options.maxThreadsPerEngine ?? 16;
     this.runsPerProcess = options.runsPerProcess ?? 8;
     this.recycleAboveBytes = options.recycleAboveBytes ?? 256 * 1024 * 1024;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? 10_000;
   }
 
   /** Starts one host per engine ahead of the first run. */
@@ -64,6 +73,8 @@ export class EnginePool {
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const timer of this.idleTimers.values()) clearTimeout(timer);
+    this.idleTimers.clear();
     // Busy hosts end after their runs (see settle).
     const idle = [...this.hosts.values()].flat().filter((thread) => thread.pending === 0);
     await Promise.all(idle.map((thread) => thread.worker.terminate()));
@@ -86,7 +97,14 @@ export class EnginePool {
     const hosts = this.hosts.get(engine) ?? [];
     hosts.push(thread);
     this.hosts.set(engine, hosts);
-    thread.worker.once('exit', () => this.forget(engine, thread));
+    thread.worker.once('exit', () => {
+      this.forget(engine, thread);
+      this.notify(engine);
+    });
+    thread.ready.then(
+      () => this.notify(engine),
+      () => {},
+    );
     return thread;
   }
 
@@ -96,33 +114,74 @@ export class EnginePool {
     if (index >= 0) hosts!.splice(index, 1);
   }
 
-  /** The live host with the most runs that still has room (fills processes before starting more), or a new one. */
+  /**
+   * The live host with the most runs that still has room (fills processes before starting
+   * more). With none free, a new host is started, but only one at a time per engine: while
+   * one starts, the run waits for it or for a busy host to free up, whichever comes first.
+   * Quick runs then reuse hosts instead of each paying a host start-up (a burst of short
+   * steps on two cores would otherwise spend its time starting threads); runs waiting on
+   * slow effects still get a host each, one start-up after another.
+   */
   private async acquire(engine: string): Promise<EngineThread> {
-    let best: EngineThread | undefined;
-    for (const thread of this.hosts.get(engine) ?? []) {
-      if (thread.dead || thread.pending >= thread.capacity) continue;
-      if (!best || thread.pending > best.pending) best = thread;
+    for (;;) {
+      let best: EngineThread | undefined;
+      let starting = false;
+      for (const thread of this.hosts.get(engine) ?? []) {
+        if (thread.dead) continue;
+        if (!thread.isReady) starting = true;
+        if (thread.pending >= thread.capacity) continue;
+        if (!best || thread.pending > best.pending) best = thread;
+      }
+      if (!best && starting) {
+        await new Promise<void>((resolve) => {
+          const queue = this.changed.get(engine) ?? [];
+          queue.push(resolve);
+          this.changed.set(engine, queue);
+        });
+        continue;
+      }
+      const thread = best ?? this.spawn(engine);
+      clearTimeout(this.idleTimers.get(thread));
+      this.idleTimers.delete(thread);
+      thread.pending++;
+      try {
+        await thread.ready;
+      } catch (error) {
+        thread.pending--;
+        throw error;
+      }
+      return thread;
     }
-    const thread = best ?? this.spawn(engine);
-    thread.pending++;
-    try {
-      await thread.ready;
-    } catch (error) {
-      thread.pending--;
-      throw error;
-    }
-    return thread;
+  }
+
+  /** Wakes the runs waiting for a host of this engine to free up or finish starting. */
+  private notify(engine: string): void {
+    const queue = this.changed.get(engine);
+    this.changed.delete(engine);
+    for (const wake of queue ?? []) wake();
   }
 
   private settle(engine: string, thread: EngineThread): void {
     thread.pending--;
+    this.notify(engine);
     if (thread.dead) {
       this.forget(engine, thread);
       return;
     }
-    if (this.closed && thread.pending === 0) {
+    if (thread.pending > 0) return;
+    if (this.closed) {
       this.forget(engine, thread);
       void thread.worker.terminate();
+      return;
     }
+    const timer = setTimeout(() => {
+      this.idleTimers.delete(thread);
+      const hosts = this.hosts.get(engine) ?? [];
+      if (thread.pending > 0 || hosts.filter((h) => !h.dead).length <= 1) return;
+      this.forget(engine, thread);
+      void thread.worker.terminate();
+    }, this.idleTimeoutMs);
+    timer.unref();
+    this.idleTimers.set(thread, timer);
   }
 }
