@@ -42,17 +42,28 @@ export interface SpellWorkerOptions {
    * OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set, else none.
    */
   tracing?: SpellTracing | false;
+  /**
+   * Most runs whose workflow state this worker keeps in memory (Temporal's sticky workflow
+   * cache). A parked run (sleep, signal.wait) stays cached until evicted; an evicted one is
+   * replayed from its history when it next moves, which costs time, not correctness. Memory
+   * grows about linearly with this; default Temporal's, which follows the V8 heap limit
+   * (about 600 runs per GiB of heap over 200 MiB).
+   */
+  maxCachedWorkflows?: number;
+  /** Engines started ahead of the first run (one host each); default all. Others start on first use. */
+  warmEngines?: readonly string[];
 }
 
 export async function createSpellWorker(options: SpellWorkerOptions): Promise<{ worker: Worker; pool: EnginePool }> {
   const pool = new EnginePool(options.pool);
   const tracing = options.tracing === false ? undefined : (options.tracing ?? (await tracingFromEnv()));
-  const [bundle] = await Promise.all([workflowBundle(options.cacheDir, { tracing: tracing !== undefined }), pool.warm(ENGINES.map((e) => e.name))]);
+  const [bundle] = await Promise.all([workflowBundle(options.cacheDir, { tracing: tracing !== undefined }), pool.warm([...(options.warmEngines ?? ENGINES.map((e) => e.name))])]);
   const worker = await Worker.create({
     connection: options.connection,
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
     maxConcurrentActivityTaskExecutions: options.maxConcurrentSteps ?? DEFAULT_MAX_CONCURRENT_STEPS,
+    ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     // Heartbeats carry checkpoints and live streamed text: send them within half a second.
     maxHeartbeatThrottleInterval: '500ms',
     plugins: [
