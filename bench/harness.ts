@@ -11,7 +11,7 @@ Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { loggin
 export const root = join(import.meta.dirname, '..');
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-export async function startBench(options: Partial<Pick<SpellWorkerOptions, 'providers' | 'tools' | 'maxConcurrentSteps'>> = {}) {
+export async function startBench(options: Partial<Pick<SpellWorkerOptions, 'providers' | 'tools' | 'maxConcurrentSteps' | 'maxCachedWorkflows' | 'warmEngines'>> = {}) {
   const server = await startDevServer({ port: await freePort(), executable: join(root, '.tools/temporal/temporal') });
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });

@@ -1,5 +1,5 @@
 /** The hand-written baseline: the same N model calls as a spell, as plain Temporal activities. */
-import { proxyActivities } from '@temporalio/workflow';
+import { condition, defineSignal, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 
 const { generate } = proxyActivities<{ generate(prompt: string): Promise<string> }>({
   startToCloseTimeout: '10 minutes',
@@ -10,4 +10,17 @@ export async function handWritten(steps: number): Promise<string> {
   let last = '';
   for (let i = 1; i <= steps; i++) last = await generate(`step ${i}`);
   return last;
+}
+
+const { parked } = proxyActivities<{ parked(): Promise<void> }>({ startToCloseTimeout: '1 minute' });
+export const go = defineSignal('go');
+
+/** The baseline of a parked spell: one activity, then a wait on a signal (or a timer) with nothing else held. */
+export async function parkedWorkflow(mode: 'signal' | 'sleep', seconds: number): Promise<number> {
+  let signalled = false;
+  setHandler(go, () => void (signalled = true));
+  await parked();
+  if (mode === 'signal') await condition(() => signalled);
+  else await sleep(seconds * 1000);
+  return 1;
 }
