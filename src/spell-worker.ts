@@ -57,7 +57,10 @@ export interface SpellWorkerOptions {
 export async function createSpellWorker(options: SpellWorkerOptions): Promise<{ worker: Worker; pool: EnginePool }> {
   const pool = new EnginePool(options.pool);
   const tracing = options.tracing === false ? undefined : (options.tracing ?? (await tracingFromEnv()));
-  const [bundle] = await Promise.all([workflowBundle(options.cacheDir, { tracing: tracing !== undefined }), pool.warm([...(options.warmEngines ?? ENGINES.map((e) => e.name))])]);
+  // Engines start while the worker does: the first step waits for its engine only if it is
+  // not ready yet (a failure to start shows there, typed, rather than failing the worker).
+  pool.warm([...(options.warmEngines ?? ENGINES.map((e) => e.name))]).catch(() => {});
+  const bundle = await workflowBundle(options.cacheDir, { tracing: tracing !== undefined });
   const worker = await Worker.create({
     connection: options.connection,
     namespace: options.namespace ?? 'default',

@@ -32,11 +32,13 @@ export async function connect(flags: ConnectionFlags) {
 export async function spellWorker(
   target: TemporalTarget,
   client: Client,
-  worker: { taskQueue?: string | undefined; maxConcurrentSteps?: number | undefined },
+  /** `warmEngines`: the engines started ahead of the first step (`run` needs only its spell's); default all. */
+  worker: { taskQueue?: string | undefined; maxConcurrentSteps?: number | undefined; warmEngines?: readonly string[] },
   externalStorage: ExternalStorage | undefined,
 ) {
-  const { taskQueue, maxConcurrentSteps } = worker;
+  const { taskQueue, maxConcurrentSteps, warmEngines } = worker;
   return createSpellWorker({
+    ...(warmEngines ? { warmEngines } : {}),
     ...(externalStorage ? { externalStorage } : {}),
     connection: await workerConnection(target),
     client,

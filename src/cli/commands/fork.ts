@@ -91,7 +91,7 @@ export async function fork(args: string[]): Promise<number> {
       process.stdout.write(values.json ? `${JSON.stringify({ runId: handle.workflowId, status: 'started' })}\n` : `${handle.workflowId}\n`);
       return EXIT_CODES.ok;
     }
-    return await runInProcess(connected, values, maxConcurrentSteps, async (say) => {
+    return await runInProcess(connected, values, maxConcurrentSteps, rest.engine, async (say) => {
       const handle = await startFork();
       const copied = at === 0 ? 'nothing copied' : at === 1 ? '#0 replays from it' : `#0…#${at - 1} replay from it`;
       say(`▶ fork of ${id} at #${at} (run ${handle.workflowId}, ${rest.engine}, Temporal ${connected.target.address}): ${copied}`);

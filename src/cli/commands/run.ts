@@ -11,7 +11,7 @@ export async function run(args: string[]): Promise<number> {
   const spell = await loadSpell(args, true);
   const connected = await connect(spell.values);
   try {
-    return await runInProcess(connected, spell.values, spell.maxConcurrentSteps, async (say) => {
+    return await runInProcess(connected, spell.values, spell.maxConcurrentSteps, spell.engine, async (say) => {
       const handle = await startLoaded(connected.client, spell);
       say(`▶ ${spell.file} (run ${handle.workflowId}, ${spell.engine}, Temporal ${connected.target.address})`);
       return handle;
@@ -29,6 +29,8 @@ export async function runInProcess(
   connected: Pick<Awaited<ReturnType<typeof connect>>, 'target' | 'client' | 'externalStorage'>,
   values: { json?: boolean | undefined; 'task-queue'?: string | undefined },
   maxConcurrentSteps: number | undefined,
+  /** The spell's engine, started ahead of the first step (others start when a child needs them). */
+  engine: string,
   start: (say: (line: string) => void) => Promise<WorkflowHandle>,
 ): Promise<number> {
   const { target, client, externalStorage } = connected;
@@ -36,7 +38,7 @@ export async function runInProcess(
   const say = (line: string) => {
     if (!json) process.stderr.write(`${line}\n`);
   };
-  const { worker, pool } = await spellWorker(target, client as Client, { taskQueue: values['task-queue'], maxConcurrentSteps }, externalStorage);
+  const { worker, pool } = await spellWorker(target, client as Client, { taskQueue: values['task-queue'], maxConcurrentSteps, warmEngines: [engine] }, externalStorage);
   let outcome: { status: 'completed'; result: Json } | { status: 'failed'; error: { type: string; message: string } };
   let handle: WorkflowHandle;
   try {
