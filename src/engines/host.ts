@@ -55,7 +55,14 @@ class ProcessHost extends EventEmitter implements EngineHost {
       serialization: 'advanced',
       // Only what Node needs: no API keys or other secrets in the process that hosts sandboxes.
       // TZ=UTC: a script's local time (Date, Intl) is UTC whatever the machine's zone.
-      env: { PATH: process.env.PATH ?? '', LLMSPELL_ENGINE: engine, LLMSPELL_RUNS: String(runs), TZ: 'UTC' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        LLMSPELL_ENGINE: engine,
+        LLMSPELL_RUNS: String(runs),
+        TZ: 'UTC',
+        // Where V8 caches compiled modules (a folder, no secret): engine processes start faster.
+        ...(process.env.NODE_COMPILE_CACHE ? { NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE } : {}),
+      },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.child.on('message', (message) => this.emit('message', message));
