@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect as connectTcp, createServer } from 'node:net';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -38,7 +38,21 @@ export const DEV_SERVER_SEARCH_ATTRIBUTES: Readonly<Record<string, string>> = {
   llmspellEngine: 'Keyword',
 };
 
+/** Whether something accepts TCP connections there: a refused port answers at once, where gRPC waits out its timeout. */
+function listening(address: string): Promise<boolean> {
+  const colon = address.lastIndexOf(':');
+  return new Promise((resolve) => {
+    const socket = connectTcp(Number(address.slice(colon + 1)), address.slice(0, colon).replace(/^\[|\]$/g, ''));
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 async function reachable(address: string, timeoutMs: number): Promise<boolean> {
+  if (!(await listening(address))) return false;
   try {
     const connection = await Connection.connect({ address, connectTimeout: timeoutMs });
     await connection.workflowService.getSystemInfo({});
