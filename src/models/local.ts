@@ -70,7 +70,13 @@ export interface LlamaCppModelOptions {
   modelPath: string;
   /** Tokens of context. Default 2048. */
   contextSize?: number;
-  /** CPU threads. Default: the machine's parallelism. */
+  /**
+   * CPU threads. Default: one less than the machine's parallelism (at least one). llama.cpp's
+   * threads wait for each other at every step, spinning: when all cores are its own, any other
+   * work on the machine (the worker's event loop, which handles every token, Temporal, engine
+   * threads) stalls them all. Measured on 2 cores under load: 1 thread 40-55 tok/s, 2 threads
+   * 5-19 tok/s.
+   */
   threads?: number;
 }
 
@@ -133,7 +139,7 @@ export class LlamaCppLanguageModel implements LanguageModelV4 {
       // An explicit thread count: the automatic choice can oversubscribe small machines.
       const context = await model.createContext({
         contextSize: this.options.contextSize ?? 2048,
-        threads: this.options.threads ?? availableParallelism(),
+        threads: this.options.threads ?? Math.max(1, availableParallelism() - 1),
       });
       return { llama, model, context };
     })();
