@@ -3,23 +3,19 @@
  *  - pooled run round trip (acquire a warm engine, run `return 1`, get the outcome) p50/p99;
  *  - sync bridge call (state.get) vs a plain function call in the same language;
  *  - awaited effect overhead: N effects in one step vs calling the same host function N times;
- *  - RSS per idle pooled engine;
- *  - 100 concurrent spells on one worker against a real Temporal dev server.
+ * Memory (idle engines, 100 concurrent spells) is bench/memory.ts, each engine in its own process.
  * Run: scripts/bench.sh
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { EnginePool } from '../src/engines/pool.ts';
 import { DEFAULT_LIMITS, DEFAULT_PRICES } from '../src/contract/index.ts';
 import type { EffectResult, RunRequest } from '../src/runtime/protocol.ts';
 import { SPELL_EXTENSIONS } from '../src/engines/registry.ts';
 
 type EngineName = 'lua' | 'javascript' | 'tengo';
-import { startSpell } from '../src/client.ts';
-import { median, startBench } from './harness.ts';
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!;
 const f = (n: number, d = 2) => n.toFixed(d);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ENGINES: EngineName[] = ['lua', 'javascript', 'tengo'];
 
 const request = (engine: EngineName, source: string): RunRequest => ({
@@ -42,20 +38,6 @@ async function timeRun(pool: EnginePool, engine: EngineName, source: string): Pr
   if (outcome.next.type !== 'done') throw new Error(`${engine}: ${JSON.stringify(outcome.next)}`);
   return performance.now() - t0;
 }
-
-function rssKb(pid: number): number {
-  try {
-    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-  } catch {
-    return 0; // the process ended meanwhile (e.g. ps itself)
-  }
-}
-const childPids = () =>
-  execFileSync('ps', ['-o', 'pid=', '--ppid', String(process.pid)], { encoding: 'utf8' })
-    .split('\n')
-    .map((l) => Number(l.trim()))
-    .filter((pid) => pid > 0);
-const totalRssMb = () => (rssKb(process.pid) + childPids().reduce((sum, pid) => sum + rssKb(pid), 0)) / 1024;
 
 const N = 100_000;
 const EFFECTS = 200;
@@ -85,7 +67,7 @@ const sources = {
 
 console.log(`llmspell engine benchmarks (${new Date().toISOString()}, Node ${process.version})`);
 console.log('');
-console.log('engine      run p50   run p99   state.get   plain call   effect overhead   idle RSS/engine');
+console.log('engine      run p50   run p99   state.get   plain call   effect overhead   (target: run p50 <= 0.5 ms)');
 for (const engine of ENGINES) {
   const pool = new EnginePool({ maxThreadsPerEngine: 1 });
   const s = sources[engine];
@@ -118,37 +100,8 @@ for (const engine of ENGINES) {
   const effectUs = ((median(bridged) - median(direct)) / EFFECTS) * 1000;
   await pool.close();
 
-  // Idle RSS: warm 8 engines and measure the process tree's growth.
-  const before = totalRssMb();
-  const idle = new EnginePool({ maxThreadsPerEngine: 8 });
-  await Promise.all(Array.from({ length: 8 }, () => idle.warm([engine])));
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  const perEngineMb = (totalRssMb() - before) / 8;
-  await idle.close();
   console.log(
-    `${engine.padEnd(11)} ${f(median(runs)).padStart(6)} ms ${f(pct(runs, 99)).padStart(6)} ms ${f(getUs).padStart(7)} us ${f(plainUs, 3).padStart(9)} us ${f(effectUs).padStart(12)} us ${f(perEngineMb, 1).padStart(12)} MB`,
+    `${engine.padEnd(11)} ${f(median(runs)).padStart(6)} ms ${f(pct(runs, 99)).padStart(6)} ms ${f(getUs).padStart(7)} us ${f(plainUs, 3).padStart(9)} us ${f(effectUs).padStart(12)} us`,
   );
 }
 
-// 100 concurrent spells (5 model calls each) on one worker, per engine.
-const { client, taskQueue, close } = await startBench({ maxConcurrentSteps: 32 });
-console.log('');
-for (const engine of ENGINES) {
-  const source = {
-    lua: 'local t = {} for i = 1, 5 do t[i] = llm.generate{ prompt = "p" .. i }.text end return #t',
-    javascript: 'const t = []; for (let i = 1; i <= 5; i++) t.push((await llm.generate({ prompt: "p" + i })).text); return t.length',
-    tengo: 't := []; for i := 1; i <= 5; i++ { t = append(t, llm.generate({prompt: "p" + i}).text) }; return len(t)',
-  }[engine];
-  let peak = totalRssMb();
-  const sampler = setInterval(() => (peak = Math.max(peak, totalRssMb())), 100);
-  const t0 = performance.now();
-  const handles = await Promise.all(
-    Array.from({ length: 100 }, (_, i) => startSpell(client, { source, fileName: `c${i}${SPELL_EXTENSIONS[engine]}`, engine, taskQueue })),
-  );
-  const results = await Promise.all(handles.map((h) => h.result()));
-  const ms = performance.now() - t0;
-  clearInterval(sampler);
-  const ok = results.filter((r) => r === 5).length;
-  console.log(`100 concurrent 5-step spells, ${engine}: ${ok}/100 completed in ${f(ms / 1000, 1)} s · peak RSS (worker + engine processes) ${f(peak, 0)} MB`);
-}
-await close();
