@@ -32,13 +32,17 @@ export async function connect(flags: ConnectionFlags) {
 export async function spellWorker(
   target: TemporalTarget,
   client: Client,
-  /** `warmEngines`: the engines started ahead of the first step (`run` needs only its spell's); default all. */
-  worker: { taskQueue?: string | undefined; maxConcurrentSteps?: number | undefined; warmEngines?: readonly string[] },
+  /**
+   * `warmEngines`: the engines started ahead of the first step (`run` needs only its spell's),
+   * default all; `maxCachedWorkflows`: `worker --max-cached-workflows`.
+   */
+  worker: { taskQueue?: string | undefined; maxConcurrentSteps?: number | undefined; warmEngines?: readonly string[]; maxCachedWorkflows?: number | undefined },
   externalStorage: ExternalStorage | undefined,
 ) {
-  const { taskQueue, maxConcurrentSteps, warmEngines } = worker;
+  const { taskQueue, maxConcurrentSteps, warmEngines, maxCachedWorkflows } = worker;
   return createSpellWorker({
     ...(warmEngines ? { warmEngines } : {}),
+    ...(maxCachedWorkflows ? { maxCachedWorkflows } : {}),
     ...(externalStorage ? { externalStorage } : {}),
     connection: await workerConnection(target),
     client,

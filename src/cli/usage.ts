@@ -41,6 +41,7 @@ export const COMMAND_USAGE: Record<string, CommandUsage> = {
     flags: [
       '--task-queue NAME       task queue to poll; default llmspell',
       '--max-concurrent-steps N steps run at once; default 16',
+      '--max-cached-workflows N runs whose workflow state stays in memory; default Temporal\'s (by heap size)',
       '--json                  print {"status": "running", "address", "namespace", "taskQueue", "maxConcurrentSteps"} once it polls',
     ],
     notes: 'Model keys, MCP servers (LLMSPELL_MCP_SERVERS) and External Storage (LLMSPELL_STORAGE*) come from the environment.',
