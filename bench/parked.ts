@@ -5,7 +5,8 @@
  * costs, the difference is llmspell's. Each (kind, mode) runs in a process of its own with the
  * same worker set-up, so idle figures match; the server's memory is not counted.
  * Run: node --no-node-snapshot bench/parked.ts [N]   (default 10,000; takes minutes)
- *      LLMSPELL_BENCH_CACHE=<maxCachedWorkflows> bounds the workflow cache.
+ *      LLMSPELL_BENCH_CACHE=<maxCachedWorkflows> bounds the workflow cache;
+ *      LLMSPELL_BENCH_PARKED_MODES=signal|sleep runs one of the two.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -43,9 +44,10 @@ if (kindArg !== 'spell' && kindArg !== 'baseline') {
   };
   const line = (r: Report) =>
     `  ${r.kind.padEnd(8)} parked ${r.n} in ${f(r.parkSeconds)} s · idle ${f(r.idleMb)} MB · parked ${f(r.parkedMb)} MB (+${f(r.parkedMb - r.idleMb)} MB, ${f(((r.parkedMb - r.idleMb) * 1024) / r.n, 1)} KB/run) · ${r.completed}/${r.n} completed in ${f(r.completeSeconds)} s`;
-  let sleepSeconds = 0;
-  for (const mode of ['signal', 'sleep'] as const) {
-    // Timers long enough for every run to park before the first one fires (as long as parking took, plus a margin).
+  // Timers long enough for every run to park first: at least 4 runs a second (refined by the signal round).
+  let sleepSeconds = Math.max(60, Math.ceil(n / 4));
+  const modes = (process.env.LLMSPELL_BENCH_PARKED_MODES ?? 'signal,sleep').split(',') as Mode[];
+  for (const mode of modes) {
     const base = run('baseline', mode, sleepSeconds);
     const spell = run('spell', mode, sleepSeconds);
     sleepSeconds = Math.ceil(Math.max(base.parkSeconds, spell.parkSeconds) * 1.5 + 30);
