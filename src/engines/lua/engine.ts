@@ -77,8 +77,8 @@ class LuaEngine implements Engine {
     return this.memoryHit;
   }
 
-  /** Loads the prelude: the host function is the only way out of the sandbox. */
-  init(): void {
+  /** Loads the prelude (`chunk`: its compiled form, see preludeChunk): the host function is the only way out of the sandbox. */
+  init(chunk: Uint8Array): void {
     const host = (kind: string, payload: string): unknown => {
       const runtime = this.runtime;
       if (!runtime) return () => values(1, { type: 'NotSupported', message: 'no run in progress' });
@@ -113,7 +113,7 @@ class LuaEngine implements Engine {
       }
     };
     const global = this.lua.global;
-    global.loadString(LUA_PRELUDE, '=llmspell');
+    loadBinary(this.lua, chunk);
     global.pushValue(host);
     global.runSync(1);
     global.setTop(0);
@@ -203,8 +203,44 @@ class LuaEngine implements Engine {
 /** Several values returned to Lua at once: (status, payload). */
 const values = (...items: unknown[]): LuaMultiReturn => LuaMultiReturn.of(...items) as LuaMultiReturn;
 
+/** The parts of wasmoon's Lua API used to load a binary chunk. */
+interface LuaInternals {
+  lua: {
+    module: { _malloc(size: number): number; _free(pointer: number): void; HEAPU8: Uint8Array };
+    luaL_loadbufferx(L: number, buffer: number, size: number, name: string, mode: string): number;
+  };
+  address: number;
+}
+
+/** Loads a binary chunk (the host's own: scripts may load text only) onto the stack. */
+function loadBinary(lua: WasmoonEngine, chunk: Uint8Array): void {
+  const global = lua.global as unknown as LuaInternals & { assertOk(result: number): void };
+  const { module } = global.lua;
+  const pointer = module._malloc(chunk.length);
+  try {
+    module.HEAPU8.set(chunk, pointer);
+    global.assertOk(global.lua.luaL_loadbufferx(global.address, pointer, chunk.length, '=llmspell', 'b'));
+  } finally {
+    module._free(pointer);
+  }
+}
+
+/**
+ * The prelude compiled once (string.dump, debug information kept): parsing its source took
+ * about two thirds of making an engine, which happens once per run.
+ */
+function preludeChunk(lua: WasmoonEngine): Uint8Array {
+  const global = lua.global;
+  global.loadString('local f = assert(load(..., "=llmspell", "t")) return (string.dump(f):gsub(".", function(c) return string.format("%02x", c:byte()) end))', '=llmspell-compile');
+  global.pushValue(LUA_PRELUDE);
+  const hex = global.runSync(1)[0] as string;
+  global.setTop(0);
+  return Uint8Array.from(hex.match(/../g)!, (pair) => Number.parseInt(pair, 16));
+}
+
 export class LuaEngineFactory implements EngineFactory {
   private readonly factory = new LuaFactory();
+  private chunk: Uint8Array | undefined;
 
   async create(): Promise<Engine> {
     const lua = await this.factory.createEngine({
@@ -213,8 +249,9 @@ export class LuaEngineFactory implements EngineFactory {
       traceAllocations: true,
       openStandardLibs: true,
     });
+    this.chunk ??= preludeChunk(lua);
     const engine = new LuaEngine(lua);
-    engine.init();
+    engine.init(this.chunk);
     return engine;
   }
 }
