@@ -44,8 +44,8 @@ if (kindArg !== 'spell' && kindArg !== 'baseline') {
   };
   const line = (r: Report) =>
     `  ${r.kind.padEnd(8)} parked ${r.n} in ${f(r.parkSeconds)} s · idle ${f(r.idleMb)} MB · parked ${f(r.parkedMb)} MB (+${f(r.parkedMb - r.idleMb)} MB, ${f(((r.parkedMb - r.idleMb) * 1024) / r.n, 1)} KB/run) · ${r.completed}/${r.n} completed in ${f(r.completeSeconds)} s`;
-  // Timers long enough for every run to park first: at least 4 runs a second (refined by the signal round).
-  let sleepSeconds = Math.max(60, Math.ceil(n / 4));
+  // Timers long enough for every run to park first: at least 2 runs a second (refined by the signal round).
+  let sleepSeconds = Math.max(60, Math.ceil(n / 2));
   const modes = (process.env.LLMSPELL_BENCH_PARKED_MODES ?? 'signal,sleep').split(',') as Mode[];
   for (const mode of modes) {
     const base = run('baseline', mode, sleepSeconds);
