@@ -7,9 +7,8 @@
  * Run: scripts/bench.sh
  */
 import { EnginePool } from '../src/engines/pool.ts';
-import { DEFAULT_LIMITS, DEFAULT_PRICES } from '../src/contract/index.ts';
-import type { EffectResult, RunRequest } from '../src/runtime/protocol.ts';
-import { SPELL_EXTENSIONS } from '../src/engines/registry.ts';
+import type { EffectResult } from '../src/runtime/protocol.ts';
+import { benchRequest } from './request.ts';
 
 type EngineName = 'lua' | 'javascript' | 'tengo';
 
@@ -18,23 +17,10 @@ const f = (n: number, d = 2) => n.toFixed(d);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ENGINES: EngineName[] = ['lua', 'javascript', 'tengo'];
 
-const request = (engine: EngineName, source: string): RunRequest => ({
-  engine,
-  source,
-  fileName: `bench${SPELL_EXTENSIONS[engine]}`,
-  input: null,
-  spell: { id: 'bench', runId: 'bench', attempt: 1, startedAtMs: Date.now(), seed: 1 },
-  chains: { '': [] },
-  target: '',
-  defaultModel: 'offline:echo',
-  prices: DEFAULT_PRICES,
-  reportFromCall: 0,
-  limits: { ...DEFAULT_LIMITS, timeoutMs: 60_000 },
-});
 const hostTool = async (): Promise<EffectResult> => ({ ok: true, value: 1 });
 async function timeRun(pool: EnginePool, engine: EngineName, source: string): Promise<number> {
   const t0 = performance.now();
-  const outcome = await pool.run(request(engine, source), { effect: hostTool, checkpoint: () => {} });
+  const outcome = await pool.run(benchRequest(engine, source), { effect: hostTool, checkpoint: () => {} });
   if (outcome.next.type !== 'done') throw new Error(`${engine}: ${JSON.stringify(outcome.next)}`);
   return performance.now() - t0;
 }

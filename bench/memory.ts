@@ -8,8 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { EnginePool } from '../src/engines/pool.ts';
-import { DEFAULT_LIMITS, DEFAULT_PRICES } from '../src/contract/index.ts';
-import type { RunRequest } from '../src/runtime/protocol.ts';
+import { benchRequest } from './request.ts';
 import { SPELL_EXTENSIONS } from '../src/engines/registry.ts';
 import { startSpell } from '../src/client.ts';
 
@@ -52,19 +51,6 @@ await settle(1000);
 const idleWorker = totalRssMb(except);
 
 // Idle hosts: 8 more, ready, measured as the growth of the process tree.
-const request = (source: string): RunRequest => ({
-  engine,
-  source,
-  fileName: `bench${SPELL_EXTENSIONS[engine]}`,
-  input: null,
-  spell: { id: 'bench', runId: 'bench', attempt: 1, startedAtMs: Date.now(), seed: 1 },
-  chains: { '': [] },
-  target: '',
-  defaultModel: 'offline:echo',
-  prices: DEFAULT_PRICES,
-  reportFromCall: 0,
-  limits: { ...DEFAULT_LIMITS, timeoutMs: 60_000 },
-});
 let before = totalRssMb(except);
 const idle = new EnginePool({ maxThreadsPerEngine: 8 });
 await Promise.all(Array.from({ length: 8 }, () => idle.warm([engine])));
@@ -88,7 +74,7 @@ const source = {
   tengo: 'return tool.call("t", {})',
 }[engine];
 const runs = Array.from({ length: WAITING }, () =>
-  parked.run(request(source), {
+  parked.run(benchRequest(engine, source), {
     effect: async () => {
       if (++waitingNow === WAITING) allWaiting();
       await gate;

@@ -20,9 +20,8 @@ import { TengoEngineFactory } from '../src/engines/tengo/engine.ts';
 import { TENGO_WASM, tengoModule } from '../src/engines/tengo/wasm.ts';
 import type { EngineFactory } from '../src/engines/engine.ts';
 import { SpellRuntime } from '../src/runtime/runtime.ts';
-import { DEFAULT_LIMITS, DEFAULT_PRICES } from '../src/contract/index.ts';
-import type { RunRequest } from '../src/runtime/protocol.ts';
 import { median } from './harness.ts';
+import { benchRequest } from './request.ts';
 
 interface Wasm {
   compile(bytes: Uint8Array): Promise<object>;
@@ -84,19 +83,7 @@ async function jsTargetCallUs(): Promise<{ bridge: number; bare: number }> {
   const factory = new TengoEngineFactory({ compiled: tengoModule() });
   const timeRun = async (source: string) => {
     const engine = await factory.create();
-    const request: RunRequest = {
-      engine: 'tengo',
-      source: `rand := import("rand"); state.set("k", "v"); ${source}; return 1`,
-      fileName: 'bench.tengo',
-      input: null,
-      spell: { id: 'bench', runId: 'bench', attempt: 1, startedAtMs: 0, seed: 1 },
-      chains: { '': [] },
-      target: '',
-      defaultModel: 'offline:echo',
-      prices: DEFAULT_PRICES,
-      reportFromCall: 0,
-      limits: { ...DEFAULT_LIMITS, timeoutMs: 60_000 },
-    };
+    const request = { ...benchRequest('tengo', `rand := import("rand"); state.set("k", "v"); ${source}; return 1`), spell: { id: 'bench', runId: 'bench', attempt: 1, startedAtMs: 0, seed: 1 } };
     const runtime = new SpellRuntime(request, { effect: async () => ({ ok: true, value: null }), started: () => {}, completed: () => {} });
     const t0 = performance.now();
     await engine.run(request, runtime);
@@ -173,3 +160,5 @@ if (spawnSync('go', ['version']).status === 0) {
 } else {
   console.log('GOOS=wasip1      (Go is not installed: not measured)');
 }
+// The Go programs made above keep timers of their scheduler: nothing else is left to wait for.
+process.exit(0);
