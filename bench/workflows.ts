@@ -24,3 +24,10 @@ export async function parkedWorkflow(mode: 'signal' | 'sleep', seconds: number):
   else await sleep(seconds * 1000);
   return 1;
 }
+
+const { agentLoop } = proxyActivities<{ agentLoop(): Promise<number> }>({ startToCloseTimeout: '1 minute' });
+
+/** The baseline of an agent run: the AI SDK's tool loop called directly in one activity. */
+export async function oneActivityAgent(): Promise<number> {
+  return await agentLoop();
+}
