@@ -116,6 +116,21 @@ for (let k = 0; k < journal.length; k++) {
   replayMs += Math.max(0, t - fresh);
 }
 
+// (d) history per model call (regular activities): 5 and 10 calls, so that what one more call
+// adds shows apart from the run's fixed events; the same for the hand-written workflow.
+const historyOf = async (workflowId: string) => {
+  const info = (await client.workflow.getHandle(workflowId).describe()).raw.workflowExecutionInfo!;
+  return { events: Number(info.historyLength), bytes: Number(info.historySizeBytes) };
+};
+const spellHistory = async (calls: number) => historyOf((await timeSpell(calls, 'bench:echo')).workflowId);
+const baseHistory = async (calls: number) => {
+  const workflowId = `bench-base-h-${randomUUID()}`;
+  await client.workflow.execute('handWritten', { taskQueue: baseQueue, workflowId, args: [calls] });
+  return historyOf(workflowId);
+};
+const [spell5, spell10, base5, base10] = [await spellHistory(5), await spellHistory(10), await baseHistory(5), await baseHistory(10)];
+const perCall = (five: { events: number; bytes: number }, ten: { events: number; bytes: number }) => ({ events: (ten.events - five.events) / 5, bytes: (ten.bytes - five.bytes) / 5 });
+
 console.log(`llmspell benchmarks (${new Date().toISOString()}, Node ${process.version}, ${(await import('node:os')).cpus().length} cores)`);
 console.log('');
 console.log('(a) 50-step spell of instant effects vs hand-written workflow (50 activities), median of 5');
@@ -128,6 +143,12 @@ console.log(
   `    total ${fmt(big.ms, 0)} ms · replaying recorded calls ${fmt(replayMs, 0)} ms = ${fmt((replayMs / big.ms) * 100, 1)}% (target <= 5%)` +
     ` · all script time incl. engine hand-off ${fmt((scriptMs / big.ms) * 100, 1)}%`,
 );
+console.log('(d) history per model call (regular activities), what a sixth to tenth call adds');
+console.log(
+  `    spell ${perCall(spell5, spell10).events} events / ${fmt(perCall(spell5, spell10).bytes, 0)} bytes per call (5 calls: ${spell5.events} events / ${spell5.bytes} bytes)` +
+    ` · hand-written workflow ${perCall(base5, base10).events} events / ${fmt(perCall(base5, base10).bytes, 0)} bytes per call (5 calls: ${base5.events} / ${base5.bytes})`,
+);
+console.log('    target: no more than @temporalio/ai-sdk on the same calls (it pins @temporalio/* 1.23 and cannot run beside 1.24 here; for the issue, 5 calls: 35 events / 10.4 KB)');
 
 await benchPool.close();
 baseWorker.shutdown();
