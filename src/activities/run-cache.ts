@@ -3,7 +3,7 @@
  * activity's input can carry references instead of payloads (DESIGN §2, "History stays linear").
  */
 import { createHash } from 'node:crypto';
-import { EMPTY_JOURNAL_HASH, canonicalJson, chainHash, entryDigest } from '../journal/canonical.ts';
+import { EMPTY_JOURNAL_HASH, canonicalJson, chainHash, entryDigest, journalHash } from '../journal/canonical.ts';
 import type { JournalEntry } from '../journal/types.ts';
 import type { ChainRef, SpellWorkflowInput } from '../contract/run.ts';
 import type { RunSettings } from '../contract/settings.ts';
@@ -94,7 +94,7 @@ export function appendNew(chain: CachedChain, entries: readonly JournalEntry[]):
 export function matches(chain: CachedChain, ref: ChainRef): boolean {
   if (chain.entries.length > ref.length) {
     chain.entries.length = ref.length;
-    chain.hash = chain.entries.reduce((hash, entry) => chainHash(hash, entryDigest(entry, sha256), sha256), EMPTY_JOURNAL_HASH);
+    chain.hash = journalHash(chain.entries, sha256);
   }
   return chain.entries.length === ref.length && (ref.hash === '' || chain.hash === ref.hash);
 }

@@ -6,13 +6,13 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { Client } from '@temporalio/client';
-import { EMPTY_JOURNAL_HASH, chainHash, entryDigest } from '../journal/canonical.ts';
+import { journalHash } from '../journal/canonical.ts';
 import { sha256 } from '../activities/run-cache.ts';
 import type { Json, JournalEntry, UsageTotals } from '../journal/types.ts';
 import type { SpellWorkflowInput } from '../contract/run.ts';
 import { resolveSettings } from '../contract/settings.ts';
 import { CliError } from '../errors/index.ts';
-import { readHistory, runsOf } from './history.ts';
+import { readHistoryTree } from './history.ts';
 import type { RecordedRun } from './replaying.ts';
 
 export const RUN_EXPORT_FORMAT = 'llmspell-run-export';
@@ -44,7 +44,8 @@ export const runExport = z.object({
 export type RunExport = z.output<typeof runExport>;
 
 export async function exportRun(client: Client, workflowId: string): Promise<RunExport> {
-  const [runs, history] = await Promise.all([runsOf(client, workflowId), readHistory(client, workflowId)]);
+  // One read of the run's histories: the journal tree and the runs it was rebuilt from.
+  const { history, runs } = await readHistoryTree(client, workflowId);
   return {
     format: RUN_EXPORT_FORMAT,
     version: 1,
@@ -59,13 +60,11 @@ export async function exportRun(client: Client, workflowId: string): Promise<Run
       engine: run.spell.engine,
       model: resolveSettings(run.spell.options, workflowId, run.spell.carried?.generation).defaultModel,
       chains: run.chains,
-      chainHashes: Object.fromEntries(Object.entries(run.chains).map(([chain, entries]) => [chain, hashOf(entries)])),
+      chainHashes: Object.fromEntries(Object.entries(run.chains).map(([chain, entries]) => [chain, journalHash(entries, sha256)])),
       ...(run.result !== undefined ? { result: run.result } : {}),
     })),
   };
 }
-
-const hashOf = (entries: readonly JournalEntry[]) => entries.reduce((hash, entry) => chainHash(hash, entryDigest(entry, sha256), sha256), EMPTY_JOURNAL_HASH);
 
 /** An export file, checked; a file that is not one is a ConfigError naming what is wrong. */
 export async function readExport(file: string): Promise<RunExport> {

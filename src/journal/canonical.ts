@@ -50,8 +50,8 @@ export function chainHash(previous: string, digest: string, sha: (text: string) 
 export const EMPTY_JOURNAL_HASH = '0'.repeat(64);
 
 /** The hash of a chain of entries, from the start. */
-export function journalHash(entries: readonly unknown[]): string {
+export function journalHash(entries: readonly unknown[], sha: (text: string) => string = sha256Hex): string {
   let hash = EMPTY_JOURNAL_HASH;
-  for (const entry of entries) hash = chainHash(hash, entryDigest(entry));
+  for (const entry of entries) hash = chainHash(hash, entryDigest(entry, sha), sha);
   return hash;
 }
