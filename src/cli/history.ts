@@ -40,7 +40,7 @@ export interface RunHistory {
 }
 // The JSON schema describes this type (checked at compile time).
 true satisfies RunHistory extends RunHistoryJson ? true : false;
-export type Rebuilt = RebuiltRun & { runId: string };
+export type Rebuilt = RebuiltRun & { workflowId: string; runId: string };
 
 /** Every run of `workflowId`, oldest first, as rebuilt from their histories. */
 export async function runsOf(client: Client, workflowId: string, latest?: WorkflowExecutionDescription): Promise<Rebuilt[]> {
@@ -49,7 +49,7 @@ export async function runsOf(client: Client, workflowId: string, latest?: Workfl
   let runId: string | undefined = (latest ?? (await client.workflow.getHandle(workflowId).describe())).runId;
   while (runId) {
     const rebuilt = await runFromHistory(await client.workflow.getHandle(workflowId, runId).fetchHistory(), converter);
-    runs.unshift({ ...rebuilt, runId });
+    runs.unshift({ ...rebuilt, workflowId, runId });
     runId = rebuilt.continuedFromRunId;
   }
   return runs;

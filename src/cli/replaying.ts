@@ -4,7 +4,7 @@
  * `history --verify` share. The run comes from Temporal history or from an export file.
  */
 import { canonicalJson, sourceHashOf } from '../journal/canonical.ts';
-import { MAIN_CHAIN, entryPath, pathTo, type Json, type JournalEntry, type SpellErrorData } from '../journal/types.ts';
+import { MAIN_CHAIN, entryPath, journaledCalls, pathTo, type Json, type JournalEntry, type SpellErrorData } from '../journal/types.ts';
 import { resolveSettings } from '../contract/settings.ts';
 import type { RunSpellInput, SpellWorkflowInput } from '../contract/run.ts';
 import type { EnginePool } from '../engines/pool.ts';
@@ -29,12 +29,21 @@ export type ReplayReport =
   /** The script asked for another call than the journal holds (SpellNondeterminism), or failed. */
   | { status: 'failed'; calls: number; error: SpellErrorData };
 
+/**
+ * A run that has ended holds every call its script made: a script (`who`) that replays all of
+ * them and asks for another diverges there.
+ */
+export function pastTheEnd(report: ReplayReport, ended: boolean, who = 'the script'): SpellErrorData | undefined {
+  if (report.status !== 'open' || !ended) return undefined;
+  return { type: 'SpellNondeterminism', message: `call #${report.at}: the run ended, but ${who} asks for another call` };
+}
+
 /** Re-executes `run` (with `source` instead of its own, to check a changed spell) against its journal. */
 export async function replayRecorded(pool: EnginePool, run: RecordedRun, source = run.spell.source): Promise<ReplayReport> {
   const spell = { ...run.spell, source };
   const cached: CachedRun = { spell, sourceHash: sourceHashOf(source), settings: resolveSettings(spell.options, run.workflowId, spell.carried?.generation), chains: new Map() };
   for (const [path, entries] of Object.entries(run.chains)) appendEntries(chainOf(cached, path), entries);
-  const calls = Object.values(run.chains).reduce((n, entries) => n + entries.length, 0);
+  const calls = journaledCalls(run.chains);
   // Branches first, the main line last: its outcome is the run's.
   const paths = [...new Set([...cached.chains.keys(), MAIN_CHAIN])].sort((a, b) => (a === MAIN_CHAIN ? 1 : b === MAIN_CHAIN ? -1 : a.localeCompare(b)));
   let open: string | undefined;

@@ -24,6 +24,11 @@ export function entryPath(chain: string, seq: number): string {
   return chain === MAIN_CHAIN ? `${seq}` : `${chain}/${seq}`;
 }
 
+/** How many calls a run's journal chains hold, its branches' included. */
+export function journaledCalls(chains: Readonly<Record<string, readonly unknown[]>>): number {
+  return Object.values(chains).reduce((n, entries) => n + entries.length, 0);
+}
+
 /** The chain of branch `branch` of the parallel call at `seq` in `chain`. */
 export function branchChain(chain: string, seq: number, branch: number): string {
   return `${entryPath(chain, seq)}/${branch}`;

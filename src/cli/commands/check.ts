@@ -4,12 +4,12 @@
  * at which call. No model or tool is called; nothing changes.
  */
 import { EXIT_CODES } from '../../contract/errors.ts';
-import type { SpellErrorData } from '../../journal/types.ts';
+import { journaledCalls, type SpellErrorData } from '../../journal/types.ts';
 import { EnginePool } from '../../engines/pool.ts';
 import { engineFor } from '../../engines/registry.ts';
 import { runFromHistory } from '../../activities/history.ts';
 import { connect } from '../connect.ts';
-import { replayRecorded } from '../replaying.ts';
+import { pastTheEnd, replayRecorded } from '../replaying.ts';
 import { UsageError, parse, positiveInt, readSource } from '../options.ts';
 import { statusOf, table } from '../runs.ts';
 
@@ -41,16 +41,15 @@ export async function check(args: string[]): Promise<number> {
       for await (const info of client.workflow.list({ query, pageSize: Math.min(limit, 100) })) {
         const history = await client.workflow.getHandle(info.workflowId, info.runId).fetchHistory();
         const run = { ...(await runFromHistory(history, client.options.loadedDataConverter)), runId: info.runId, workflowId: info.workflowId };
-        const base = { runId: info.workflowId, temporalRunId: info.runId, runStatus: statusOf(info.status.name), calls: Object.values(run.chains).reduce((n, e) => n + e.length, 0) };
+        const base = { runId: info.workflowId, temporalRunId: info.runId, runStatus: statusOf(info.status.name), calls: journaledCalls(run.chains) };
         if (run.spell.engine !== engine) {
           checked.push({ ...base, status: 'skipped', reason: `the run is ${run.spell.engine}, ${file} is ${engine}` });
         } else {
           const report = await replayRecorded(pool, run, source);
+          const beyond = pastTheEnd(report, base.runStatus !== 'running', 'the changed spell');
           if (report.status === 'failed') checked.push({ ...base, status: 'diverges', error: report.error });
-          // A run that ended holds every call its script made: asking for more diverges (replay would say so).
-          else if (report.status === 'open' && base.runStatus !== 'running') {
-            checked.push({ ...base, status: 'diverges', error: { type: 'SpellNondeterminism', message: `call #${report.at}: the run ended, but the changed spell asks for another call` } });
-          } else checked.push({ ...base, status: 'compatible', at: report.status === 'open' ? report.at : null });
+          else if (beyond) checked.push({ ...base, status: 'diverges', error: beyond });
+          else checked.push({ ...base, status: 'compatible', at: report.status === 'open' ? report.at : null });
         }
         if (checked.length >= limit) break;
       }

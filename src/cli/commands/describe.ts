@@ -11,7 +11,7 @@ import type { z } from 'zod';
 import { EXIT_CODES } from '../../contract/errors.ts';
 import type { SpellProgress } from '../../contract/run.ts';
 import type { Json } from '../../journal/types.ts';
-import { entryPath } from '../../journal/types.ts';
+import { entryPath, journaledCalls } from '../../journal/types.ts';
 import type { Checkpoint } from '../../runtime/protocol.ts';
 import { progressQuery, stateQuery } from '../../workflows/api.ts';
 import { connect } from '../connect.ts';
@@ -54,7 +54,7 @@ export async function describeRun(client: Client, id: string, eventCount: number
     ...row,
     live: live !== undefined,
     waitingOn: live?.progress.status === 'waiting' ? (live.progress.waitingOn ?? null) : null,
-    steps: runs.reduce((n, run) => n + Object.values(run.chains).reduce((m, entries) => m + entries.length, 0), 0),
+    steps: runs.reduce((n, run) => n + journaledCalls(run.chains), 0),
     lastStep: lastStep(latest),
     pendingStep: await pendingStep(client, description),
     state: live?.state ?? latest.state,

@@ -55,7 +55,7 @@ export async function fork(args: string[]): Promise<number> {
     // Offline first: a source or input that disagrees with the copied calls starts nothing.
     const pool = new EnginePool({ maxThreadsPerEngine: 1 });
     try {
-      const check = await replayRecorded(pool, { ...original, workflowId: id, spell, chains: { [MAIN_CHAIN]: prefix } });
+      const check = await replayRecorded(pool, { ...original, spell, chains: { [MAIN_CHAIN]: prefix } });
       // A failure the script raises itself would happen in the fork too, and is its to show.
       if (check.status === 'failed' && (check.error.type === 'SpellNondeterminism' || check.error.type === 'SpellSyntaxError')) {
         throw new SpellError(check.error.type, `cannot fork ${id} at ${at}: ${check.error.where ? `${check.error.where}: ` : ''}${check.error.message}`);

@@ -3,7 +3,7 @@
  * runs) with durations, tokens and cost per node, then the totals. With --events, the events
  * the run emitted, read from its history, filtered by --kind and --name.
  */
-import { BRIDGE_EVENTS, type JournalEntry } from '../../journal/types.ts';
+import { BRIDGE_EVENTS, journaledCalls, type JournalEntry } from '../../journal/types.ts';
 import { EXIT_CODES, exitCodeFor } from '../../contract/errors.ts';
 import type { ConnectionFlags } from '../../server/connection.ts';
 import { EnginePool } from '../../engines/pool.ts';
@@ -53,7 +53,7 @@ export async function history(args: string[]): Promise<number> {
       process.stdout.write(`${JSON.stringify({ ...history, timeline: timelineJson(timeline) })}\n`);
     } else {
       for (const line of draw(timeline, '')) process.stdout.write(`${line}\n`);
-      const calls = history.runs.reduce((n, run) => n + Object.values(run.chains).reduce((m, entries) => m + entries.length, 0), 0);
+      const calls = history.runs.reduce((n, run) => n + journaledCalls(run.chains), 0);
       const children = Object.keys(history.children).length;
       process.stdout.write(
         `total: ${calls} calls${children ? `, ${children} child spell${children > 1 ? 's' : ''}` : ''}, ${formatDuration(history.durationMs)}, ` +
@@ -81,7 +81,7 @@ async function verify(values: { json?: boolean | undefined; file?: string | unde
     id = positionals[0]!;
     const { connection, client } = await connect(values);
     try {
-      runs = (await runsOf(client, id)).map((run) => ({ ...run, workflowId: id }));
+      runs = await runsOf(client, id);
     } finally {
       await connection.close();
     }

@@ -9,7 +9,7 @@ import { EnginePool } from '../../engines/pool.ts';
 import { connect } from '../connect.ts';
 import { runsOf } from '../history.ts';
 import { readExport, recordedOf } from '../export.ts';
-import { replayRecorded, type RecordedRun } from '../replaying.ts';
+import { pastTheEnd, replayRecorded, type RecordedRun } from '../replaying.ts';
 import { UsageError, parse, readSource } from '../options.ts';
 
 export async function replay(args: string[]): Promise<number> {
@@ -28,7 +28,7 @@ export async function replay(args: string[]): Promise<number> {
     try {
       const id = positionals[0]!;
       const description = await client.workflow.getHandle(id).describe();
-      run = { ...(await runsOf(client, id, description)).at(-1)!, workflowId: id };
+      run = (await runsOf(client, id, description)).at(-1)!;
       ended = description.status.name !== 'RUNNING';
     } finally {
       await connection.close();
@@ -42,9 +42,8 @@ export async function replay(args: string[]): Promise<number> {
     await pool.close();
   }
   const id = run.workflowId;
-  // A run that has ended holds every call its script made: asking for more is a divergence.
-  if (report.status === 'open' && ended) {
-    const error = { type: 'SpellNondeterminism', message: `call #${report.at}: the script asks for a call beyond those history holds` };
+  const error = pastTheEnd(report, ended);
+  if (error) {
     if (values.json) process.stdout.write(`${JSON.stringify({ runId: id, status: 'diverged', calls: report.calls, error })}\n`);
     else process.stderr.write(`llmspell: replay of ${id} diverged: ${error.type}: ${error.message}\n`);
     return EXIT_CODES.nondeterminism;

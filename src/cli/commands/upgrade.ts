@@ -34,7 +34,7 @@ export async function upgrade(args: string[]): Promise<number> {
       const run = (await runsOf(client, id, description)).at(-1)!;
       const chains = { ...run.chains };
       for (const [path, tail] of Object.entries(tails)) chains[path] = [...(chains[path] ?? []).filter((e) => e.seq < (tail[0]?.seq ?? Infinity)), ...tail];
-      const check = await replayRecorded(pool, { ...run, workflowId: id, chains }, source);
+      const check = await replayRecorded(pool, { ...run, chains }, source);
       if (check.status === 'failed') {
         const { type, message, where } = check.error;
         throw new SpellError(
