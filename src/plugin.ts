@@ -11,7 +11,7 @@ import { createActivities, type ActivityDeps } from './activities/index.ts';
 import { EnginePool, type EnginePoolOptions } from './engines/pool.ts';
 import { createModelResolver } from './models/registry.ts';
 import type { SpellTracing } from './telemetry/tracing.ts';
-import { tracingInterceptorsPath, workflowsPath } from './workflow-bundle.ts';
+import { preloadModules, tracingInterceptorsPath, workflowsPath } from './workflow-bundle.ts';
 
 export interface SpellPluginOptions extends Omit<ActivityDeps, 'resultLimitBytes' | 'pool' | 'models' | 'tools' | 'tracing'> {
   /** The engines' pool, or options for one the plugin makes. Closed when the last worker running with this plugin stops. */
@@ -108,7 +108,8 @@ export class SpellPlugin extends SimplePlugin {
    * plugin): the bundle's entry also exports the spell workflows.
    */
   override configureBundler(options: BundleOptions): BundleOptions {
-    const configured = super.configureBundler(options);
+    const base = super.configureBundler(options);
+    const configured = { ...base, preloadModules: [...(base.preloadModules ?? []), ...preloadModules] };
     if (configured.workflowsPath === workflowsPath) return configured;
     const hook = configured.webpackConfigHook;
     return {

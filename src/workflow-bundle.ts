@@ -14,6 +14,18 @@ const ext = extname(fileURLToPath(import.meta.url));
 export const workflowsPath = join(here, 'workflows', `index${ext}`);
 /** The workflow interceptor module of tracing (Temporal's OpenTelemetry interceptors, see src/telemetry). */
 export const tracingInterceptorsPath = join(here, 'telemetry', `workflow-interceptors${ext}`);
+/**
+ * Stateless modules the workflow imports, evaluated once per workflow thread and shared by
+ * every run (Temporal's `preloadModules`): otherwise each run evaluates its own copy, starts
+ * its hashing cold and keeps the copy in memory while parked. None imports
+ * `@temporalio/workflow`, holds state, or changes what it exports (shared exports are frozen);
+ * what they import is shared too (the hashing package).
+ */
+export const preloadModules = [
+  join(here, 'journal', `canonical${ext}`),
+  join(here, 'journal', `types${ext}`),
+  ...['errors', 'kinds', 'run', 'settings', 'usage'].map((name) => join(here, 'contract', `${name}${ext}`)),
+];
 /** Packages the tracing interceptors bundle without naming them in an import (Temporal's interceptors use them). */
 const TRACING_PACKAGES = ['@opentelemetry/sdk-trace-base'];
 
@@ -57,6 +69,7 @@ async function sourceDigest(interceptorModules: readonly string[]): Promise<stri
       else hash.update(packageVersion(spec));
     }
   };
+  hash.update(preloadModules.map((module) => relative(here, module)).join('\n'));
   await visit(workflowsPath);
   for (const module of interceptorModules) await visit(module);
   if (interceptorModules.includes(tracingInterceptorsPath)) for (const spec of TRACING_PACKAGES) hash.update(packageVersion(spec));
@@ -70,7 +83,7 @@ export async function workflowBundle(cacheDir: string, options: WorkflowBundleOp
   try {
     return { code: await readFile(file, 'utf8') };
   } catch {
-    const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: quietLogger });
+    const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, preloadModules, logger: quietLogger });
     await mkdir(cacheDir, { recursive: true });
     await writeFile(`${file}.tmp`, code);
     await rename(`${file}.tmp`, file);
