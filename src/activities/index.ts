@@ -36,13 +36,16 @@ export interface ActivityDeps extends EffectDeps {
   tracing?: SpellTracing;
 }
 
-/** The one mapping from an activity's input and its cached run to a re-execution request. */
+/** Checkpoints within this long of each other go out in one heartbeat. */
+const HEARTBEAT_COALESCE_MS = 50;
+
 /** The workflow execution an activity belongs to. */
 export interface RunIds {
   workflowId: string;
   runId: string;
 }
 
+/** The one mapping from an activity's input and its cached run to a re-execution request. */
 export function runRequestOf(run: CachedRun, input: RunSpellInput, ids: RunIds, attempt: number, checkpoint?: Checkpoint, quickTools: string[] = []): RunRequest {
   const { settings, spell } = run;
   return {
@@ -109,15 +112,24 @@ export function createActivities(deps: ActivityDeps) {
       const attempt = ctx.info.attempt;
       let checkpoint = attempt > 1 ? (ctx.info.heartbeatDetails as Checkpoint | undefined) : undefined;
       // Heartbeat throughout (a slow model is not a lost worker), always with the latest
-      // checkpoint. A local activity runs quick work only and cannot heartbeat.
-      const heartbeat = ctx.info.isLocal ? () => {} : (details: Checkpoint | undefined) => ctx.heartbeat(details);
+      // checkpoint. A local activity runs quick work only and cannot heartbeat. Checkpoints
+      // that come fast (an agent's steps on a quick model) are sent together: each heartbeat
+      // encodes the whole checkpoint, and Temporal sends the server one per ~0.8 heartbeat
+      // timeouts anyway; a failing attempt sends its last checkpoint at once, for the retry.
+      let queued: ReturnType<typeof setTimeout> | undefined;
+      const send = () => {
+        clearTimeout(queued);
+        queued = undefined;
+        ctx.heartbeat(checkpoint);
+      };
+      const heartbeat = ctx.info.isLocal ? () => {} : () => void (queued ??= setTimeout(send, HEARTBEAT_COALESCE_MS));
       const heartbeatEveryMs = Math.max(100, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3);
-      const beat = ctx.info.isLocal ? undefined : setInterval(() => heartbeat(checkpoint), heartbeatEveryMs);
+      const beat = ctx.info.isLocal ? undefined : setInterval(send, heartbeatEveryMs);
       const spans = activityTrace(deps.tracing, input);
       /** Adds to the checkpoint of the boundary a running effect belongs to, and heartbeats it. */
       const note = (key: string, part: Pick<Checkpoint, 'effect' | 'live'>) => {
         checkpoint = { ...(checkpoint ?? { seq: seqOf(key), children: [] }), ...part };
-        heartbeat(checkpoint);
+        heartbeat();
       };
       let run: CachedRun;
       let outcome: RunSpellResult;
@@ -154,15 +166,17 @@ export function createActivities(deps: ActivityDeps) {
             spans.boundary(saved.call);
             // A completed effect ends its own progress record.
             checkpoint = saved;
-            heartbeat(saved);
+            heartbeat();
           },
           signal: ctx.cancellationSignal,
         });
       } catch (error) {
+        if (queued) send();
         spans.failed(error);
         throw error;
       } finally {
         clearInterval(beat);
+        clearTimeout(queued);
       }
       for (const record of outcome.logs) {
         ctx.log[record.level](record.message, { spell: ids.workflowId, call: record.call, fields: record.fields });
