@@ -7,13 +7,16 @@ import { join } from 'node:path';
 import type { ExternalStorage } from '@temporalio/common';
 import { SimplePlugin } from '@temporalio/plugin';
 import type { BundleOptions, ReplayWorkerOptions, WorkerOptions } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from './activities/index.ts';
+import { createActivities, runSinks, type ActivityDeps } from './activities/index.ts';
+import { RunCache } from './activities/run-cache.ts';
 import { EnginePool, type EnginePoolOptions } from './engines/pool.ts';
 import { createModelResolver } from './models/registry.ts';
 import type { SpellTracing } from './telemetry/tracing.ts';
 import { preloadModules, tracingInterceptorsPath, workflowsPath } from './workflow-bundle.ts';
 
-export interface SpellPluginOptions extends Omit<ActivityDeps, 'resultLimitBytes' | 'pool' | 'models' | 'tools' | 'tracing'> {
+export interface SpellPluginOptions extends Omit<ActivityDeps, 'resultLimitBytes' | 'pool' | 'models' | 'tools' | 'tracing' | 'runs'> {
+  /** Runs whose source and journal the worker keeps in memory. Default 1000. */
+  cachedRuns?: number;
   /** The engines' pool, or options for one the plugin makes. Closed when the last worker running with this plugin stops. */
   pool?: EnginePool | EnginePoolOptions;
   /** Models of `llm.*` and agents. Default: the built-in `offline:echo` only (see createModelResolver). */
@@ -51,20 +54,23 @@ export interface SpellPluginOptions extends Omit<ActivityDeps, 'resultLimitBytes
 export class SpellPlugin extends SimplePlugin {
   private readonly bundle: { code: string } | undefined;
   private readonly tracing: SpellTracing | undefined;
+  private readonly runs: RunCache;
   readonly pool: EnginePool;
   private running = 0;
 
-  constructor({ workflowBundle, externalStorage, maxResultBytes, pool, models, tools, tracing, ...deps }: SpellPluginOptions) {
+  constructor({ workflowBundle, externalStorage, maxResultBytes, pool, models, tools, tracing, cachedRuns, ...deps }: SpellPluginOptions) {
     // Without the interceptors in the sandbox, the run's workflow spans would be missing and each activity a trace of its own.
     if (tracing && workflowBundle && !workflowBundle.code.includes('telemetry/workflow-interceptors')) {
       throw new Error('llmspell: tracing needs a workflow bundle with the tracing interceptors: workflowBundle(cacheDir, { tracing: true })');
     }
     const engines = pool instanceof EnginePool ? pool : new EnginePool(pool);
+    const runs = new RunCache(cachedRuns);
     super({
       name: 'llmspell',
       activities: createActivities({
         ...deps,
         pool: engines,
+        runs,
         models: models ?? createModelResolver(),
         tools: tools ?? {},
         resultLimitBytes: maxResultBytes ?? (externalStorage ? STORED_RESULT_LIMIT_BYTES : INLINE_RESULT_LIMIT_BYTES),
@@ -92,6 +98,7 @@ export class SpellPlugin extends SimplePlugin {
     this.bundle = workflowBundle;
     this.pool = engines;
     this.tracing = tracing;
+    this.runs = runs;
   }
 
   /** The worker's own workflows stay; a worker with none runs the spell workflows alone. */
@@ -139,9 +146,9 @@ export class SpellPlugin extends SimplePlugin {
     return { ...options, ...(this.bundle ? { workflowBundle: this.bundle } : { workflowsPath }) };
   }
 
-  /** Workflow spans leave the sandbox through a sink. */
+  /** A new run's input reaches the activities' cache through a sink; workflow spans leave the sandbox through another. */
   private withSinks<O extends WorkerOptions | ReplayWorkerOptions>(options: O): O {
-    return this.tracing ? { ...options, sinks: { ...options.sinks, ...this.tracing.sinks() } } : options;
+    return { ...options, sinks: { ...options.sinks, ...runSinks(this.runs), ...this.tracing?.sinks() } };
   }
 }
 

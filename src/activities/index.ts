@@ -5,8 +5,9 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
+import type { InjectedSinks } from '@temporalio/worker';
 import { sourceHashOf } from '../journal/canonical.ts';
-import type { RunSpellInput, RunSpellResult } from '../contract/run.ts';
+import type { RunSpellInput, RunSpellResult, SpellWorkflowInput } from '../contract/run.ts';
 import { resolveSettings } from '../contract/settings.ts';
 import { NEVER_RETRIED } from '../contract/errors.ts';
 import type { Checkpoint, EffectResult, RunRequest } from '../runtime/protocol.ts';
@@ -17,16 +18,21 @@ import type { EffectDeps } from '../bridge/kind.ts';
 import { SpellError } from '../errors/index.ts';
 import { activityTrace } from '../telemetry/activity.ts';
 import type { SpellTracing } from '../telemetry/tracing.ts';
+import { MAIN_CHAIN, type JournalEntry } from '../journal/types.ts';
 import { currentInput, runFromHistory, type LegacyRunSpellInput } from './history.ts';
 import { RunCache, appendEntries, appendNew, chainOf, matches, type CachedRun } from './run-cache.ts';
+import type { SpellSinks } from '../workflows/api.ts';
 
 /** What the activities need from the worker. */
 export interface ActivityDeps extends EffectDeps {
   pool: EnginePool;
   /** Used to rebuild a run this worker has not cached (a restart, another worker). */
   client: Client;
-  /** Runs whose source and journal are kept in memory. Default 1000. */
-  cachedRuns?: number;
+  /**
+   * Runs whose source and journal are kept in memory (default: 1000 of them); give the same
+   * cache to {@link runSinks} so that a run's first activity finds it there.
+   */
+  runs?: RunCache;
   /**
    * Most bytes of one activity result (new entries, state changes, events, logs): under
    * Temporal's payload limit unless External Storage takes large results.
@@ -43,6 +49,32 @@ const HEARTBEAT_COALESCE_MS = 50;
 export interface RunIds {
   workflowId: string;
   runId: string;
+}
+
+/** A run as this worker keeps it: its input, settings and journal chains (a fork's copied calls on the main line). */
+function cachedRunOf(spell: SpellWorkflowInput, workflowId: string, chains: Record<string, JournalEntry[]>): CachedRun {
+  const run: CachedRun = {
+    spell,
+    sourceHash: sourceHashOf(spell.source),
+    settings: resolveSettings(spell.options, workflowId, spell.carried?.generation),
+    chains: new Map(),
+  };
+  for (const [path, entries] of Object.entries(chains)) appendEntries(chainOf(run, path), entries);
+  return run;
+}
+
+/**
+ * The worker's end of {@link SpellSinks}: a run that starts on this worker puts its input in
+ * `runs`, and its first activity finds it there instead of fetching the run's history.
+ */
+export function runSinks(runs: RunCache): InjectedSinks<SpellSinks> {
+  return {
+    llmspellRuns: {
+      started: {
+        fn: (info, spell) => runs.set(`${info.workflowId}/${info.runId}`, cachedRunOf(spell, info.workflowId, spell.fork ? { [MAIN_CHAIN]: spell.fork.journal } : {})),
+      },
+    },
+  };
 }
 
 /** The one mapping from an activity's input and its cached run to a re-execution request. */
@@ -71,7 +103,7 @@ export function runRequestOf(run: CachedRun, input: RunSpellInput, ids: RunIds, 
 }
 
 export function createActivities(deps: ActivityDeps) {
-  const cache = new RunCache(deps.cachedRuns);
+  const cache = deps.runs ?? new RunCache();
   const quickTools = Object.entries(deps.tools).filter(([, t]) => typeof t === 'object' && t.quick).map(([name]) => name);
 
   /** The run's source, input and journal chains, checked against the workflow's references. */
@@ -89,13 +121,7 @@ export function createActivities(deps: ActivityDeps) {
     // Not cached here (a restart, another worker): rebuild from the run's history.
     const handle = deps.client.workflow.getHandle(ids.workflowId, ids.runId);
     const rebuilt = await runFromHistory(await handle.fetchHistory(), deps.client.options.loadedDataConverter);
-    const run: CachedRun = {
-      spell: rebuilt.spell,
-      sourceHash: sourceHashOf(rebuilt.spell.source),
-      settings: resolveSettings(rebuilt.spell.options, ids.workflowId, rebuilt.spell.carried?.generation),
-      chains: new Map(),
-    };
-    for (const [path, entries] of Object.entries(rebuilt.chains)) appendEntries(chainOf(run, path), entries);
+    const run = cachedRunOf(rebuilt.spell, ids.workflowId, rebuilt.chains);
     if (!current(run)) {
       throw new SpellError('SpellJournalMismatch', `the journal of ${key} rebuilt from its history does not match the workflow's (chains ${input.chains.map((c) => `${c.chain || 'main'}: ${c.length}`).join(', ')})`).toFailure();
     }

@@ -2,9 +2,9 @@
  * The spell workflow's public surface: queries and the signal. Imported by clients and the
  * workflow; only `@temporalio/workflow` and the pure contract.
  */
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate, type Sinks } from '@temporalio/workflow';
 import type { Json, JournalEntry, SpellEvent } from '../journal/types.ts';
-import type { SpellProgress } from '../contract/run.ts';
+import type { SpellProgress, SpellWorkflowInput } from '../contract/run.ts';
 
 export type { SpellWorkflowInput, SpellProgress, StepLine, ChildResult, CarriedRun } from '../contract/run.ts';
 export type { SpellRunOptions } from '../contract/settings.ts';
@@ -43,3 +43,12 @@ export type UpgradeOutcome =
   | { status: 'released' };
 
 export const upgradeUpdate = defineUpdate<UpgradeOutcome, [UpgradeRequest]>('spell.upgrade');
+
+/**
+ * The sink a new run hands its input to the worker's activities through, so that its first
+ * activity need not fetch the run's history to learn the source (not called on replay; a
+ * worker without it rebuilds from history).
+ */
+export interface SpellSinks extends Sinks {
+  llmspellRuns: { started(input: SpellWorkflowInput): void };
+}

@@ -4,7 +4,7 @@
  * of the commands it stops at (timers, signals, branches, child spells, continue-as-new) over
  * an explicit run state, which queries read.
  */
-import { ApplicationFailure, condition, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, proxySinks, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import { sourceHashOf } from '../journal/canonical.ts';
 import { MAIN_CHAIN, type Json } from '../journal/types.ts';
 import { resolveSettings } from '../contract/settings.ts';
@@ -12,7 +12,7 @@ import type { ChildResult, SpellWorkflowInput } from '../contract/run.ts';
 import { RunState } from './run-state.ts';
 import { failureOf, publishUsage, runChain } from './chain.ts';
 import type { RunContext } from './commands/index.ts';
-import { eventsQuery, progressQuery, spellSignal, stateQuery, upgradeUpdate, type UpgradeOutcome, type UpgradeRequest } from './api.ts';
+import { eventsQuery, progressQuery, spellSignal, stateQuery, upgradeUpdate, type SpellSinks, type UpgradeOutcome, type UpgradeRequest } from './api.ts';
 
 /** Runs a spell to completion; its return value is the spell's result (a child spell's also says what it used). */
 export async function spellWorkflow(input: SpellWorkflowInput): Promise<Json> {
@@ -20,6 +20,7 @@ export async function spellWorkflow(input: SpellWorkflowInput): Promise<Json> {
   const run = new RunState(resolveSettings(input.options, info.workflowId, input.carried?.generation), input.carried);
 
   if (input.fork) run.seed(MAIN_CHAIN, input.fork.journal);
+  proxySinks<SpellSinks>().llmspellRuns.started(input);
 
   setHandler(spellSignal, ({ name, payload }) => {
     const queue = run.signals.get(name) ?? [];

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../../src/workflow-bundle.ts';
+import { runSinks } from '../../src/activities/index.ts';
+import { RunCache } from '../../src/activities/run-cache.ts';
 import { SPELL_EXTENSIONS } from '../../src/engines/registry.ts';
 import { cacheDir, startTestWorker, type TestWorker } from '../helpers/worker.ts';
 
@@ -31,7 +33,7 @@ it('histories of parallel runs (branches at once, a concurrency limit, quick and
   await Promise.all(handles.map((h) => h.result()));
   const failures: string[] = [];
   for (const h of handles) {
-    await Worker.runReplayHistory({ workflowBundle: bundle }, await h.fetchHistory(), h.workflowId).catch((error: Error) => failures.push(`${h.workflowId}: ${error.message}`));
+    await Worker.runReplayHistory({ workflowBundle: bundle, sinks: runSinks(new RunCache()) }, await h.fetchHistory(), h.workflowId).catch((error: Error) => failures.push(`${h.workflowId}: ${error.message}`));
   }
   expect(failures).toEqual([]);
 }, 300_000);

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { workflowBundle } from '../../src/workflow-bundle.ts';
+import { runSinks } from '../../src/activities/index.ts';
+import { RunCache } from '../../src/activities/run-cache.ts';
 import { cacheDir } from '../helpers/worker.ts';
 
 const dir = join(import.meta.dirname, '../fixtures/histories');
@@ -27,5 +29,5 @@ it('has recorded histories: a finished run per engine, a parked run, a failed ru
 
 it.each(fixtures)('replays %s on the current workflow code', async (file) => {
   const { workflowId, history } = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { workflowId: string; history: unknown };
-  await Worker.runReplayHistory({ workflowBundle: bundle }, history, workflowId);
+  await Worker.runReplayHistory({ workflowBundle: bundle, sinks: runSinks(new RunCache()) }, history, workflowId);
 });
