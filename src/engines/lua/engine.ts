@@ -5,7 +5,7 @@ import type { Engine, EngineFactory } from '../engine.ts';
 import type { CallAnswer, EffectResult, RunRequest } from '../../runtime/protocol.ts';
 import type { SpellRuntime } from '../../runtime/runtime.ts';
 import { LUA_PRELUDE } from './prelude.ts';
-import { toLua } from './conversion.ts';
+import { LuaJson, LuaValues } from './conversion.ts';
 
 type Outcome = { ok: true; value: Json } | { ok: false; error: SpellErrorData };
 
@@ -17,12 +17,16 @@ class LuaEngine implements Engine {
   private nextId = 0;
   /** Lua raised a memory error: the run fails with SpellMemoryLimit whatever the script does next. */
   private memoryHit = false;
-  /** An allocation the limit refused, until Lua retries it (after an emergency collection) or gives up. */
-  private refused: string | undefined;
+  /** An allocation the limit refused (block, old size, new size), until Lua retries it (after an emergency collection) or gives up. */
+  private refused: [number, number, number] | undefined;
+  private readonly values: LuaValues;
 
   constructor(lua: WasmoonEngine) {
     this.lua = lua;
     this.traceMemory();
+    this.values = new LuaValues((lua.global as unknown as LuaInternals).lua.module);
+    // Highest priority: a host function's LuaJson result skips wasmoon's other extensions.
+    lua.global.registerTypeExtension(100, this.values.extension(lua.global));
   }
 
   /**
@@ -52,12 +56,12 @@ class LuaEngine implements Engine {
       // For a new block Lua passes the object's type in oldSize: it holds nothing yet.
       const grows = pointer ? newSize - oldSize : newSize;
       if (grows > 0) {
-        const request = `${pointer}:${oldSize}:${newSize}`;
-        const retry = this.refused === request;
-        if (this.refused !== undefined && !retry) this.memoryHit = true; // Lua gave the refused one up
+        const refused = this.refused;
+        const retry = refused !== undefined && refused[0] === pointer && refused[1] === oldSize && refused[2] === newSize;
+        if (refused !== undefined && !retry) this.memoryHit = true; // Lua gave the refused one up
         if (stats.memoryMax && stats.memoryUsed + grows > stats.memoryMax) {
           if (retry) this.memoryHit = true;
-          this.refused = request;
+          this.refused = [pointer, oldSize, newSize];
           return 0;
         }
         this.refused = undefined;
@@ -83,8 +87,8 @@ class LuaEngine implements Engine {
       const runtime = this.runtime;
       if (!runtime) return () => values(1, { type: 'NotSupported', message: 'no run in progress' });
       const answer = (a: CallAnswer): unknown => {
-        if (a.status === 'ok') return toLua(a.value);
-        if (a.status === 'error') return () => values(1, a.error);
+        if (a.status === 'ok') return a.value !== null && typeof a.value === 'object' ? new LuaJson(a.value) : (a.value ?? undefined);
+        if (a.status === 'error') return () => values(1, new LuaJson(a.error as unknown as Json));
         const id = this.nextId++;
         this.pending.set(id, a.promise);
         return () => values(2, id);
@@ -121,19 +125,14 @@ class LuaEngine implements Engine {
 
   async run(request: RunRequest, runtime: SpellRuntime): Promise<void> {
     this.runtime = runtime;
-    this.lua.global.setMemoryMax(request.limits.memoryLimitBytes);
-    const thread = this.lua.global.newThread();
+    const global = this.lua.global;
+    global.setMemoryMax(request.limits.memoryLimitBytes);
+    const thread = global.newThread();
     thread.loadString('return __llmspell_main(...)', '=llmspell');
-    for (const arg of [
-      request.source,
-      `@${request.fileName}`,
-      toLua(request.input),
-      request.spell.id,
-      request.spell.attempt,
-      request.spell.startedAtMs,
-      request.limits.outputLimitBytes,
-      request.limits.memoryLimitBytes,
-    ]) {
+    thread.pushValue(request.source);
+    thread.pushValue(`@${request.fileName}`);
+    thread.pushValue(new LuaJson(request.input ?? null));
+    for (const arg of [request.spell.id, request.spell.attempt, request.spell.startedAtMs, request.limits.outputLimitBytes, request.limits.memoryLimitBytes]) {
       thread.pushValue(arg);
     }
     let text: string;
@@ -178,7 +177,7 @@ class LuaEngine implements Engine {
         answer = { status: 'error', error: { type: 'NotSupported', message: 'coroutine.yield outside a coroutine is not supported' } };
       }
       thread.pushValue(answer.status === 'ok' ? 0 : 1);
-      thread.pushValue(answer.status === 'ok' ? toLua(answer.value) : answer.error);
+      this.values.push(thread.address, answer.status === 'ok' ? answer.value : (answer.error as unknown as Json));
       step = thread.resume(2);
     }
     thread.assertOk(step.result);
@@ -196,6 +195,7 @@ class LuaEngine implements Engine {
 
   dispose(): void {
     this.runtime = undefined;
+    this.values.dispose();
     this.lua.global.close();
   }
 }

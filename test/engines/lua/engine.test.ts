@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { EnginePool } from '../../../src/engines/pool.ts';
 import { errorOf, resultOf, runOnce } from '../../helpers/engine.ts';
+import type { Json } from '../../../src/journal/types.ts';
 import { runInZone } from '../../helpers/zone.ts';
 import { SEEDED_42 } from '../../helpers/random.ts';
 
@@ -39,6 +40,20 @@ describe('lua engine: conversion', () => {
   it('keeps integers integers and floats floats inside Lua', async () => {
     const outcome = await runOnce(pool, 'local v = ... return { math.type(v.i), math.type(v.f) }', { input: { i: 3, f: 2.5 } });
     expect(resultOf(outcome)).toEqual(['integer', 'float']);
+  });
+
+  it('takes host values whole: NUL inside strings, nulls as nil, deep nesting, integers past 2^53 as floats', async () => {
+    let deep: Json = 'bottom';
+    for (let i = 0; i < 150; i++) deep = { d: deep };
+    const outcome = await runOnce(
+      pool,
+      `local v = ...
+      local depth, t = 0, v.deep
+      while type(t) == "table" do depth, t = depth + 1, t.d end
+      return { nul = #v.nul, byte = v.nul:byte(2), holes = { v.holes[1], v.holes[2] == nil, v.holes[3] }, gone = v.gone == nil, depth = depth, bottom = t, huge = math.type(v.huge), key = v["k\\0ey"] }`,
+      { input: { nul: 'a\u0000b', holes: [1, null, 3], gone: null, deep, huge: 2 ** 60, 'k\u0000ey': 'nul key' } },
+    );
+    expect(resultOf(outcome)).toEqual({ nul: 3, byte: 0, holes: [1, true, 3], gone: true, depth: 150, bottom: 'bottom', huge: 'float', key: 'nul key' });
   });
 
   it.each([
