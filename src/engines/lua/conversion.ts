@@ -27,6 +27,12 @@ interface LuaModule {
   _lua_pushnil(L: number): void;
   _lua_rawset(L: number, index: number): void;
   _lua_rawseti(L: number, index: number, n: bigint): void;
+  _lua_pushcclosure(L: number, fn: number, upvalues: number): void;
+  _lua_pcallk(L: number, args: number, results: number, handler: number, context: number, continuation: number): number;
+  _lua_settop(L: number, index: number): void;
+  _lua_xmove(from: number, to: number, n: number): void;
+  addFunction(fn: (L: number) => number, signature: string): number;
+  removeFunction(pointer: number): void;
 }
 
 /**
@@ -41,9 +47,35 @@ export class LuaValues {
   /** Where strings are encoded on their way in (Lua copies them). */
   private scratch = 0;
   private scratchBytes = 0;
+  /** A C function that pushes `pending`: called under lua_pcall, so running out of memory on the way is an error, not an abort. */
+  private readonly pusher: number;
+  private pending: Json = null;
 
   constructor(module: unknown) {
     this.module = module as LuaModule;
+    this.pusher = this.module.addFunction((L) => {
+      this.push(L, this.pending);
+      return 1;
+    }, 'ii');
+  }
+
+  /**
+   * Pushes `value` onto `thread` (a coroutine about to be resumed, whose stack Lua does not
+   * protect) by way of a protected call on `main`. False when Lua ran out of memory.
+   */
+  pushProtected(main: number, thread: number, value: Json): boolean {
+    const lua = this.module;
+    if (!lua._lua_checkstack(thread, 2)) return false;
+    this.pending = value;
+    lua._lua_pushcclosure(main, this.pusher, 0);
+    const status = lua._lua_pcallk(main, 0, 1, 0, 0, 0);
+    this.pending = null;
+    if (status !== 0) {
+      lua._lua_settop(main, -2);
+      return false;
+    }
+    lua._lua_xmove(main, thread, 1);
+    return true;
   }
 
   push(L: number, value: Json): void {
@@ -95,6 +127,7 @@ export class LuaValues {
   dispose(): void {
     if (this.scratch) this.module._free(this.scratch);
     this.scratch = 0;
+    this.module.removeFunction(this.pusher);
   }
 
   private pushString(L: number, text: string): void {

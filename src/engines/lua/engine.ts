@@ -131,7 +131,10 @@ class LuaEngine implements Engine {
     thread.loadString('return __llmspell_main(...)', '=llmspell');
     thread.pushValue(request.source);
     thread.pushValue(`@${request.fileName}`);
-    thread.pushValue(new LuaJson(request.input ?? null));
+    if (!this.values.pushProtected(global.address, thread.address, request.input ?? null)) {
+      runtime.finish({ ok: false, error: { type: 'SpellMemoryLimit', message: `the spell's input takes more memory than the script's limit of ${request.limits.memoryLimitBytes} bytes` } });
+      return;
+    }
     for (const arg of [request.spell.id, request.spell.attempt, request.spell.startedAtMs, request.limits.outputLimitBytes, request.limits.memoryLimitBytes]) {
       thread.pushValue(arg);
     }
@@ -177,7 +180,11 @@ class LuaEngine implements Engine {
         answer = { status: 'error', error: { type: 'NotSupported', message: 'coroutine.yield outside a coroutine is not supported' } };
       }
       thread.pushValue(answer.status === 'ok' ? 0 : 1);
-      this.values.push(thread.address, answer.status === 'ok' ? answer.value : (answer.error as unknown as Json));
+      // A result too large for the script's memory ends the run (run() reports the limit).
+      if (!this.values.pushProtected(this.lua.global.address, thread.address, answer.status === 'ok' ? answer.value : (answer.error as unknown as Json))) {
+        this.memoryHit = true;
+        throw new Error('not enough memory');
+      }
       step = thread.resume(2);
     }
     thread.assertOk(step.result);

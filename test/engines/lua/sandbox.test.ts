@@ -68,6 +68,17 @@ describe('lua sandbox', () => {
   it('has at least 30 hostile cases', () => expect(cases.length).toBeGreaterThanOrEqual(30));
   it.each(cases)('%s', async (...hostile) => hostileCase(pool, 'lua', ...hostile));
 
+  it.each([
+    ['an input', 'return #(...)', {}],
+    ['an effect result', 'return #tool.call("t", {})', { effect: 'big' }],
+  ])('ends a run whose %s is larger than the script may hold with SpellMemoryLimit; the next run works', async (_, source, how) => {
+    const big = Array.from({ length: 300_000 }, (_, i) => ({ i, s: 'x'.repeat(20) }));
+    const limits = { memoryLimitBytes: 8 * 1024 * 1024 };
+    const outcome = await runOnce(pool, source, 'effect' in how ? { limits, effect: async () => ({ ok: true, value: big }) } : { limits, input: big });
+    expect(errorOf(outcome)).toMatchObject({ type: 'SpellMemoryLimit', message: expect.stringMatching(/limit of 8388608 bytes/) });
+    expect(resultOf(await runOnce(pool, 'return 1 + 1'))).toBe(2);
+  });
+
   it('survives 100k bridge calls within the limit', async () => {
     expect(resultOf(await runOnce(pool, 'state.set("k", 1) local n = 0 for i = 1, 1e5 do n = n + state.get("k") end return n'))).toBe(100000);
   });
