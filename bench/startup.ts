@@ -63,12 +63,13 @@ console.log(`llmspell start-up (${new Date().toISOString()}, Node ${process.vers
 series('import the CLI and its run command', 'none: it is part of the next figure', () => ({
   // As bin.ts does: V8's compile cache on.
   env: { NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'node-compile-cache') },
-  args: [node, '--no-node-snapshot', '--disable-warning=ExperimentalWarning', '--input-type=module', '-e', `await import(${JSON.stringify(join(root, 'src/cli/main.ts'))}); await import(${JSON.stringify(join(root, 'src/cli/commands/run.ts'))})`],
+  args: [node, '--disable-warning=ExperimentalWarning', '--input-type=module', '-e', `await import(${JSON.stringify(join(root, 'src/cli/main.ts'))}); await import(${JSON.stringify(join(root, 'src/cli/commands/run.ts'))})`],
 }));
 
 // With a server already running.
 const server = await startDevServer({ port: await freePort(), executable: join(temporalBin, 'temporal') });
-const run = [node, '--no-node-snapshot', '--disable-warning=ExperimentalWarning', cli, 'run', spellFile];
+// As the ./llmspell launcher and the installed bin run it.
+const run = [node, '--disable-warning=ExperimentalWarning', cli, 'run', spellFile];
 series('llmspell run, one model call, server running', '<= 1.0 s', () => ({ args: [...run, '--address', server.address] }));
 await server.stop();
 
