@@ -140,8 +140,8 @@ export function createActivities(deps: ActivityDeps) {
       // Heartbeat throughout (a slow model is not a lost worker), always with the latest
       // checkpoint. A local activity runs quick work only and cannot heartbeat. Checkpoints
       // that come fast (an agent's steps on a quick model) are sent together: each heartbeat
-      // encodes the whole checkpoint, and Temporal sends the server one per ~0.8 heartbeat
-      // timeouts anyway; a failing attempt sends its last checkpoint at once, for the retry.
+      // encodes the whole checkpoint, and Temporal sends the server at most one per throttle
+      // interval anyway (500 ms on a spell worker); a failing attempt sends its last at once.
       let queued: ReturnType<typeof setTimeout> | undefined;
       const send = () => {
         clearTimeout(queued);
