@@ -28,7 +28,8 @@ export interface SpellWorkerOptions {
   tools?: Record<string, HostTool>;
   /** MCP servers by name, for agents (`tools = { "mcp:<name>" }`). */
   mcpServers?: Record<string, McpServerConfig>;
-  pool?: EnginePoolOptions;
+  /** The engines' pool, or options for one; a pool given is used as it is (started engines and all). */
+  pool?: EnginePool | EnginePoolOptions;
   /** Where the workflow bundle is cached. */
   cacheDir: string;
   /** Most spell steps run at once on this worker. Default 16. */
@@ -52,14 +53,22 @@ export interface SpellWorkerOptions {
   maxCachedWorkflows?: number;
   /** Engines started ahead of the first run (one host each); default all. Others start on first use. */
   warmEngines?: readonly string[];
+  /**
+   * Run workflow code on the main thread (Temporal's `debugMode`, with its 5 s deadlock
+   * timeout kept) instead of a workflow thread: a process that runs one spell (`llmspell run`)
+   * starts ~0.2 s sooner. Default false: a long-lived worker keeps workflow tasks off the
+   * thread that runs activities.
+   */
+  workflowsInMainThread?: boolean;
 }
 
 export async function createSpellWorker(options: SpellWorkerOptions): Promise<{ worker: Worker; pool: EnginePool }> {
-  const pool = new EnginePool(options.pool);
+  const given = options.pool instanceof EnginePool;
+  const pool = options.pool instanceof EnginePool ? options.pool : new EnginePool(options.pool);
   const tracing = options.tracing === false ? undefined : (options.tracing ?? (await tracingFromEnv()));
   // Engines start while the worker does: the first step waits for its engine only if it is
   // not ready yet (a failure to start shows there, typed, rather than failing the worker).
-  pool.warm([...(options.warmEngines ?? ENGINES.map((e) => e.name))]).catch(() => {});
+  if (!given || options.warmEngines) pool.warm([...(options.warmEngines ?? ENGINES.map((e) => e.name))]).catch(() => {});
   const bundle = await workflowBundle(options.cacheDir, { tracing: tracing !== undefined });
   const worker = await Worker.create({
     connection: options.connection,
@@ -69,6 +78,7 @@ export async function createSpellWorker(options: SpellWorkerOptions): Promise<{ 
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     // Heartbeats carry checkpoints and live streamed text: send them within half a second.
     maxHeartbeatThrottleInterval: '500ms',
+    ...(options.workflowsInMainThread ? { debugMode: true, isolateExecutionTimeout: '5s' } : {}),
     plugins: [
       createSpellPlugin({
         pool,

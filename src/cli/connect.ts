@@ -6,6 +6,7 @@ import { createExternalStorage, storageSettingsFromEnv } from '../storage/index.
 import { clientConnection, ensureTemporal, workerConnection, type TemporalTarget } from '../server/dev-server.ts';
 import type { ConnectionFlags } from '../server/connection.ts';
 import { createSpellWorker } from '../spell-worker.ts';
+import { EnginePool } from '../engines/pool.ts';
 import { providersFromEnv } from '../models/providers.ts';
 import { startSpell } from '../client.ts';
 import { tracingFromEnv } from '../telemetry/env.ts';
@@ -28,20 +29,31 @@ export async function connect(flags: ConnectionFlags) {
   return { target, connection, client, externalStorage };
 }
 
+/**
+ * A pool with `engine` starting now: an engine host takes ~0.3 s to start, so a command that
+ * runs one spell starts it before it connects and starts its worker.
+ */
+export function enginePoolFor(engine: string): EnginePool {
+  const pool = new EnginePool();
+  pool.warm([engine]).catch(() => {}); // a failure to start shows, typed, at the first step
+  return pool;
+}
+
 /** A spell worker in this process, with the providers, MCP servers and store of the environment. */
 export async function spellWorker(
   target: TemporalTarget,
   client: Client,
   /**
-   * `warmEngines`: the engines started ahead of the first step (`run` needs only its spell's),
-   * default all; `maxCachedWorkflows`: `worker --max-cached-workflows`.
+   * `pool`: engines already starting (see enginePoolFor), default a pool starting all;
+   * `maxCachedWorkflows`: `worker --max-cached-workflows`.
    */
-  worker: { taskQueue?: string | undefined; maxConcurrentSteps?: number | undefined; warmEngines?: readonly string[]; maxCachedWorkflows?: number | undefined },
+  worker: { taskQueue?: string | undefined; maxConcurrentSteps?: number | undefined; pool?: EnginePool; maxCachedWorkflows?: number | undefined; workflowsInMainThread?: boolean },
   externalStorage: ExternalStorage | undefined,
 ) {
-  const { taskQueue, maxConcurrentSteps, warmEngines, maxCachedWorkflows } = worker;
+  const { taskQueue, maxConcurrentSteps, pool, maxCachedWorkflows, workflowsInMainThread } = worker;
   return createSpellWorker({
-    ...(warmEngines ? { warmEngines } : {}),
+    ...(workflowsInMainThread ? { workflowsInMainThread } : {}),
+    ...(pool ? { pool } : {}),
     ...(maxCachedWorkflows ? { maxCachedWorkflows } : {}),
     ...(externalStorage ? { externalStorage } : {}),
     connection: await workerConnection(target),

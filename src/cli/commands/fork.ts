@@ -12,7 +12,7 @@ import { SpellError } from '../../errors/index.ts';
 import { EXIT_CODES } from '../../contract/errors.ts';
 import { EnginePool } from '../../engines/pool.ts';
 import { startSpell } from '../../client.ts';
-import { connect } from '../connect.ts';
+import { connect, enginePoolFor } from '../connect.ts';
 import { runsOf } from '../history.ts';
 import { replayRecorded } from '../replaying.ts';
 import { UsageError, WORKER_OPTIONS, jsonArg, parse, positiveInt, readSource } from '../options.ts';
@@ -91,7 +91,7 @@ export async function fork(args: string[]): Promise<number> {
       process.stdout.write(values.json ? `${JSON.stringify({ runId: handle.workflowId, status: 'started' })}\n` : `${handle.workflowId}\n`);
       return EXIT_CODES.ok;
     }
-    return await runInProcess(connected, values, maxConcurrentSteps, rest.engine, async (say) => {
+    return await runInProcess(connected, values, maxConcurrentSteps, enginePoolFor(rest.engine), async (say) => {
       const handle = await startFork();
       const copied = at === 0 ? 'nothing copied' : at === 1 ? '#0 replays from it' : `#0…#${at - 1} replay from it`;
       say(`▶ fork of ${id} at #${at} (run ${handle.workflowId}, ${rest.engine}, Temporal ${connected.target.address}): ${copied}`);

@@ -4,14 +4,22 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Json } from '../../journal/types.ts';
 import { EXIT_CODES, exitCodeFor } from '../../contract/errors.ts';
 import { followProgress } from '../progress.ts';
-import { connect, spellWorker, startLoaded } from '../connect.ts';
+import { connect, enginePoolFor, spellWorker, startLoaded } from '../connect.ts';
+import type { EnginePool } from '../../engines/pool.ts';
 import { loadSpell } from '../options.ts';
 
 export async function run(args: string[]): Promise<number> {
   const spell = await loadSpell(args, true);
-  const connected = await connect(spell.values);
+  const pool = enginePoolFor(spell.engine);
+  let connected;
   try {
-    return await runInProcess(connected, spell.values, spell.maxConcurrentSteps, spell.engine, async (say) => {
+    connected = await connect(spell.values);
+  } catch (error) {
+    await pool.close();
+    throw error;
+  }
+  try {
+    return await runInProcess(connected, spell.values, spell.maxConcurrentSteps, pool, async (say) => {
       const handle = await startLoaded(connected.client, spell);
       say(`▶ ${spell.file} (run ${handle.workflowId}, ${spell.engine}, Temporal ${connected.target.address})`);
       return handle;
@@ -29,8 +37,8 @@ export async function runInProcess(
   connected: Pick<Awaited<ReturnType<typeof connect>>, 'target' | 'client' | 'externalStorage'>,
   values: { json?: boolean | undefined; 'task-queue'?: string | undefined },
   maxConcurrentSteps: number | undefined,
-  /** The spell's engine, started ahead of the first step (others start when a child needs them). */
-  engine: string,
+  /** The engines, the spell's already starting (others start when a child needs them); closed here. */
+  pool: EnginePool,
   start: (say: (line: string) => void) => Promise<WorkflowHandle>,
 ): Promise<number> {
   const { target, client, externalStorage } = connected;
@@ -38,7 +46,10 @@ export async function runInProcess(
   const say = (line: string) => {
     if (!json) process.stderr.write(`${line}\n`);
   };
-  const { worker, pool } = await spellWorker(target, client as Client, { taskQueue: values['task-queue'], maxConcurrentSteps, warmEngines: [engine] }, externalStorage);
+  const { worker } = await spellWorker(target, client as Client, { taskQueue: values['task-queue'], maxConcurrentSteps, pool, workflowsInMainThread: true }, externalStorage).catch(async (error: unknown) => {
+    await pool.close();
+    throw error;
+  });
   let outcome: { status: 'completed'; result: Json } | { status: 'failed'; error: { type: string; message: string } };
   let handle: WorkflowHandle;
   try {
