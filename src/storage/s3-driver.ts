@@ -4,7 +4,8 @@
  * history names bucket, key and digest, so references stay readable after the prefix
  * setting changes.
  */
-import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { createRequire } from 'node:module';
+import type { S3Client } from '@aws-sdk/client-s3';
 import {
   StorageDriverClaim,
   type Payload,
@@ -16,6 +17,12 @@ import { claimedSha256, decodePayload, encodePayload } from './content.ts';
 import { PayloadStoreError, type PayloadStoreFailure } from './errors.ts';
 
 export const DEFAULT_S3_PREFIX = 'llmspell/payloads/';
+
+/**
+ * The AWS SDK, loaded when an S3 driver is made: it takes ~80 ms to import, which every CLI
+ * command paid for a store most runs do not use.
+ */
+const awsS3 = (): typeof import('@aws-sdk/client-s3') => createRequire(import.meta.url)('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
 
 export interface S3Credentials {
   accessKeyId: string;
@@ -58,7 +65,7 @@ export class S3StorageDriver implements StorageDriver {
     this.ownsClient = !options.client;
     this.client =
       options.client ??
-      new S3Client({
+      new (awsS3().S3Client)({
         ...(options.endpoint ? { endpoint: options.endpoint } : {}),
         ...(options.region ? { region: options.region } : options.endpoint && !process.env.AWS_REGION ? { region: 'us-east-1' } : {}),
         forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
@@ -95,7 +102,7 @@ export class S3StorageDriver implements StorageDriver {
       // Always written, even when the object may exist: a PUT is idempotent here, and it
       // renews the object's age, so a lifecycle expiry never removes a fresh reference.
       await this.client.send(
-        new PutObjectCommand({
+        new (awsS3().PutObjectCommand)({
           Bucket: this.bucket,
           Key: key,
           Body: bytes,
@@ -119,7 +126,7 @@ export class S3StorageDriver implements StorageDriver {
     const key = claim.claimData.key ?? this.keyOf(sha256);
     let bytes: Uint8Array;
     try {
-      const object = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), abortSignal ? { abortSignal } : {});
+      const object = await this.client.send(new (awsS3().GetObjectCommand)({ Bucket: bucket, Key: key }), abortSignal ? { abortSignal } : {});
       if (!object.Body) throw new Error('the response has no body');
       bytes = await object.Body.transformToByteArray();
     } catch (error) {
@@ -144,7 +151,7 @@ export class S3StorageDriver implements StorageDriver {
 }
 
 function s3Reason(error: unknown): Extract<PayloadStoreFailure, 'missing' | 'bucket-missing' | 'access-denied' | 'failed'> {
-  if (!(error instanceof S3ServiceException)) return 'failed';
+  if (!(error instanceof awsS3().S3ServiceException)) return 'failed';
   switch (error.name) {
     case 'NoSuchKey':
     case 'NotFound':
