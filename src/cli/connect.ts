@@ -1,6 +1,7 @@
 /** Connecting the CLI to Temporal: the server the connection settings name, or the local dev server. */
 import { join } from 'node:path';
-import { Client } from '@temporalio/client';
+import { Client, type Connection } from '@temporalio/client';
+import type { NativeConnection } from '@temporalio/worker';
 import type { ExternalStorage } from '@temporalio/common';
 import { createExternalStorage, storageSettingsFromEnv } from '../storage/index.ts';
 import { clientConnection, ensureTemporal, workerConnection, type TemporalTarget } from '../server/dev-server.ts';
@@ -12,11 +13,16 @@ import { startSpell } from '../client.ts';
 import { tracingFromEnv } from '../telemetry/env.ts';
 import { home, mcpServersFromEnv, type LoadedSpell } from './options.ts';
 
-/** The client, and the settings the worker shares with it: where large values go. */
-export async function connect(flags: ConnectionFlags) {
+/**
+ * The client, and the settings the worker shares with it: where large values go. A command
+ * that runs a worker (`withWorker`) gets a client on the worker's own native connection: one
+ * connection instead of two, and ~40 ms sooner than a gRPC client's.
+ */
+export async function connect(flags: ConnectionFlags, { withWorker = false }: { withWorker?: boolean } = {}) {
   const { address, namespace, profile } = flags;
   const target = await ensureTemporal({ ...(address ? { address } : {}), ...(namespace ? { namespace } : {}), ...(profile ? { profile } : {}), stateDir: home() });
-  const connection = await clientConnection(target);
+  const native = withWorker ? await workerConnection(target) : undefined;
+  const connection: Connection | NativeConnection = native ?? (await clientConnection(target));
   const externalStorage = createExternalStorage(storageSettingsFromEnv(process.env, home()));
   // With OTEL_EXPORTER_OTLP_ENDPOINT set, starting a run starts its trace (the worker continues it).
   const tracing = await tracingFromEnv();
@@ -26,7 +32,7 @@ export async function connect(flags: ConnectionFlags) {
     ...(externalStorage ? { dataConverter: { externalStorage } } : {}),
     ...(tracing ? { interceptors: { workflow: [tracing.clientInterceptor()] } } : {}),
   });
-  return { target, connection, client, externalStorage };
+  return { target, connection, client, externalStorage, ...(native ? { native } : {}) };
 }
 
 /**
@@ -49,6 +55,8 @@ export async function spellWorker(
    */
   worker: { taskQueue?: string | undefined; maxConcurrentSteps?: number | undefined; pool?: EnginePool; maxCachedWorkflows?: number | undefined; workflowsInMainThread?: boolean },
   externalStorage: ExternalStorage | undefined,
+  /** The connection the client uses, when it is a native one (see connect's `withWorker`). */
+  native?: NativeConnection,
 ) {
   const { taskQueue, maxConcurrentSteps, pool, maxCachedWorkflows, workflowsInMainThread } = worker;
   return createSpellWorker({
@@ -56,7 +64,7 @@ export async function spellWorker(
     ...(pool ? { pool } : {}),
     ...(maxCachedWorkflows ? { maxCachedWorkflows } : {}),
     ...(externalStorage ? { externalStorage } : {}),
-    connection: await workerConnection(target),
+    connection: native ?? (await workerConnection(target)),
     client,
     namespace: target.namespace,
     ...(taskQueue ? { taskQueue } : {}),

@@ -35,7 +35,7 @@ export async function fork(args: string[]): Promise<number> {
   const at = values.at === '0' ? 0 : positiveInt('at', values.at)!;
   const input = jsonArg('--input', values.input);
   const source = values.source !== undefined ? await readSource(values.source) : undefined;
-  const connected = await connect(values);
+  const connected = await connect(values, { withWorker: !values.detach });
   try {
     const original = (await runsOf(connected.client, id)).at(-1)!;
     const journal = original.chains[MAIN_CHAIN] ?? [];

@@ -13,7 +13,7 @@ export async function run(args: string[]): Promise<number> {
   const pool = enginePoolFor(spell.engine);
   let connected;
   try {
-    connected = await connect(spell.values);
+    connected = await connect(spell.values, { withWorker: true });
   } catch (error) {
     await pool.close();
     throw error;
@@ -34,7 +34,7 @@ export async function run(args: string[]): Promise<number> {
  * on stderr, the result on stdout (one JSON document with --json). `run` and `fork` share it.
  */
 export async function runInProcess(
-  connected: Pick<Awaited<ReturnType<typeof connect>>, 'target' | 'client' | 'externalStorage'>,
+  connected: Pick<Awaited<ReturnType<typeof connect>>, 'target' | 'client' | 'externalStorage' | 'native'>,
   values: { json?: boolean | undefined; 'task-queue'?: string | undefined },
   maxConcurrentSteps: number | undefined,
   /** The engines, the spell's already starting (others start when a child needs them); closed here. */
@@ -46,7 +46,7 @@ export async function runInProcess(
   const say = (line: string) => {
     if (!json) process.stderr.write(`${line}\n`);
   };
-  const { worker } = await spellWorker(target, client as Client, { taskQueue: values['task-queue'], maxConcurrentSteps, pool, workflowsInMainThread: true }, externalStorage).catch(async (error: unknown) => {
+  const { worker } = await spellWorker(target, client as Client, { taskQueue: values['task-queue'], maxConcurrentSteps, pool, workflowsInMainThread: true }, externalStorage, connected.native).catch(async (error: unknown) => {
     await pool.close();
     throw error;
   });
