@@ -191,6 +191,11 @@ export class EngineThread {
     return this.runs.size;
   }
 
+  /** Every run this host holds is waiting on an effect (a model call, a tool), none on its script. */
+  get awaitingEffects(): boolean {
+    return this.pending > 0 && this.runs.size === this.pending && [...this.runs.values()].every((run) => !run.running);
+  }
+
   /** Kills the host; each run in it fails: with SpellTimeout if it overran, else retryably. */
   private kill(): void {
     if (this.dead) return;

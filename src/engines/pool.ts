@@ -25,6 +25,9 @@ export interface EnginePoolOptions {
   idleTimeoutMs?: number;
 }
 
+/** A run that has waited this long for a busy host starts another (see acquire). */
+const SPAWN_AFTER_MS = 50;
+
 /** Pooled engine hosts per engine kind. */
 export class EnginePool {
   /** Every live host per engine, busy or not. */
@@ -45,6 +48,11 @@ export class EnginePool {
     this.runsPerProcess = options.runsPerProcess ?? 8;
     this.recycleAboveBytes = options.recycleAboveBytes ?? 256 * 1024 * 1024;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 10_000;
+  }
+
+  /** Live hosts (threads or processes) of an engine, busy or idle. */
+  hostCount(engine: string): number {
+    return (this.hosts.get(engine) ?? []).filter((thread) => !thread.dead).length;
   }
 
   /** Starts one host per engine ahead of the first run. */
@@ -116,27 +124,34 @@ export class EnginePool {
 
   /**
    * The live host with the most runs that still has room (fills processes before starting
-   * more). With none free, a new host is started, but only one at a time per engine: while
-   * one starts, the run waits for it or for a busy host to free up, whichever comes first.
-   * Quick runs then reuse hosts instead of each paying a host start-up (a burst of short
-   * steps on two cores would otherwise spend its time starting threads); runs waiting on
-   * slow effects still get a host each, one start-up after another.
+   * more). With none free, a new host is started, one at a time per engine, when the busy
+   * hosts' runs all wait on effects (a model call: they may hold their hosts for seconds) or
+   * when this run has waited {@link SPAWN_AFTER_MS}; otherwise the run waits for a host to
+   * free up. A host takes ~0.3 s to start and a short run ~1 ms: a burst of quick steps
+   * started up to 16 threads it had no use for, whose memory stayed with the process.
    */
   private async acquire(engine: string): Promise<EngineThread> {
+    const askedAt = performance.now();
     for (;;) {
       let best: EngineThread | undefined;
       let starting = false;
+      let scriptsRunning = false;
       for (const thread of this.hosts.get(engine) ?? []) {
         if (thread.dead) continue;
         if (!thread.isReady) starting = true;
-        if (thread.pending >= thread.capacity) continue;
+        if (thread.pending >= thread.capacity) {
+          if (!thread.awaitingEffects) scriptsRunning = true;
+          continue;
+        }
         if (!best || thread.pending > best.pending) best = thread;
       }
-      if (!best && starting) {
+      const waitedMs = performance.now() - askedAt;
+      if (!best && (starting || (scriptsRunning && waitedMs < SPAWN_AFTER_MS))) {
         await new Promise<void>((resolve) => {
           const queue = this.changed.get(engine) ?? [];
           queue.push(resolve);
           this.changed.set(engine, queue);
+          if (!starting) setTimeout(resolve, SPAWN_AFTER_MS - waitedMs).unref();
         });
         continue;
       }
