@@ -24,6 +24,7 @@ export const tracingInterceptorsPath = join(here, 'telemetry', `workflow-interce
 export const preloadModules = [
   join(here, 'journal', `canonical${ext}`),
   join(here, 'journal', `types${ext}`),
+  join(here, 'journal', `events${ext}`),
   ...['errors', 'kinds', 'run', 'settings', 'usage'].map((name) => join(here, 'contract', `${name}${ext}`)),
 ];
 /** Packages the tracing interceptors bundle without naming them in an import (Temporal's interceptors use them). */

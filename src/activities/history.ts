@@ -8,6 +8,7 @@ import type { temporal } from '@temporalio/proto';
 import type { LoadedDataConverter } from '@temporalio/common';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/codec-helpers.js';
 import { MAIN_CHAIN, type Json, type JournalEntry, type SpellEvent, type StateOp } from '../journal/types.ts';
+import { withBridgeEvents } from '../journal/events.ts';
 import type { RunSpellInput, RunSpellResult, SpellWorkflowInput } from '../contract/run.ts';
 
 type History = temporal.api.history.v1.IHistory;
@@ -139,7 +140,7 @@ export async function runFromHistory(history: History, converter: LoadedDataConv
       const outcome = await decode<RunSpellResult>(completed.result);
       const chain = targets.get(String(completed.scheduledEventId)) ?? MAIN_CHAIN;
       add(chain, outcome?.entries ?? []);
-      for (const emitted of outcome?.events ?? []) events.push({ ...emitted, chain, recordedAtMs: timeOf(event.eventTime) });
+      for (const emitted of withBridgeEvents(outcome?.events ?? [], outcome?.entries ?? [])) events.push({ ...emitted, chain, recordedAtMs: timeOf(event.eventTime) });
       if (chain === MAIN_CHAIN) apply(outcome?.stateOps);
     }
     // A local activity's result is a marker; its input is not kept, so the result names its chain and carries the tails.
@@ -152,7 +153,7 @@ export async function runFromHistory(history: History, converter: LoadedDataConv
         add(tailChain, tail);
       }
       add(chain, outcome?.entries ?? []);
-      for (const emitted of outcome?.events ?? []) events.push({ ...emitted, chain, recordedAtMs: timeOf(event.eventTime) });
+      for (const emitted of withBridgeEvents(outcome?.events ?? [], outcome?.entries ?? [])) events.push({ ...emitted, chain, recordedAtMs: timeOf(event.eventTime) });
       if (chain === MAIN_CHAIN) apply(outcome?.stateOps);
     }
     const completedRun = event.workflowExecutionCompletedEventAttributes;

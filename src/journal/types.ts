@@ -100,6 +100,12 @@ export interface JournalEntry {
   totals?: UsageTotals;
   /** The hash of the chain before this entry (see journal/canonical.ts): a journal verifies end to end. */
   prevHash?: string;
+  /**
+   * Index of the bridge call that ran this effect. The bridge's events around it are derived
+   * from the entry (journal/events.ts), not kept in history a second time; entries journaled
+   * before this field existed came with their events.
+   */
+  call?: number;
 }
 
 export type StateOp = { op: 'set'; key: string; value: Json } | { op: 'delete'; key: string };

@@ -528,11 +528,8 @@ export class SpellRuntime implements PureRun {
       this.host.started({ seq, kind, name, argsDigest: digest });
     }
     const startedAt = Date.now();
-    // Bridge events of new effects; replayed effects were reported by the execution that ran them.
+    // The entry records its call index: the bridge's events around the effect are derived from it (journal/events.ts).
     const callIndex = this.callIndex;
-    const isTool = kind === 'tool.call';
-    const isAgent = kind === 'agent.run';
-    this.events.push({ call: callIndex, name: isTool ? 'tool.call' : isAgent ? 'agent.start' : 'llm.request', data: { seq, kind, name } });
     const promise = this.host.effect({ kind, key, name, args } satisfies EffectRequest).then((result): CallAnswer => {
       if (this.stopped) return { status: 'async', promise: never };
       // A limit the host hit (a result over the output limit) ends the run, as the script's own would.
@@ -540,26 +537,6 @@ export class SpellRuntime implements PureRun {
         this.fatal(result.error);
         return { status: 'async', promise: never };
       }
-      // What happened inside: each streamed chunk, each agent step.
-      const value = result.ok ? (result.value as { chunks?: string[]; steps?: Array<{ tool_calls: Array<{ name: string }>; finish_reason: string }> }) : {};
-      if (kind === 'llm.stream') value.chunks?.forEach((text, index) => this.events.push({ call: callIndex, name: 'llm.chunk', data: { seq, index, text } }));
-      if (isAgent) {
-        value.steps?.forEach((step, index) =>
-          this.events.push({ call: callIndex, name: 'agent.step', data: { seq, index, tools: step.tool_calls.map((c) => c.name), finish_reason: step.finish_reason } }),
-        );
-      }
-      this.events.push({
-        call: callIndex,
-        name: isTool ? 'tool.result' : isAgent ? 'agent.finish' : 'llm.response',
-        data: {
-          seq,
-          kind,
-          name,
-          durationMs: Date.now() - startedAt,
-          ...(result.ok ? {} : { error: result.error.type }),
-          ...(result.ok && result.usage ? { usage: result.usage as Json } : {}),
-        },
-      });
       const entry: JournalEntry = {
         seq,
         kind,
@@ -570,6 +547,7 @@ export class SpellRuntime implements PureRun {
         durationMs: Date.now() - startedAt,
         attempt: this.request.spell.attempt,
         ...(result.ok && result.usage ? { usage: result.usage } : {}),
+        call: callIndex,
       };
       try {
         if (result.ok) this.checkSize(`${kind} result`, result.value);

@@ -4,6 +4,7 @@
  */
 import { EMPTY_JOURNAL_HASH, chainHash, entryDigest } from '../journal/canonical.ts';
 import { MAIN_CHAIN, entryPath, pathTo, type Json, type JournalEntry, type SpellEvent, type StateOp } from '../journal/types.ts';
+import { withBridgeEvents } from '../journal/events.ts';
 import type { CarriedRun, ChainRef, RunOutcome, SpellProgress, StepLine } from '../contract/run.ts';
 import type { RunSettings } from '../contract/settings.ts';
 import { addTotals, addUsage, emptyUsage, type UsageTotals } from '../contract/usage.ts';
@@ -132,7 +133,7 @@ export class RunState {
     chain.tail = [];
     outcome.entries.forEach((entry, i) => this.append(path, entry, false, outcome.digests?.[String(i)]));
     this.applyState(path, outcome.stateOps);
-    for (const event of outcome.events) this.keepEvent(event);
+    for (const event of withBridgeEvents(outcome.events, outcome.entries)) this.keepEvent(event);
     chain.calls = outcome.calls;
   }
 
