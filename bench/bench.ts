@@ -148,7 +148,7 @@ console.log(
   `    spell ${perCall(spell5, spell10).events} events / ${fmt(perCall(spell5, spell10).bytes, 0)} bytes per call (5 calls: ${spell5.events} events / ${spell5.bytes} bytes)` +
     ` · hand-written workflow ${perCall(base5, base10).events} events / ${fmt(perCall(base5, base10).bytes, 0)} bytes per call (5 calls: ${base5.events} / ${base5.bytes})`,
 );
-console.log('    target: no more than @temporalio/ai-sdk on the same calls (it pins @temporalio/* 1.23 and cannot run beside 1.24 here; for the issue, 5 calls: 35 events / 10.4 KB)');
+console.log('    target: no more than @temporalio/ai-sdk on the same calls: measured side by side by bench/aisdk.ts');
 
 await benchPool.close();
 baseWorker.shutdown();

