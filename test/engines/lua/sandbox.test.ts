@@ -69,9 +69,9 @@ describe('lua sandbox', () => {
   it.each(cases)('%s', async (...hostile) => hostileCase(pool, 'lua', ...hostile));
 
   it.each([
-    ['an input', 'return #(...)', {}],
+    ['its input', 'return #(...)', {}],
     ['an effect result', 'return #tool.call("t", {})', { effect: 'big' }],
-  ])('ends a run whose %s is larger than the script may hold with SpellMemoryLimit; the next run works', async (_, source, how) => {
+  ])('ends a run with SpellMemoryLimit when %s is larger than the script may hold; the next run works', async (_, source, how) => {
     const big = Array.from({ length: 300_000 }, (_, i) => ({ i, s: 'x'.repeat(20) }));
     const limits = { memoryLimitBytes: 8 * 1024 * 1024 };
     const outcome = await runOnce(pool, source, 'effect' in how ? { limits, effect: async () => ({ ok: true, value: big }) } : { limits, input: big });
