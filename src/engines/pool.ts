@@ -151,7 +151,7 @@ export class EnginePool {
           const queue = this.changed.get(engine) ?? [];
           queue.push(resolve);
           this.changed.set(engine, queue);
-          if (!starting) setTimeout(resolve, SPAWN_AFTER_MS - waitedMs).unref();
+          if (!starting) setTimeout(resolve, SPAWN_AFTER_MS - waitedMs);
         });
         continue;
       }
