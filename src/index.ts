@@ -7,7 +7,8 @@ export { createSpellWorker, DEFAULT_TASK_QUEUE, type SpellWorkerOptions } from '
 export { startSpell, namespaceSearchAttributes, type StartSpellOptions, type SpellSearchAttributes } from './client.ts';
 export { ENGINES, engineFor, engineNamed, SPELL_EXTENSIONS } from './engines/registry.ts';
 export type { EngineDescriptor } from './engines/engine.ts';
-export { createActivities, type ActivityDeps } from './activities/index.ts';
+export { createActivities, runSinks, type ActivityDeps } from './activities/index.ts';
+export { RunCache } from './activities/run-cache.ts';
 export { runFromHistory } from './activities/history.ts';
 export { EnginePool, type EnginePoolOptions } from './engines/pool.ts';
 export * from './contract/index.ts';
