@@ -1,4 +1,5 @@
 /** The JavaScript engine: a V8 isolate (isolated-vm) with its own heap limit, one per run. */
+import { setFlagsFromString } from 'node:v8';
 import ivm from 'isolated-vm';
 import type { Json, SpellErrorData } from '../../journal/types.ts';
 import type { Engine, EngineFactory } from '../engine.ts';
@@ -9,6 +10,13 @@ import { JS_PRELUDE } from './prelude.ts';
 import { answerError, answerOk, encodeAnswer } from '../answer.ts';
 
 type Outcome = { ok: true; value: Json } | { ok: false; error: SpellErrorData };
+
+// Each run gets a fresh isolate, where V8 would compile every function of the prelude again at
+// its first call (~0.3 ms of a 0.7 ms run): in this process (an engine host, nothing else) V8
+// compiles functions eagerly, and the prelude's compiled code is cached once and reused by
+// every isolate after the first.
+setFlagsFromString('--no-lazy');
+let preludeCode: ivm.ExternalCopy<ArrayBuffer> | undefined;
 
 /** Smallest heap V8 accepts for an isolate. */
 const MIN_MEMORY_MB = 8;
@@ -33,7 +41,12 @@ class JavaScriptEngine implements Engine {
     this.context = context;
     const host = (kind: string, payload: string): string => this.host(kind, payload);
     context.global.setSync('__host', new ivm.Callback(host));
-    context.evalSync(JS_PRELUDE, { filename: 'llmspell:prelude' });
+    const prelude = isolate.compileScriptSync(JS_PRELUDE, {
+      filename: 'llmspell:prelude',
+      ...(preludeCode ? { cachedData: preludeCode } : { produceCachedData: true }),
+    }) as ivm.Script & ivm.CachedDataResult;
+    preludeCode ??= prelude.cachedData;
+    prelude.runSync(context);
     this.start = context.global.getSync('__start', { reference: true });
     this.settle = context.global.getSync('__settle', { reference: true });
     this.callToolRef = context.global.getSync('__callTool', { reference: true });
