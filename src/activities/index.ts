@@ -6,9 +6,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { InjectedSinks } from '@temporalio/worker';
-import { sourceHashOf } from '../journal/canonical.ts';
-import type { RunSpellInput, RunSpellResult, SpellWorkflowInput } from '../contract/run.ts';
-import { resolveSettings } from '../contract/settings.ts';
+import type { RunSpellInput, RunSpellResult } from '../contract/run.ts';
 import { NEVER_RETRIED } from '../contract/errors.ts';
 import type { Checkpoint, EffectResult, RunRequest } from '../runtime/protocol.ts';
 import type { EnginePool } from '../engines/pool.ts';
@@ -18,9 +16,9 @@ import type { EffectDeps } from '../bridge/kind.ts';
 import { SpellError } from '../errors/index.ts';
 import { activityTrace } from '../telemetry/activity.ts';
 import type { SpellTracing } from '../telemetry/tracing.ts';
-import { MAIN_CHAIN, type JournalEntry } from '../journal/types.ts';
+import { MAIN_CHAIN } from '../journal/types.ts';
 import { currentInput, runFromHistory, type LegacyRunSpellInput } from './history.ts';
-import { RunCache, appendEntries, appendNew, chainOf, matches, type CachedRun } from './run-cache.ts';
+import { RunCache, appendEntries, appendNew, cachedRunOf, chainOf, matches, type CachedRun } from './run-cache.ts';
 import type { SpellSinks } from '../workflows/api.ts';
 
 /** What the activities need from the worker. */
@@ -49,18 +47,6 @@ const HEARTBEAT_COALESCE_MS = 50;
 export interface RunIds {
   workflowId: string;
   runId: string;
-}
-
-/** A run as this worker keeps it: its input, settings and journal chains (a fork's copied calls on the main line). */
-function cachedRunOf(spell: SpellWorkflowInput, workflowId: string, chains: Record<string, JournalEntry[]>): CachedRun {
-  const run: CachedRun = {
-    spell,
-    sourceHash: sourceHashOf(spell.source),
-    settings: resolveSettings(spell.options, workflowId, spell.carried?.generation),
-    chains: new Map(),
-  };
-  for (const [path, entries] of Object.entries(chains)) appendEntries(chainOf(run, path), entries);
-  return run;
 }
 
 /**

@@ -3,10 +3,10 @@
  * activity's input can carry references instead of payloads (DESIGN §2, "History stays linear").
  */
 import { createHash } from 'node:crypto';
-import { EMPTY_JOURNAL_HASH, canonicalJson, chainHash, entryDigest, journalHash } from '../journal/canonical.ts';
+import { EMPTY_JOURNAL_HASH, canonicalJson, chainHash, entryDigest, journalHash, sourceHashOf } from '../journal/canonical.ts';
 import type { JournalEntry } from '../journal/types.ts';
 import type { ChainRef, SpellWorkflowInput } from '../contract/run.ts';
-import type { RunSettings } from '../contract/settings.ts';
+import { resolveSettings, type RunSettings } from '../contract/settings.ts';
 
 export interface CachedChain {
   entries: JournalEntry[];
@@ -19,6 +19,18 @@ export interface CachedRun {
   sourceHash: string;
   settings: RunSettings;
   chains: Map<string, CachedChain>;
+}
+
+/** A run as a worker keeps it: its input, settings and journal chains (a fork's copied calls on the main line). */
+export function cachedRunOf(spell: SpellWorkflowInput, workflowId: string, chains: Readonly<Record<string, readonly JournalEntry[]>>): CachedRun {
+  const run: CachedRun = {
+    spell,
+    sourceHash: sourceHashOf(spell.source),
+    settings: resolveSettings(spell.options, workflowId, spell.carried?.generation),
+    chains: new Map(),
+  };
+  for (const [path, entries] of Object.entries(chains)) appendEntries(chainOf(run, path), entries);
+  return run;
 }
 
 export class RunCache {

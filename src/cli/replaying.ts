@@ -3,13 +3,12 @@
  * included — with no model or tool called: what `replay`, `upgrade`, `check` and
  * `history --verify` share. The run comes from Temporal history or from an export file.
  */
-import { canonicalJson, sourceHashOf } from '../journal/canonical.ts';
+import { canonicalJson } from '../journal/canonical.ts';
 import { MAIN_CHAIN, entryPath, journaledCalls, pathTo, type Json, type JournalEntry, type SpellErrorData } from '../journal/types.ts';
-import { resolveSettings } from '../contract/settings.ts';
 import type { RunSpellInput, SpellWorkflowInput } from '../contract/run.ts';
 import type { EnginePool } from '../engines/pool.ts';
 import { runRequestOf } from '../activities/index.ts';
-import { appendEntries, chainOf, type CachedRun } from '../activities/run-cache.ts';
+import { cachedRunOf, chainOf } from '../activities/run-cache.ts';
 
 /** A recorded run, as history or an export holds it. */
 export interface RecordedRun {
@@ -40,9 +39,7 @@ export function pastTheEnd(report: ReplayReport, ended: boolean, who = 'the scri
 
 /** Re-executes `run` (with `source` instead of its own, to check a changed spell) against its journal. */
 export async function replayRecorded(pool: EnginePool, run: RecordedRun, source = run.spell.source): Promise<ReplayReport> {
-  const spell = { ...run.spell, source };
-  const cached: CachedRun = { spell, sourceHash: sourceHashOf(source), settings: resolveSettings(spell.options, run.workflowId, spell.carried?.generation), chains: new Map() };
-  for (const [path, entries] of Object.entries(run.chains)) appendEntries(chainOf(cached, path), entries);
+  const cached = cachedRunOf({ ...run.spell, source }, run.workflowId, run.chains);
   const calls = journaledCalls(run.chains);
   // Branches first, the main line last: its outcome is the run's.
   const paths = [...new Set([...cached.chains.keys(), MAIN_CHAIN])].sort((a, b) => (a === MAIN_CHAIN ? 1 : b === MAIN_CHAIN ? -1 : a.localeCompare(b)));
@@ -50,7 +47,7 @@ export async function replayRecorded(pool: EnginePool, run: RecordedRun, source 
   for (const target of paths) {
     const input: RunSpellInput = {
       sourceHash: cached.sourceHash,
-      startedAtMs: spell.fork?.startedAtMs ?? run.startedAtMs,
+      startedAtMs: run.spell.fork?.startedAtMs ?? run.startedAtMs,
       target,
       // Each ancestor up to the parallel call that leads to the target, as a live run has it.
       chains: [
