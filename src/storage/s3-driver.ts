@@ -22,7 +22,8 @@ export const DEFAULT_S3_PREFIX = 'llmspell/payloads/';
  * The AWS SDK, loaded when an S3 driver is made: it takes ~80 ms to import, which every CLI
  * command paid for a store most runs do not use.
  */
-const awsS3 = (): typeof import('@aws-sdk/client-s3') => createRequire(import.meta.url)('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
+let aws: typeof import('@aws-sdk/client-s3') | undefined;
+const awsS3 = () => (aws ??= createRequire(import.meta.url)('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3'));
 
 export interface S3Credentials {
   accessKeyId: string;
