@@ -63,12 +63,11 @@ export interface SpellWorkerOptions {
 }
 
 export async function createSpellWorker(options: SpellWorkerOptions): Promise<{ worker: Worker; pool: EnginePool }> {
-  const given = options.pool instanceof EnginePool;
   const pool = options.pool instanceof EnginePool ? options.pool : new EnginePool(options.pool);
   const tracing = options.tracing === false ? undefined : (options.tracing ?? (await tracingFromEnv()));
   // Engines start while the worker does: the first step waits for its engine only if it is
   // not ready yet (a failure to start shows there, typed, rather than failing the worker).
-  if (!given || options.warmEngines) pool.warm([...(options.warmEngines ?? ENGINES.map((e) => e.name))]).catch(() => {});
+  if (pool !== options.pool || options.warmEngines) pool.warm([...(options.warmEngines ?? ENGINES.map((e) => e.name))]).catch(() => {});
   const bundle = await workflowBundle(options.cacheDir, { tracing: tracing !== undefined });
   const worker = await Worker.create({
     connection: options.connection,
