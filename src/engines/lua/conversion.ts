@@ -113,15 +113,7 @@ export class LuaValues {
 
   /** A type extension that lets wasmoon push {@link LuaJson} values (a host function's result) this way. */
   extension(global: LuaGlobal): LuaTypeExtension<LuaJson> {
-    const values = this;
-    return new (class extends LuaTypeExtension<LuaJson> {
-      override pushValue(target: LuaThread, decorated: { target: unknown }): boolean {
-        if (!(decorated.target instanceof LuaJson)) return false;
-        values.push(target.address, decorated.target.value);
-        return true;
-      }
-      override close(): void {}
-    })(global, 'llmspell_json');
+    return new JsonExtension(global, this);
   }
 
   dispose(): void {
@@ -142,4 +134,22 @@ export class LuaValues {
     const { written } = this.encoder.encodeInto(text, lua.HEAPU8.subarray(this.scratch, this.scratch + most));
     lua._lua_pushlstring(L, this.scratch, written);
   }
+}
+
+/** Lets wasmoon push {@link LuaJson} values with {@link LuaValues} (see LuaValues.extension). */
+class JsonExtension extends LuaTypeExtension<LuaJson> {
+  private readonly values: LuaValues;
+
+  constructor(global: LuaGlobal, values: LuaValues) {
+    super(global, 'llmspell_json');
+    this.values = values;
+  }
+
+  override pushValue(target: LuaThread, decorated: { target: unknown }): boolean {
+    if (!(decorated.target instanceof LuaJson)) return false;
+    this.values.push(target.address, decorated.target.value);
+    return true;
+  }
+
+  override close(): void {}
 }
