@@ -11,13 +11,12 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { median, root, startBench } from './harness.ts';
 import { startSpell } from '../src/client.ts';
 import { providersFromEnv } from '../src/models/providers.ts';
+import { startProviderServer } from '../test/helpers/provider-server.ts';
 
 const ROUNDS = Number(process.argv[2] ?? 5);
 const STEPS = 10;
@@ -27,34 +26,10 @@ if (!existsSync(join(folder, 'node_modules/@temporalio/ai-sdk'))) {
   throw new Error('bench/aisdk is not installed: run scripts/bench.sh, or npm install --prefix bench/aisdk');
 }
 
-// A fake OpenAI-compatible chat completions server: a text answer, or (when the request offers
-// tools) a tool call until the conversation holds STEPS - 1 tool results.
-const fake = createServer((req, res) => {
-  let raw = '';
-  req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
-  req.on('end', () => {
-    const body = JSON.parse(raw) as { model: string; messages: Array<{ role: string; content?: unknown }>; tools?: unknown[] };
-    const done = body.messages.filter((m) => m.role === 'tool').length;
-    const last = [...body.messages].reverse().find((m) => m.role === 'user');
-    const call = body.tools && done < STEPS - 1;
-    const message = call
-      ? { role: 'assistant', content: null, tool_calls: [{ id: `call_${done}`, type: 'function', function: { name: 'inc', arguments: JSON.stringify({ n: done }) } }] }
-      : { role: 'assistant', content: `answer to ${typeof last?.content === 'string' ? last.content : 'the prompt'}` };
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(
-      JSON.stringify({
-        id: `chatcmpl-${done}`,
-        object: 'chat.completion',
-        created: 1_700_000_000,
-        model: body.model,
-        choices: [{ index: 0, message, finish_reason: call ? 'tool_calls' : 'stop' }],
-        usage: { prompt_tokens: 12, completion_tokens: 8, total_tokens: 20 },
-      }),
-    );
-  });
-});
-await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
-const baseURL = `http://127.0.0.1:${(fake.address() as AddressInfo).port}/v1`;
+// The local OpenAI-compatible server the provider tests use: a text answer, or (when the
+// request offers tools) a call to `inc` until the conversation holds STEPS - 1 tool results.
+const fake = await startProviderServer({ toolCall: (done) => (done < STEPS - 1 ? { name: 'inc', args: { n: done } } : undefined) });
+const baseURL = fake.url;
 
 const inc = { description: 'increments', schema: { type: 'object' as const, properties: { n: { type: 'number' as const } } }, execute: (args: unknown) => (args as { n: number }).n + 1 };
 const { client, server, taskQueue, close } = await startBench({ providers: providersFromEnv({ OPENAI_COMPATIBLE_BASE_URL: baseURL }), tools: { inc } });
@@ -88,7 +63,7 @@ async function aiRun(workflow: string, arg: number, check: (result: unknown) => 
 }
 const callsSource = (n: number) => `local last for i = 1, ${n} do last = llm.generate{ model = "openai-compatible:fake", prompt = "step " .. i }.text end return last`;
 const answered = (n: number) => (result: unknown) => {
-  if (result !== `answer to step ${n}`) throw new Error(`unexpected result ${JSON.stringify(result)}`);
+  if (result !== `fake answer to: step ${n}`) throw new Error(`unexpected result ${JSON.stringify(result)}`);
 };
 const agentSource = `local a = agent.create{ name = "loop", model = "openai-compatible:fake", instructions = "go", tools = { "inc" }, max_steps = ${STEPS} }\nreturn #a:run("go").steps`;
 const steps = (result: unknown) => {
@@ -129,5 +104,5 @@ console.log(
 
 aiWorker.kill('SIGTERM');
 await new Promise((resolve) => aiWorker.once('exit', resolve));
-fake.close();
+await fake.close();
 await close();

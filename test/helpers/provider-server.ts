@@ -30,7 +30,15 @@ function lastUserText(body: Record<string, unknown>): string {
 
 const answer = (body: Record<string, unknown>) => `fake answer to: ${lastUserText(body)}`;
 
-export async function startProviderServer(): Promise<ProviderServer> {
+export interface ProviderServerOptions {
+  /**
+   * A Chat Completions request that offers tools is answered with this tool call (given how
+   * many tool results the conversation holds) as long as it returns one, then with text.
+   */
+  toolCall?: (toolResults: number) => { name: string; args: unknown } | undefined;
+}
+
+export async function startProviderServer(options: ProviderServerOptions = {}): Promise<ProviderServer> {
   const requests: RecordedRequest[] = [];
   const failures: number[] = [];
   const server: Server = createServer((req, res) => {
@@ -67,12 +75,18 @@ export async function startProviderServer(): Promise<ProviderServer> {
           incomplete_details: null,
         });
       } else if (req.url?.endsWith('/chat/completions')) {
+        const done = (body.messages as Array<{ role: string }>).filter((m) => m.role === 'tool').length;
+        const call = body.tools ? options.toolCall?.(done) : undefined;
         send(200, {
           id: 'chatcmpl_1',
           object: 'chat.completion',
           created: 1_700_000_000,
           model: body.model,
-          choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+          choices: [
+            call
+              ? { index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: `call_${done}`, type: 'function', function: { name: call.name, arguments: JSON.stringify(call.args) } }] }, finish_reason: 'tool_calls' }
+              : { index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' },
+          ],
           usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 },
         });
       } else if (req.url?.endsWith('/messages')) {
