@@ -44,7 +44,18 @@ interface RunHost {
 
 /** What the Go host (host/main.go) puts on the object it finds at globalThis.__llmspellTengo. */
 interface TengoApi {
-  run(source: string, fileName: string, config: string, host: RunHost): void;
+  /** Starts a run; the settings are separate arguments (a JSON config took longer to decode in Go). */
+  run(
+    source: string,
+    fileName: string,
+    inputJson: string,
+    id: string,
+    attempt: number,
+    outputLimitBytes: number,
+    memoryLimitBytes: number,
+    maxAllocs: number,
+    host: RunHost,
+  ): void;
   deliver(answer: string): void;
   callTool(name: string, args: string): string;
   cancel(): void;
@@ -122,15 +133,6 @@ class TengoEngine implements Engine {
     this.runtime = runtime;
     this.instance.limitBytes = this.instance.baseBytes + request.limits.memoryLimitBytes;
     const memoryLimitBytes = request.limits.memoryLimitBytes;
-    const config = JSON.stringify({
-      input: request.input,
-      id: request.spell.id,
-      attempt: request.spell.attempt,
-      outputLimitBytes: request.limits.outputLimitBytes,
-      memoryLimitBytes,
-      // Tengo counts every object it creates, integer results included.
-      maxAllocs: Math.floor(memoryLimitBytes / 8),
-    });
     return new Promise((resolve) => {
       this.finished = (outcome) => {
         this.finished = undefined;
@@ -141,13 +143,24 @@ class TengoEngine implements Engine {
         resolve();
       };
       this.enter(() =>
-        this.instance.api.run(request.source, request.fileName, config, {
-          call: (ptr, length, capacity) => this.call(ptr, length, capacity),
-          now: () => runtime.nowMs,
-          random: () => runtime.random(),
-          reseed: (seed) => runtime.rng.reseed(BigInt(seed)),
-          done: (text) => this.finished?.(JSON.parse(text) as Outcome),
-        }),
+        this.instance.api.run(
+          request.source,
+          request.fileName,
+          JSON.stringify(request.input ?? null),
+          request.spell.id,
+          request.spell.attempt,
+          request.limits.outputLimitBytes,
+          memoryLimitBytes,
+          // Tengo counts every object it creates, integer results included.
+          Math.floor(memoryLimitBytes / 8),
+          {
+            call: (ptr, length, capacity) => this.call(ptr, length, capacity),
+            now: () => runtime.nowMs,
+            random: () => runtime.random(),
+            reseed: (seed) => runtime.rng.reseed(BigInt(seed)),
+            done: (text) => this.finished?.(JSON.parse(text) as Outcome),
+          },
+        ),
       );
     });
   }
@@ -236,10 +249,12 @@ class TengoEngine implements Engine {
   }
 
   dispose(): void {
+    // A run that ended on its own left nothing in Go to cancel (each call into Go costs tens of µs).
+    const running = this.finished !== undefined;
     this.runtime = undefined;
     this.finished = undefined;
     this.instance.onCrash = undefined;
-    if (!this.instance.dead) {
+    if (running && !this.instance.dead) {
       try {
         this.instance.api.cancel();
       } catch {

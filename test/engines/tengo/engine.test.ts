@@ -101,6 +101,32 @@ describe('tengo engine: conversion', () => {
     });
   });
 
+  // A script's bytecode is kept for its next runs (a spell runs again at every step).
+  it('runs a script again with its own input, lines and file name', async () => {
+    for (let i = 0; i < 4; i++) {
+      expect(resultOf(await tengo('return spell.input.n * 2', { input: { n: i }, fileName: 'again.tengo' }))).toBe(i * 2);
+      expect(resultOf(await tengo('return spell.input.n * 3', { input: { n: i }, fileName: 'again.tengo' }))).toBe(i * 3);
+      expect(errorOf(await tengo('a := 1\nreturn a.b.c()', { fileName: `again${i % 2}.tengo` }))).toMatchObject({
+        type: 'SpellScriptError',
+        where: `again${i % 2}.tengo:2`,
+      });
+    }
+  });
+
+  it('runs top-level code a script writes after closing its body, branches included', async () => {
+    // The body returns 1; the loop makes x 12 only if every jump lands where it should; then a
+    // second call of the body, on line 5, is refused.
+    const source = [
+      'return 1 })',
+      'x := 0',
+      'for i := 0; i < 3; i++ { if i == 1 && x > 0 { x += 10 } else { x += 1 } }',
+      'if x != 12 { __l.main(func() { return 1 }) }',
+      'y := x == 12 ? __l.main(func() { return 2 }) : 0',
+      '__l.main(func() {',
+    ].join('\n');
+    expect(errorOf(await tengo(source, { fileName: 'top.tengo' }))).toMatchObject({ type: 'NotSupported', message: "the spell's body runs once", where: 'top.tengo:5' });
+  });
+
   it('checks parallel and spell.spawn arguments, and refuses commands inside a step', async () => {
     expect(errorOf(await tengo('return parallel({a: func() { return 1 }})'))).toMatchObject({ type: 'SpellBridgeArgument', message: 'parallel: field "fns": expected a list of functions, got map' });
     expect(errorOf(await tengo('return spell.spawn(42)'))).toMatchObject({ type: 'SpellBridgeArgument', message: 'spell.spawn: field "file": Invalid input: expected string, received number' });

@@ -41,7 +41,8 @@ const cases: HostileCase[] = [
   // bridge abuse
   ['function as argument', 'e := tool.call("t", {f: func() {}}); return error(e.value)', 'SpellBridgeArgument', /tool\.call\.args\.f: a function cannot cross the bridge/],
   ['running the body twice', '__l.main(func() { return 1 })', 'NotSupported', /runs once/],
-  ['a second copy of the API (without the hooks)', 'hook.before("*", func(a) { return hook.refuse("no") }); api := __llmspell(); return api.tool.call("t", {})', 'NotSupported', /set up once per run/],
+  // The prelude's module function (which makes the API) is not a name scripts can reach.
+  ['a second copy of the API (without the hooks)', 'hook.before("*", func(a) { return hook.refuse("no") }); api := __llmspell(); return api.tool.call("t", {})', 'SpellSyntaxError', /unresolved reference '__llmspell'/],
 ];
 
 describe('tengo sandbox', () => {

@@ -20,7 +20,10 @@ func main() {
 	api := js.Global().Get("__llmspellTengo")
 	quit := make(chan struct{})
 	api.Set("run", js.FuncOf(func(_ js.Value, args []js.Value) any {
-		startRun(args[0].String(), args[1].String(), args[2].String(), args[3])
+		startRun(args[0].String(), args[1].String(), config{
+			Input: args[2].String(), ID: args[3].String(), Attempt: int64(args[4].Int()),
+			OutputLimitBytes: args[5].Int(), MemoryLimitBytes: int64(args[6].Float()), MaxAllocs: int64(args[7].Float()),
+		}, args[8])
 		return nil
 	}))
 	// The answer to work the script awaits (an effect): the VM goroutine resumes

@@ -111,7 +111,7 @@ func natives() map[string]tengo.Object {
 				return r.raise("NotSupported", "the spell API is set up once per run")
 			}
 			r.setUp = true
-			input, err := decodeValue(string(r.cfg.Input))
+			input, err := decodeValue(r.cfg.Input)
 			if err != nil {
 				return nil, err
 			}

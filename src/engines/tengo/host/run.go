@@ -23,26 +23,25 @@ import (
 var prelude []byte
 
 // The user's script runs as the body of a function, so a spell ends with `return`
-// as in Lua and JavaScript. The prefix shares line 1 so error lines stay the user's;
-// __llmspell is the prelude's module function, which sets up a fresh API for the run.
-const prefix = `__l := __llmspell(); llm := __l.llm; agent := __l.agent; tool := __l.tool; step := __l.step; ` +
-	`parallel := __l.parallel; sleep := __l.sleep; signal := __l.signal; spell := __l.spell; state := __l.state; ` +
-	`event := __l.event; hook := __l.hook; json := __l.json; log := __l.log; __l.main(func() { `
+// as in Lua and JavaScript. The prefix shares line 1 so error lines stay the user's.
+const prefix = `__l.main(func() { `
 const suffix = "\n})"
 
-// The prelude, compiled once per instance: every run's bytecode starts with its constants,
-// and calls its module function, so a run compiles only the user's script.
+// The spell API's globals, in the order every run defines them: `__l` holds the API the
+// prelude's module function makes for the run, the others its fields.
+var apiGlobals = []string{"__l", "llm", "agent", "tool", "step", "parallel", "sleep", "signal", "spell", "state", "event", "hook", "json", "log"}
+
+// The prelude, compiled once per instance, so a run compiles only the user's script:
+// every run's bytecode starts with the prelude's constants, and its main function with
+// setup, which calls the module function and sets the API's globals.
 type preludeCode struct {
 	fileSet   *parser.SourceFileSet
 	constants []tengo.Object
-	module    *tengo.CompiledFunction
+	setup     []byte
 	modules   *tengo.ModuleMap
 }
 
 var compiled *preludeCode
-
-// A file set grows by one file a run: the prelude is compiled anew after this many.
-const filesPerPrelude = 256
 
 func loadPrelude() (*preludeCode, error) {
 	loader := []byte(`__m := import("llmspell")`)
@@ -55,36 +54,41 @@ func loadPrelude() (*preludeCode, error) {
 	modules := tengo.NewModuleMap()
 	modules.AddSourceModule("llmspell", prelude)
 	modules.AddBuiltinModule("llmspell/host", natives())
-	compiler := tengo.NewCompiler(file, builtinSymbols(), nil, modules, nil)
+	compiler := tengo.NewCompiler(file, nil, nil, modules, nil)
 	if err := compiler.Compile(parsed); err != nil {
 		return nil, err
 	}
 	bytecode := compiler.Bytecode()
 	// The loader is `OpConstant <module function>; OpCall; ...`.
 	ins := bytecode.MainFunction.Instructions
-	module, ok := bytecode.Constants[int(ins[2])|int(ins[1])<<8].(*tengo.CompiledFunction)
-	if ins[0] != parser.OpConstant || !ok {
+	module := int(ins[2]) | int(ins[1])<<8
+	if _, ok := bytecode.Constants[module].(*tengo.CompiledFunction); ins[0] != parser.OpConstant || !ok {
 		return nil, errors.New("tengo: unexpected prelude bytecode")
 	}
-	return &preludeCode{fileSet: fileSet, constants: bytecode.Constants, module: module, modules: stdModules()}, nil
-}
-
-func builtinSymbols() *tengo.SymbolTable {
-	symbols := tengo.NewSymbolTable()
-	for i, fn := range tengo.GetAllBuiltinFunctions() {
-		symbols.DefineBuiltin(i, fn.Name)
+	constants := bytecode.Constants
+	setup := tengo.MakeInstruction(parser.OpConstant, module)
+	setup = append(setup, tengo.MakeInstruction(parser.OpCall, 0, 0)...)
+	setup = append(setup, tengo.MakeInstruction(parser.OpSetGlobal, 0)...)
+	for i, name := range apiGlobals[1:] {
+		constants = append(constants, &tengo.String{Value: name})
+		setup = append(setup, tengo.MakeInstruction(parser.OpGetGlobal, 0)...)
+		setup = append(setup, tengo.MakeInstruction(parser.OpConstant, len(constants)-1)...)
+		setup = append(setup, tengo.MakeInstruction(parser.OpIndex)...)
+		setup = append(setup, tengo.MakeInstruction(parser.OpSetGlobal, i+1)...)
 	}
-	return symbols
+	return &preludeCode{fileSet: fileSet, constants: constants, setup: setup, modules: stdModules()}, nil
 }
 
-// Run settings chosen by the host (src/engines/tengo/engine.ts).
+// Run settings chosen by the host (src/engines/tengo/engine.ts), passed as arguments:
+// numbers and strings cross syscall/js far cheaper than JSON decodes in WebAssembly.
 type config struct {
-	Input            json.RawMessage `json:"input"`
-	ID               string          `json:"id"`
-	Attempt          int64           `json:"attempt"`
-	OutputLimitBytes int             `json:"outputLimitBytes"`
-	MemoryLimitBytes int64           `json:"memoryLimitBytes"`
-	MaxAllocs        int64           `json:"maxAllocs"`
+	// The spell's input as JSON.
+	Input            string
+	ID               string
+	Attempt          int64
+	OutputLimitBytes int
+	MemoryLimitBytes int64
+	MaxAllocs        int64
 }
 
 // A message to the VM goroutine while it awaits: the answer to its work, or a tool to run.
@@ -122,17 +126,13 @@ type runState struct {
 
 var current *runState
 
-func startRun(source, fileName, cfgJSON string, host js.Value) {
+func startRun(source, fileName string, cfg config, host js.Value) {
 	r := &runState{
-		fileName: fileName, hostCall: host.Get("call"), hostNow: host.Get("now"), hostRandom: host.Get("random"), hostReseed: host.Get("reseed"), done: host.Get("done"),
+		cfg: cfg, fileName: fileName, hostCall: host.Get("call"), hostNow: host.Get("now"), hostRandom: host.Get("random"), hostReseed: host.Get("reseed"), done: host.Get("done"),
 		buf: make([]byte, 0, 64*1024), inbox: make(chan message, 1), toolReply: make(chan string, 1),
 		seeded: rand.New(hostSource{}),
 	}
 	done := r.done
-	if err := json.Unmarshal([]byte(cfgJSON), &r.cfg); err != nil {
-		done.Invoke(failure(errorData{Type: "SpellHostError", Message: "tengo: bad run config: " + err.Error()}))
-		return
-	}
 	current = r
 	// Tengo's own limits: no string or bytes value larger than a quarter of the memory limit.
 	tengo.MaxStringLen = int(r.cfg.MemoryLimitBytes / 4)
@@ -175,30 +175,85 @@ func (r *runState) execute(source string) (outcome string) {
 	return r.outcome(r.result, "result", "")
 }
 
+// Scripts compiled lately, by file name and source: a spell's script runs again at every
+// step, and its bytecode is read-only while it runs (Tengo's own Compiled.Clone shares it too).
+var scripts = map[string]*tengo.Bytecode{}
+var scriptOrder []string
+
+const scriptsKept = 16
+
 func (r *runState) compile(source string) (*tengo.Bytecode, []tengo.Object, error) {
-	if compiled == nil || len(compiled.fileSet.Files) > filesPerPrelude {
+	key := r.fileName + "\x00" + source
+	bytecode := scripts[key]
+	if bytecode == nil {
+		var err error
+		if bytecode, err = compileScript(r.fileName, source); err != nil {
+			return nil, nil, err
+		}
+		if len(scriptOrder) == scriptsKept {
+			delete(scripts, scriptOrder[0])
+			scriptOrder = scriptOrder[1:]
+		}
+		scripts[key] = bytecode
+		scriptOrder = append(scriptOrder, key)
+	}
+	return bytecode, make([]tengo.Object, tengo.GlobalsSize), nil
+}
+
+func compileScript(fileName, source string) (*tengo.Bytecode, error) {
+	if compiled == nil {
 		p, err := loadPrelude()
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		compiled = p
 	}
 	text := prefix + source + suffix
-	file := compiled.fileSet.AddFile(r.fileName, -1, len(text))
+	// The run's files: the prelude's, shared (positions in its functions stay valid), and its own.
+	prelude := compiled.fileSet
+	fileSet := &parser.SourceFileSet{Base: prelude.Base, Files: prelude.Files[:len(prelude.Files):len(prelude.Files)]}
+	file := fileSet.AddFile(fileName, -1, len(text))
 	parsed, err := parser.NewParser(file, []byte(text), nil).ParseFile()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	symbols := builtinSymbols()
-	globals := make([]tengo.Object, tengo.GlobalsSize)
-	globals[symbols.Define("__llmspell").Index] = compiled.module
+	// NewCompiler defines the builtins.
+	symbols := tengo.NewSymbolTable()
+	for i, name := range apiGlobals {
+		if symbols.Define(name).Index != i {
+			return nil, errors.New("tengo: unexpected global index for " + name)
+		}
+	}
 	constants := append([]tengo.Object(nil), compiled.constants...)
 	compiler := tengo.NewCompiler(file, symbols, constants, compiled.modules, nil)
 	if err := compiler.Compile(parsed); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	// No RemoveDuplicates: it would rewrite the prelude's shared functions.
-	return compiler.Bytecode(), globals, nil
+	bytecode := compiler.Bytecode()
+	bytecode.MainFunction = afterSetup(compiled.setup, bytecode.MainFunction)
+	return bytecode, nil
+}
+
+// afterSetup puts setup before main's instructions; main's jumps and source positions
+// move with them (the script may have closed its function and gone on at the top level).
+func afterSetup(setup []byte, main *tengo.CompiledFunction) *tengo.CompiledFunction {
+	by := len(setup)
+	ins := append(append(make([]byte, 0, by+len(main.Instructions)), setup...), main.Instructions...)
+	for pos := by; pos < len(ins); {
+		op := ins[pos]
+		operands, read := parser.ReadOperands(parser.OpcodeOperands[op], ins[pos+1:])
+		switch op {
+		case parser.OpJump, parser.OpJumpFalsy, parser.OpAndJump, parser.OpOrJump:
+			copy(ins[pos:], tengo.MakeInstruction(op, operands[0]+by))
+		}
+		pos += 1 + read
+	}
+	sourceMap := make(map[int]parser.Pos, len(main.SourceMap))
+	for pos, source := range main.SourceMap {
+		sourceMap[pos+by] = source
+	}
+	return &tengo.CompiledFunction{Instructions: ins, NumLocals: main.NumLocals, SourceMap: sourceMap}
 }
 
 // outcome encodes a script value as an outcome: an error value is a failure of type
