@@ -17,8 +17,11 @@ export interface CarriedRun {
   signals: Record<string, Json[]>;
 }
 
-/** The workflow protocol new runs start with: 2 runs quick work in local activities and publishes usage in batches. */
-export const WORKFLOW_PROTOCOL = 2;
+/**
+ * The workflow protocol new runs start with: 2 runs quick work in local activities and
+ * publishes usage in batches; 3 publishes it in one place (search attributes, else the memo).
+ */
+export const WORKFLOW_PROTOCOL = 3;
 
 export interface SpellWorkflowInput {
   /**

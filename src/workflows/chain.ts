@@ -20,7 +20,6 @@ import { MAIN_CHAIN, entryPath, type BoundaryCall, type Json, type SpellErrorDat
 import { FATAL, isSpellErrorType } from '../contract/errors.ts';
 import { isCommand } from '../contract/kinds.ts';
 import type { RunOutcome, RunSpellInput, RunSpellResult } from '../contract/run.ts';
-import type { RunState } from './run-state.ts';
 import { USAGE_SEARCH_ATTRIBUTES } from './api.ts';
 import { COMMANDS, type RunContext } from './commands/index.ts';
 
@@ -28,6 +27,8 @@ import { COMMANDS, type RunContext } from './commands/index.ts';
 const PUBLISH_USAGE_EVERY = 20;
 /** The run started with the second protocol (local activities, usage in batches): see SpellWorkflowInput.protocol. */
 const modern = (ctx: RunContext) => (ctx.input.protocol ?? 1) >= 2;
+/** From the third protocol, usage is published in one place: the search attributes where the run has them, else the memo. */
+const usageInOnePlace = (ctx: RunContext) => (ctx.input.protocol ?? 1) >= 3;
 /** A local activity runs quick work only; past this it is retried, as a stuck one would be. */
 const LOCAL_TIMEOUT_MS = 60_000;
 const TOKENS_ATTRIBUTE = defineSearchAttributeKey(USAGE_SEARCH_ATTRIBUTES.tokens, 'INT');
@@ -61,7 +62,7 @@ export async function runChain(ctx: RunContext, path: string): Promise<ChainEnd>
     run.applyOutcome(path, outcome);
     if (outcome.entries.some((e) => e.usage || e.children?.length)) {
       run.usageUnpublished++;
-      if (!modern(ctx) || run.usageUnpublished >= PUBLISH_USAGE_EVERY) publishUsage(run);
+      if (!modern(ctx) || run.usageUnpublished >= PUBLISH_USAGE_EVERY) publishUsage(ctx);
     }
     const after = outcome.next;
     switch (after.type) {
@@ -78,7 +79,7 @@ export async function runChain(ctx: RunContext, path: string): Promise<ChainEnd>
           break;
         }
         // Before the run waits (or ends, or continues as new) its usage is published.
-        publishUsage(run);
+        publishUsage(ctx);
         const startedAt = Date.now();
         const done = await command(ctx, path, after.call);
         run.append(
@@ -187,15 +188,17 @@ function lastBoundary(error: ActivityFailure): Omit<BoundaryCall, 'args'> | unde
 }
 
 /**
- * Ops can list and sort runs by what they used: the memo `usage` (and the search attributes)
- * follow the totals — after every 20 activities that used a model, before the run waits on a
- * command, and when it ends (each publication is a history event; runs begun before this
- * published after every such activity).
+ * Ops can list and sort runs by what they used: the search attributes (or, where the run has
+ * none, the memo `usage`) follow the totals — after every 20 activities that used a model,
+ * before the run waits on a command, and when it ends. Each publication is a history event
+ * per place: runs begun with the first protocol published after every such activity, runs
+ * begun before the third in both places.
  */
-export function publishUsage(run: RunState): void {
+export function publishUsage(ctx: RunContext): void {
+  const { run } = ctx;
   if (run.usageUnpublished === 0) return;
   run.usageUnpublished = 0;
-  upsertMemo({ usage: { ...run.usage } });
+  if (!run.settings.searchAttributes || !usageInOnePlace(ctx)) upsertMemo({ usage: { ...run.usage } });
   if (run.settings.searchAttributes) {
     upsertSearchAttributes([
       { key: TOKENS_ATTRIBUTE, value: run.usage.total_tokens },

@@ -46,11 +46,11 @@ export async function spellWorkflow(input: SpellWorkflowInput): Promise<Json> {
   let end;
   try {
     end = await runChain(ctx, MAIN_CHAIN);
-    publishUsage(run);
+    publishUsage(ctx);
     if (!end.ok) throw failureOf(end.error);
   } catch (error) {
     if (!(error instanceof ApplicationFailure)) throw error;
-    publishUsage(run);
+    publishUsage(ctx);
     run.progress = { status: 'failed' };
     // A child's failure also says what it used, for its parent's totals.
     throw input.parent ? ApplicationFailure.create({ type: error.type ?? undefined, message: error.message, nonRetryable: true, details: [error.details?.[0], run.usage] }) : error;

@@ -36,9 +36,22 @@ it.each([
     before: { input_tokens: 0, output_tokens: 0, total_tokens: 0, cost: 0, calls: 0 },
     after: { input_tokens: 6, output_tokens: 8, total_tokens: 14, cost: 22, calls: 2 },
   });
-  // Totals are the run's memo, so runs can be listed and sorted by cost.
-  const { memo } = await handle.describe();
-  expect(memo?.usage).toEqual({ input_tokens: 6, output_tokens: 8, total_tokens: 14, cost: 22, calls: 2 });
+  // The namespace has llmspell's search attributes: the totals are there, so runs can be listed
+  // and sorted by cost, and not in the memo too (one history event, not two, each time).
+  const { memo, searchAttributes } = await handle.describe();
+  expect(searchAttributes).toMatchObject({ llmspellTokens: [14], llmspellCostUsd: [22] });
+  expect(memo?.usage).toBeUndefined();
+});
+
+it('keeps the totals in the memo for a run without search attributes', async () => {
+  const handle = await w.start({ source: 'llm.generate{ model = "test:m", prompt = "1" }\nreturn "ok"', fileName: 'memo.lua', options: { prices, searchAttributes: false } });
+  await handle.result();
+  const { memo, searchAttributes } = await handle.describe();
+  expect(memo?.usage).toEqual({ input_tokens: 3, output_tokens: 4, total_tokens: 7, cost: 11, calls: 1 });
+  expect(searchAttributes.llmspellTokens).toBeUndefined();
+  const events = (await handle.fetchHistory()).events ?? [];
+  expect(events.filter((e) => e.workflowPropertiesModifiedEventAttributes)).toHaveLength(1);
+  expect(events.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes)).toHaveLength(0);
 });
 
 it('stops the run before a model call past the token budget; the script cannot catch it', async () => {
