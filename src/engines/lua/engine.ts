@@ -109,9 +109,10 @@ class LuaEngine implements Engine {
         }
         case 'spell.memory':
           return this.outOfMemory();
-        case 'state.get':
-        case 'state.delete':
-          return answer(runtime.call(kind, { key: payload }));
+        case 'state.get:key':
+          return answer(runtime.call('state.get', { key: payload }));
+        case 'state.delete:key':
+          return answer(runtime.call('state.delete', { key: payload }));
         default:
           return answer(runtime.hostCall(kind, JSON.parse(payload) as Json));
       }

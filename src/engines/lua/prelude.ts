@@ -180,10 +180,11 @@ local function call(kind, args)
   return r
 end
 
--- Calls whose only argument is a key skip JSON: the host receives the string itself.
+-- Calls whose only argument is a key skip JSON: the host receives the string itself (as kind
+-- .. ':key'); any other key goes the usual way and gets the usual error.
 local function call_key(kind, key)
   if type(key) ~= 'string' or not utf8len(key) then return call(kind, { key = key }) end
-  local r = host(kind, key)
+  local r = host(kind .. ':key', key)
   if type(r) == 'function' then return settle(r) end
   return r
 end

@@ -214,9 +214,10 @@ class TengoEngine implements Engine {
     const runtime = this.runtime;
     if (!runtime) return answerError({ type: 'NotSupported', message: 'no run in progress' });
     switch (kind) {
-      case 'state.get':
-      case 'state.delete':
-        return this.answer(runtime.call(kind, { key: payload }));
+      case 'state.get:key':
+        return this.answer(runtime.call('state.get', { key: payload }));
+      case 'state.delete:key':
+        return this.answer(runtime.call('state.delete', { key: payload }));
       default:
         return this.answer(runtime.hostCall(kind, payload === '' ? null : (JSON.parse(payload) as Json)));
     }

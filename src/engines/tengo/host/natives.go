@@ -165,8 +165,9 @@ func (r *runState) callKey(args ...tengo.Object) (tengo.Object, error) {
 	if !ok || !utf8.ValidString(key.Value) {
 		return r.call(arg(args, 0), &tengo.Map{Value: map[string]tengo.Object{"key": arg(args, 1)}})
 	}
+	// The host reads kind + ":key" as a key given as it is, not as JSON.
 	kind, _ := tengo.ToString(arg(args, 0))
-	return r.answer(r.invoke(kind, key.Value))
+	return r.answer(r.invoke(kind+":key", key.Value))
 }
 
 // A value over the output limit ends the run; any other bad value is the call's error.
