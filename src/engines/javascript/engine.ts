@@ -63,6 +63,10 @@ class JavaScriptEngine implements Engine {
         return answerOk(runtime.nowMs);
       case 'spell.random':
         return answerOk(runtime.random());
+      case 'state.get:key':
+        return this.answer(runtime.call('state.get', { key: payload }));
+      case 'state.delete:key':
+        return this.answer(runtime.call('state.delete', { key: payload }));
       case '__finish':
         this.finished?.(JSON.parse(payload) as Outcome);
         return answerOk(null);

@@ -193,6 +193,12 @@ export const JS_PRELUDE = String.raw`
   function call(kind, args) {
     return answer(host(kind, encode(args, kind)));
   }
+  // A call whose one argument is a key: a text key crosses as it is, not as JSON (the host
+  // reads kind + ':key'); anything else goes the usual way and gets the usual error.
+  function callKey(kind, key) {
+    if (typeof key === 'string' && apply(isWellFormed, key, [])) return answer(host(kind + ':key', key));
+    return call(kind, { key });
+  }
   global.__settle = function (id, text) {
     const p = pending[id];
     delete pending[id];
@@ -391,9 +397,9 @@ export const JS_PRELUDE = String.raw`
       return answer(host('step.end', outcome));
     },
     state: {
-      get: (key) => call('state.get', { key }),
+      get: (key) => callKey('state.get', key),
       set: (key, value) => { call('state.set', { key, value }); },
-      delete: (key) => { call('state.delete', { key }); },
+      delete: (key) => { callKey('state.delete', key); },
       keys: () => call('state.keys', {}),
     },
     event: { emit: (name, data) => { call('event.emit', { name, data }); } },
