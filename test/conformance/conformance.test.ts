@@ -139,13 +139,15 @@ describe.each(names)('%s', (name) => {
     for (const run of runs) {
       let effects = 0;
       const latest = (await runsOf(w.client, run.workflowId)).at(-1)!;
+      const settings = resolveSettings(latest.spell.options, run.workflowId, latest.spell.carried?.generation);
       const outcome = await runOnce(pool, run.source, {
         engine: run.engine,
         fileName: fileOf(name, run.engine),
         input: latest.spell.input ?? null,
         journal: run.journal,
         spellId: run.workflowId,
-        seed: resolveSettings(latest.spell.options, run.workflowId, latest.spell.carried?.generation).seed,
+        seed: settings.seed,
+        limits: settings.limits,
         startedAtMs: latest.startedAtMs,
         ...(latest.spell.carried ? { initialState: latest.spell.carried.state, carriedUsage: latest.spell.carried.usage } : {}),
         effect: async () => {
