@@ -139,19 +139,26 @@ export class SpellRuntime implements PureRun {
     }
   }
 
-  /** A host call from an engine: the ends of a step or branch, or a bridge call. */
-  hostCall(kind: string, args: Json): CallAnswer {
+  /**
+   * A host call from an engine: the ends of a step or branch, or a bridge call.
+   * `jsonLength`: the length of the JSON `args` came in as, if the engine has it (see {@link call}).
+   */
+  hostCall(kind: string, args: Json, jsonLength?: number): CallAnswer {
     if (kind === 'step.end') return this.endStep(args as Outcome);
     if (kind === 'parallel.end') return this.endBranch(args as Outcome);
-    return this.call(kind, args);
+    return this.call(kind, args, jsonLength);
   }
 
-  /** One bridge call from the script. `args` is plain data already converted from the engine. */
-  call(kind: string, args: Json): CallAnswer {
+  /**
+   * One bridge call from the script. `args` is plain data already converted from the engine;
+   * `jsonLength` is the length of its JSON when the engine already made it (the output limit
+   * is checked on it instead of encoding `args` again), or a bound under the limit.
+   */
+  call(kind: string, args: Json, jsonLength?: number): CallAnswer {
     if (this.stopped) return { status: 'async', promise: never };
     this.callIndex = this.calls++;
     try {
-      this.checkSize(kind, args);
+      this.checkSize(kind, args, jsonLength);
       const spec = BRIDGE.get(kind);
       if (!spec) throw new SpellError('NotSupported', `${kind} is not supported`);
       const parsed = parseArgs(spec.label?.(args as Record<string, unknown>) ?? kind, spec.args, args) as Record<string, Json>;
@@ -163,6 +170,13 @@ export class SpellRuntime implements PureRun {
     } catch (error) {
       return this.fail(error);
     }
+  }
+
+  /** A call whose one argument is a key the engine passed as text (`state.get`, `state.delete`). */
+  callKey(kind: string, key: string): CallAnswer {
+    // Its JSON is at most 6 characters a character of the key plus {"key":""}: encoded only if that could pass the limit.
+    const most = key.length * 6 + 10;
+    return this.call(kind, { key }, most <= this.request.limits.outputLimitBytes ? most : undefined);
   }
 
   // PureRun: what pure calls reach.
@@ -310,9 +324,9 @@ export class SpellRuntime implements PureRun {
     else this.stateSizes.delete(op.key);
   }
 
-  private checkSize(what: string, value: unknown): void {
+  private checkSize(what: string, value: unknown, jsonLength?: number): void {
     if (value === undefined) return;
-    const size = JSON.stringify(value)?.length ?? 0;
+    const size = jsonLength ?? JSON.stringify(value)?.length ?? 0;
     if (size > this.request.limits.outputLimitBytes) {
       throw new SpellError(
         'SpellOutputLimit',

@@ -64,14 +64,14 @@ class JavaScriptEngine implements Engine {
       case 'spell.random':
         return answerOk(runtime.random());
       case 'state.get:key':
-        return this.answer(runtime.call('state.get', { key: payload }));
+        return this.answer(runtime.callKey('state.get', payload));
       case 'state.delete:key':
-        return this.answer(runtime.call('state.delete', { key: payload }));
+        return this.answer(runtime.callKey('state.delete', payload));
       case '__finish':
         this.finished?.(JSON.parse(payload) as Outcome);
         return answerOk(null);
       default:
-        return this.answer(runtime.hostCall(kind, JSON.parse(payload) as Json));
+        return this.answer(runtime.hostCall(kind, JSON.parse(payload) as Json, payload.length));
     }
   }
 

@@ -110,11 +110,11 @@ class LuaEngine implements Engine {
         case 'spell.memory':
           return this.outOfMemory();
         case 'state.get:key':
-          return answer(runtime.call('state.get', { key: payload }));
+          return answer(runtime.callKey('state.get', payload));
         case 'state.delete:key':
-          return answer(runtime.call('state.delete', { key: payload }));
+          return answer(runtime.callKey('state.delete', payload));
         default:
-          return answer(runtime.hostCall(kind, JSON.parse(payload) as Json));
+          return answer(runtime.hostCall(kind, JSON.parse(payload) as Json, payload.length));
       }
     };
     const global = this.lua.global;

@@ -215,11 +215,11 @@ class TengoEngine implements Engine {
     if (!runtime) return answerError({ type: 'NotSupported', message: 'no run in progress' });
     switch (kind) {
       case 'state.get:key':
-        return this.answer(runtime.call('state.get', { key: payload }));
+        return this.answer(runtime.callKey('state.get', payload));
       case 'state.delete:key':
-        return this.answer(runtime.call('state.delete', { key: payload }));
+        return this.answer(runtime.callKey('state.delete', payload));
       default:
-        return this.answer(runtime.hostCall(kind, payload === '' ? null : (JSON.parse(payload) as Json)));
+        return this.answer(runtime.hostCall(kind, payload === '' ? null : (JSON.parse(payload) as Json), payload.length));
     }
   }
 

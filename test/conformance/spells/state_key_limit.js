@@ -1,0 +1,2 @@
+state.get("k".repeat(2 * 1024 * 1024));
+return "went on";
