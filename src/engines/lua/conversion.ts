@@ -2,16 +2,7 @@
  * Host → Lua values. Lua → host values are converted by the prelude's JSON encoder, which
  * applies the DESIGN §3 rules (arrays vs maps, UTF-8, cycles) where the table is visible.
  */
-import { LuaTypeExtension, type LuaGlobal, type LuaThread } from 'wasmoon';
 import type { Json } from '../../journal/types.ts';
-
-/** A host value on its way into Lua: pushed by {@link LuaValues}, not by wasmoon's generic conversion. */
-export class LuaJson {
-  readonly value: Json;
-  constructor(value: Json) {
-    this.value = value;
-  }
-}
 
 /** The parts of wasmoon's Emscripten module (Lua's C API) the conversion calls directly. */
 interface LuaModule {
@@ -28,6 +19,7 @@ interface LuaModule {
   _lua_rawset(L: number, index: number): void;
   _lua_rawseti(L: number, index: number, n: bigint): void;
   _lua_pushcclosure(L: number, fn: number, upvalues: number): void;
+  _lua_tolstring(L: number, index: number, length: number): number;
   _lua_pcallk(L: number, args: number, results: number, handler: number, context: number, continuation: number): number;
   _lua_settop(L: number, index: number): void;
   _lua_xmove(from: number, to: number, n: number): void;
@@ -44,6 +36,9 @@ interface LuaModule {
 export class LuaValues {
   private readonly module: LuaModule;
   private readonly encoder = new TextEncoder();
+  private readonly decoder = new TextDecoder();
+  /** Where lua_tolstring writes a string's length (a size_t: 4 bytes in wasm32). */
+  private readonly lengthCell: number;
   /** Where strings are encoded on their way in (Lua copies them). */
   private scratch = 0;
   private scratchBytes = 0;
@@ -53,6 +48,7 @@ export class LuaValues {
 
   constructor(module: unknown) {
     this.module = module as LuaModule;
+    this.lengthCell = this.module._malloc(4);
     this.pusher = this.module.addFunction((L) => {
       this.push(L, this.pending);
       return 1;
@@ -111,12 +107,19 @@ export class LuaValues {
     }
   }
 
-  /** A type extension that lets wasmoon push {@link LuaJson} values (a host function's result) this way. */
-  extension(global: LuaGlobal): LuaTypeExtension<LuaJson> {
-    return new JsonExtension(global, this);
+  /** The string at `index` of L's stack, read from Lua's memory (a number there is converted, as Lua does). */
+  text(L: number, index: number): string {
+    const lua = this.module;
+    const pointer = lua._lua_tolstring(L, index, this.lengthCell);
+    if (!pointer) return '';
+    const heap = lua.HEAPU8;
+    const cell = this.lengthCell;
+    const length = heap[cell]! | (heap[cell + 1]! << 8) | (heap[cell + 2]! << 16) | (heap[cell + 3]! << 24);
+    return this.decoder.decode(heap.subarray(pointer, pointer + length));
   }
 
   dispose(): void {
+    this.module._free(this.lengthCell);
     if (this.scratch) this.module._free(this.scratch);
     this.scratch = 0;
     this.module.removeFunction(this.pusher);
@@ -134,22 +137,4 @@ export class LuaValues {
     const { written } = this.encoder.encodeInto(text, lua.HEAPU8.subarray(this.scratch, this.scratch + most));
     lua._lua_pushlstring(L, this.scratch, written);
   }
-}
-
-/** Lets wasmoon push {@link LuaJson} values with {@link LuaValues} (see LuaValues.extension). */
-class JsonExtension extends LuaTypeExtension<LuaJson> {
-  private readonly values: LuaValues;
-
-  constructor(global: LuaGlobal, values: LuaValues) {
-    super(global, 'llmspell_json');
-    this.values = values;
-  }
-
-  override pushValue(target: LuaThread, decorated: { target: unknown }): boolean {
-    if (!(decorated.target instanceof LuaJson)) return false;
-    this.values.push(target.address, decorated.target.value);
-    return true;
-  }
-
-  override close(): void {}
 }

@@ -1,11 +1,11 @@
 /** The Lua engine: Lua 5.4 in WebAssembly (wasmoon), one fresh Lua state per run. */
-import { LuaFactory, LuaMultiReturn, LuaReturn, type LuaEngine as WasmoonEngine } from 'wasmoon';
+import { decorateFunction, LuaFactory, LuaRawResult, LuaReturn, type LuaEngine as WasmoonEngine, type LuaThread } from 'wasmoon';
 import type { Json, SpellErrorData } from '../../journal/types.ts';
 import type { Engine, EngineFactory } from '../engine.ts';
 import type { CallAnswer, EffectResult, RunRequest } from '../../runtime/protocol.ts';
 import type { SpellRuntime } from '../../runtime/runtime.ts';
 import { LUA_PRELUDE } from './prelude.ts';
-import { LuaJson, LuaValues } from './conversion.ts';
+import { LuaValues } from './conversion.ts';
 
 type Outcome = { ok: true; value: Json } | { ok: false; error: SpellErrorData };
 
@@ -25,8 +25,6 @@ class LuaEngine implements Engine {
     this.lua = lua;
     this.traceMemory();
     this.values = new LuaValues((lua.global as unknown as LuaInternals).lua.module);
-    // Highest priority: a host function's LuaJson result skips wasmoon's other extensions.
-    lua.global.registerTypeExtension(100, this.values.extension(lua.global));
   }
 
   /**
@@ -81,45 +79,73 @@ class LuaEngine implements Engine {
     return this.memoryHit;
   }
 
-  /** Loads the prelude (`chunk`: its compiled form, see preludeChunk): the host function is the only way out of the sandbox. */
+  /**
+   * Loads the prelude (`chunk`: its compiled form, see preludeChunk): the host function is the
+   * only way out of the sandbox. It reads its arguments (kind, payload) and pushes its results
+   * with Lua's C API, not wasmoon's generic conversion (most of a bridge call's time): a value,
+   * or nil and a status with its payload — 1 and an error, 2 and the id of work to await.
+   */
   init(chunk: Uint8Array): void {
-    const host = (kind: string, payload: string): unknown => {
+    const values = this.values;
+    const answer = (L: number, a: CallAnswer): number => {
+      if (a.status === 'ok') {
+        values.push(L, a.value ?? null);
+        return 1;
+      }
+      let payload: Json;
+      if (a.status === 'error') payload = a.error as unknown as Json;
+      else {
+        payload = this.nextId++;
+        this.pending.set(payload, a.promise);
+      }
+      values.push(L, null);
+      values.push(L, a.status === 'error' ? 1 : 2);
+      values.push(L, payload);
+      return 3;
+    };
+    const host = (kind: string, payload: string, L: number): number => {
       const runtime = this.runtime;
-      if (!runtime) return () => values(1, { type: 'NotSupported', message: 'no run in progress' });
-      const answer = (a: CallAnswer): unknown => {
-        if (a.status === 'ok') return a.value !== null && typeof a.value === 'object' ? new LuaJson(a.value) : (a.value ?? undefined);
-        if (a.status === 'error') return () => values(1, new LuaJson(a.error as unknown as Json));
-        const id = this.nextId++;
-        this.pending.set(id, a.promise);
-        return () => values(2, id);
-      };
+      if (!runtime) return answer(L, { status: 'error', error: { type: 'NotSupported', message: 'no run in progress' } });
       switch (kind) {
         case 'spell.now':
-          return runtime.nowMs;
+          values.push(L, runtime.nowMs);
+          return 1;
         case 'spell.random':
-          return runtime.random();
+          values.push(L, runtime.random());
+          return 1;
         case 'spell.random64': {
           const bits = runtime.rng.next64();
-          return values(Number(bits >> 32n), Number(bits & 0xffffffffn));
+          values.push(L, Number(bits >> 32n));
+          values.push(L, Number(bits & 0xffffffffn));
+          return 2;
         }
         case 'spell.reseed': {
           const [x = '0', y = '0'] = payload.split(',');
           runtime.rng.reseed(BigInt(x), BigInt(y));
-          return undefined;
+          return 0;
         }
         case 'spell.memory':
-          return this.outOfMemory();
+          values.push(L, this.outOfMemory());
+          return 1;
         case 'state.get:key':
-          return answer(runtime.callKey('state.get', payload));
+          return answer(L, runtime.callKey('state.get', payload));
         case 'state.delete:key':
-          return answer(runtime.callKey('state.delete', payload));
+          return answer(L, runtime.callKey('state.delete', payload));
         default:
-          return answer(runtime.hostCall(kind, JSON.parse(payload) as Json, payload.length));
+          return answer(L, runtime.hostCall(kind, JSON.parse(payload) as Json, payload.length));
       }
     };
     const global = this.lua.global;
     loadBinary(this.lua, chunk);
-    global.pushValue(host);
+    global.pushValue(
+      decorateFunction(
+        (thread: LuaThread, argc: number) => {
+          const L = thread.address;
+          return new LuaRawResult(host(values.text(L, 1), argc > 1 ? values.text(L, 2) : '', L));
+        },
+        { receiveThread: true, receiveArgsQuantity: true },
+      ),
+    );
     global.runSync(1);
     global.setTop(0);
   }
@@ -207,9 +233,6 @@ class LuaEngine implements Engine {
     this.lua.global.close();
   }
 }
-
-/** Several values returned to Lua at once: (status, payload). */
-const values = (...items: unknown[]): LuaMultiReturn => LuaMultiReturn.of(...items) as LuaMultiReturn;
 
 /** The parts of wasmoon's Lua API used to load a binary chunk. */
 interface LuaInternals {

@@ -165,8 +165,7 @@ end
 local main_co
 -- The host answers a plain value, or a function for the rare cases (an error, work to await)
 -- that returns (status, payload): a single return value keeps the common path cheap.
-local function settle(r)
-  local status, payload = r()
+local function settle(status, payload)
   -- Work to await: the main coroutine yields its id to the engine, which resumes it with the answer.
   if status == 2 then status, payload = coroutine_yield(payload) end
   if status == 1 then raise(payload) end
@@ -174,9 +173,10 @@ local function settle(r)
 end
 
 -- Every bridge call goes through here: a recorded or pure call answers at once, new work is awaited.
+-- The host answers with a value, or with nil, a status (1 error, 2 work to await) and its payload.
 local function call(kind, args)
-  local r = host(kind, encode(args, kind))
-  if type(r) == 'function' then return settle(r) end
+  local r, status, payload = host(kind, encode(args, kind))
+  if status then return settle(status, payload) end
   return r
 end
 
@@ -184,8 +184,8 @@ end
 -- .. ':key'); any other key goes the usual way and gets the usual error.
 local function call_key(kind, key)
   if type(key) ~= 'string' or not utf8len(key) then return call(kind, { key = key }) end
-  local r = host(kind .. ':key', key)
-  if type(r) == 'function' then return settle(r) end
+  local r, status, payload = host(kind .. ':key', key)
+  if status then return settle(status, payload) end
   return r
 end
 
@@ -335,8 +335,8 @@ local function run_branches(args, list, run_one)
     if eok then outcome = '{"ok":true,"value":' .. enc .. '}' else ok, res = false, enc end
   end
   if not ok then outcome = '{"ok":false,"error":' .. encode(script_error(res), 'branch error') .. '}' end
-  local rr = host('parallel.end', outcome)
-  if type(rr) == 'function' then return settle(rr) end
+  local rr, status, payload = host('parallel.end', outcome)
+  if status then return settle(status, payload) end
   return rr
 end
 -- The functions stay in the script: the host checks their type names.
@@ -404,8 +404,8 @@ function step(name, fn, opts)
     local e = script_error(res)
     outcome = '{"ok":false,"error":' .. encode(e, 'step error') .. '}'
   end
-  local r = host('step.end', outcome)
-  if type(r) == 'function' then return settle(r) end
+  local r, status, payload = host('step.end', outcome)
+  if status then return settle(status, payload) end
   return r
 end
 state = {
