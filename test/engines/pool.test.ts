@@ -13,8 +13,9 @@ it('runs a burst of quick runs on the hosts it has instead of starting one per r
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => runOnce(pool, `return ${i} * 2`)));
     expect(results.map(resultOf)).toEqual(Array.from({ length: 20 }, (_, i) => i * 2));
   }
-  // One host, or two when a run waited long enough on a loaded machine: not the 16 it may hold.
-  expect(pool.hostCount('lua')).toBeLessThanOrEqual(2);
+  // One host, or two or three when runs waited past 50 ms on a loaded machine: not one per run
+  // waiting (six in this burst before the pool waited for busy hosts), nor the 16 it may hold.
+  expect(pool.hostCount('lua')).toBeLessThanOrEqual(3);
 });
 
 it('gives runs that wait on slow effects a host each', async () => {
