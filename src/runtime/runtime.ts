@@ -51,6 +51,9 @@ interface ActiveStep {
 }
 
 const never = new Promise<never>(() => {});
+/** The kind an engine sends for a call whose one argument is a text key, after the call's own kind. */
+const KEY_SUFFIX = ':key';
+
 /** A local activity runs at most this much new work before it stops: the workflow task it extends stays short. */
 const LOCAL_MAX_NEW = 100;
 const LOCAL_BUDGET_MS = 200;
@@ -140,13 +143,16 @@ export class SpellRuntime implements PureRun {
   }
 
   /**
-   * A host call from an engine: the ends of a step or branch, or a bridge call.
-   * `jsonLength`: the length of the JSON `args` came in as, if the engine has it (see {@link call}).
+   * A host call as an engine sends it: the ends of a step or branch, or a bridge call, with its
+   * arguments as JSON (empty: none) — or, for `<kind>:key` (`state.get`, `state.delete`), a
+   * text key as it is, which skips JSON on both sides.
    */
-  hostCall(kind: string, args: Json, jsonLength?: number): CallAnswer {
+  hostCall(kind: string, payload: string): CallAnswer {
+    if (kind.endsWith(KEY_SUFFIX)) return this.callKey(kind.slice(0, -KEY_SUFFIX.length), payload);
+    const args = payload === '' ? null : (JSON.parse(payload) as Json);
     if (kind === 'step.end') return this.endStep(args as Outcome);
     if (kind === 'parallel.end') return this.endBranch(args as Outcome);
-    return this.call(kind, args, jsonLength);
+    return this.call(kind, args, payload.length);
   }
 
   /**
@@ -173,7 +179,7 @@ export class SpellRuntime implements PureRun {
   }
 
   /** A call whose one argument is a key the engine passed as text (`state.get`, `state.delete`). */
-  callKey(kind: string, key: string): CallAnswer {
+  private callKey(kind: string, key: string): CallAnswer {
     // Its JSON is at most 6 characters a character of the key plus {"key":""}: encoded only if that could pass the limit.
     const most = key.length * 6 + 10;
     return this.call(kind, { key }, most <= this.request.limits.outputLimitBytes ? most : undefined);

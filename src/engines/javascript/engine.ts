@@ -63,15 +63,11 @@ class JavaScriptEngine implements Engine {
         return answerOk(runtime.nowMs);
       case 'spell.random':
         return answerOk(runtime.random());
-      case 'state.get:key':
-        return this.answer(runtime.callKey('state.get', payload));
-      case 'state.delete:key':
-        return this.answer(runtime.callKey('state.delete', payload));
       case '__finish':
         this.finished?.(JSON.parse(payload) as Outcome);
         return answerOk(null);
       default:
-        return this.answer(runtime.hostCall(kind, JSON.parse(payload) as Json, payload.length));
+        return this.answer(runtime.hostCall(kind, payload));
     }
   }
 

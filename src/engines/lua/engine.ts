@@ -127,12 +127,8 @@ class LuaEngine implements Engine {
         case 'spell.memory':
           values.push(L, this.outOfMemory());
           return 1;
-        case 'state.get:key':
-          return answer(L, runtime.callKey('state.get', payload));
-        case 'state.delete:key':
-          return answer(L, runtime.callKey('state.delete', payload));
         default:
-          return answer(L, runtime.hostCall(kind, JSON.parse(payload) as Json, payload.length));
+          return answer(L, runtime.hostCall(kind, payload));
       }
     };
     const global = this.lua.global;

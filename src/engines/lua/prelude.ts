@@ -163,8 +163,7 @@ local function encode(v, path)
 end
 
 local main_co
--- The host answers a plain value, or a function for the rare cases (an error, work to await)
--- that returns (status, payload): a single return value keeps the common path cheap.
+-- The rare answers of the host: an error (status 1) or work to await (status 2).
 local function settle(status, payload)
   -- Work to await: the main coroutine yields its id to the engine, which resumes it with the answer.
   if status == 2 then status, payload = coroutine_yield(payload) end

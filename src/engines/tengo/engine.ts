@@ -213,14 +213,7 @@ class TengoEngine implements Engine {
   private host(kind: string, payload: string): string {
     const runtime = this.runtime;
     if (!runtime) return answerError({ type: 'NotSupported', message: 'no run in progress' });
-    switch (kind) {
-      case 'state.get:key':
-        return this.answer(runtime.callKey('state.get', payload));
-      case 'state.delete:key':
-        return this.answer(runtime.callKey('state.delete', payload));
-      default:
-        return this.answer(runtime.hostCall(kind, payload === '' ? null : (JSON.parse(payload) as Json), payload.length));
-    }
+    return this.answer(runtime.hostCall(kind, payload));
   }
 
   private answer(a: CallAnswer): string {
