@@ -31,6 +31,12 @@ export interface StartSpellOptions {
   fork?: SpellWorkflowInput['fork'];
   /** What a fork of a continued run starts with: that run's carried state, usage and generation. */
   carried?: SpellWorkflowInput['carried'];
+  /**
+   * Hand the run's first workflow task straight to a worker of this process (Temporal's eager
+   * workflow start): no poll, one server round trip less. Only for a client on a worker's
+   * `NativeConnection`; the server falls back to a normal start when it cannot.
+   */
+  eager?: boolean;
 }
 
 /** Which of llmspell's search attributes a namespace has: usage totals, spell file and engine. */
@@ -76,6 +82,7 @@ export async function startSpell(client: Client, spell: StartSpellOptions): Prom
   const options = spell.options?.searchAttributes === undefined && registered.usage ? { ...spell.options, searchAttributes: true } : spell.options;
   return client.workflow.start<typeof spellWorkflow>('spellWorkflow', {
     taskQueue: spell.taskQueue ?? DEFAULT_TASK_QUEUE,
+    ...(spell.eager ? { requestEagerStart: true } : {}),
     workflowId: spell.workflowId ?? `spell-${basename(spell.fileName, extname(spell.fileName))}-${randomUUID().slice(0, 8)}`,
     // The memo names the spell where the namespace has no search attributes for it (list reads both).
     memo: {

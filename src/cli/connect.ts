@@ -75,9 +75,13 @@ export async function spellWorker(
   });
 }
 
-/** Starts a spell read by loadSpell, with the run options given on the command line. */
-export async function startLoaded(client: Client, spell: LoadedSpell) {
+/**
+ * Starts a spell read by loadSpell, with the run options given on the command line; `eager`
+ * when a worker of this process runs it (see StartSpellOptions).
+ */
+export async function startLoaded(client: Client, spell: LoadedSpell, { eager = false }: { eager?: boolean } = {}) {
   return startSpell(client, {
+    ...(eager ? { eager } : {}),
     source: spell.source,
     fileName: spell.file,
     engine: spell.engine,

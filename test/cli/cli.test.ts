@@ -53,6 +53,18 @@ describe('llmspell run', () => {
     expect(out.result.greeted).toBe('world');
   });
 
+  it('hands the run its first workflow task in the start call (eager start), no poll in between', async () => {
+    const r = await llmspell(['run', join(repoRoot, 'examples/hello.lua'), '--json', ...queue()]);
+    expect(r.code, r.stderr).toBe(0);
+    const { client, connection } = await testClient();
+    try {
+      const history = await client.workflow.getHandle(JSON.parse(r.stdout).runId).fetchHistory();
+      expect(history.events?.[0]?.workflowExecutionStartedEventAttributes?.eagerExecutionAccepted).toBe(true);
+    } finally {
+      await connection.close();
+    }
+  });
+
   it.each([
     ['syntax error', 'local = 1', 2, /SpellSyntaxError: bad\.lua:1: .*near '='/],
     ['runtime error', 'local t = nil\nreturn t.x', 1, /SpellScriptError: bad\.lua:2: attempt to index a nil value \(local 't'\)/],

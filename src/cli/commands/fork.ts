@@ -66,8 +66,10 @@ export async function fork(args: string[]): Promise<number> {
     const { parent: _parent, fork: _fork, carried, ...rest } = spell;
     const maxConcurrentSteps = positiveInt('max-concurrent-steps', values['max-concurrent-steps']);
     if (values.detach && maxConcurrentSteps !== undefined) throw new UsageError('--max-concurrent-steps: with --detach no worker runs here');
-    const startFork = () =>
+    // eager: a worker of this process runs it (see StartSpellOptions).
+    const startFork = (eager: boolean) =>
       startSpell(connected.client, {
+        eager,
         source: rest.source,
         // Where spell.spawn finds relative files: the changed file's folder, else the original's.
         fileName: values.source ?? (rest.dir ? join(rest.dir, rest.fileName) : rest.fileName),
@@ -87,12 +89,12 @@ export async function fork(args: string[]): Promise<number> {
         ...(carried ? { carried } : {}),
       });
     if (values.detach) {
-      const handle = await startFork();
+      const handle = await startFork(false);
       process.stdout.write(values.json ? `${JSON.stringify({ runId: handle.workflowId, status: 'started' })}\n` : `${handle.workflowId}\n`);
       return EXIT_CODES.ok;
     }
     return await runInProcess(connected, values, maxConcurrentSteps, enginePoolFor(rest.engine), async (say) => {
-      const handle = await startFork();
+      const handle = await startFork(true);
       const copied = at === 0 ? 'nothing copied' : at === 1 ? '#0 replays from it' : `#0…#${at - 1} replay from it`;
       say(`▶ fork of ${id} at #${at} (run ${handle.workflowId}, ${rest.engine}, Temporal ${connected.target.address}): ${copied}`);
       return handle;

@@ -5,6 +5,7 @@ import type { Json } from '../../journal/types.ts';
 import { EXIT_CODES, exitCodeFor } from '../../contract/errors.ts';
 import { followProgress } from '../progress.ts';
 import { connect, enginePoolFor, spellWorker, startLoaded } from '../connect.ts';
+import { namespaceSearchAttributes } from '../../client.ts';
 import type { EnginePool } from '../../engines/pool.ts';
 import { loadSpell } from '../options.ts';
 
@@ -20,7 +21,7 @@ export async function run(args: string[]): Promise<number> {
   }
   try {
     return await runInProcess(connected, spell.values, spell.maxConcurrentSteps, pool, async (say) => {
-      const handle = await startLoaded(connected.client, spell);
+      const handle = await startLoaded(connected.client, spell, { eager: true });
       say(`▶ ${spell.file} (run ${handle.workflowId}, ${spell.engine}, Temporal ${connected.target.address})`);
       return handle;
     });
@@ -46,35 +47,41 @@ export async function runInProcess(
   const say = (line: string) => {
     if (!json) process.stderr.write(`${line}\n`);
   };
+  // Asked while the worker starts, not after: starting the run needs the answer (memoized per client).
+  void namespaceSearchAttributes(client as Client);
   const { worker } = await spellWorker(target, client as Client, { taskQueue: values['task-queue'], maxConcurrentSteps, pool, workflowsInMainThread: true }, externalStorage, connected.native).catch(async (error: unknown) => {
     await pool.close();
     throw error;
   });
+  let runId: string;
   let outcome: { status: 'completed'; result: Json } | { status: 'failed'; error: { type: string; message: string } };
-  let handle: WorkflowHandle;
   try {
-    handle = await start(say);
-    const result = handle.result();
-    // The last progress poll must happen while the worker still runs: it answers the query.
-    const shown = json ? Promise.resolve() : followProgress(client, handle, result, say);
-    try {
-      outcome = { status: 'completed', result: (await worker.runUntil(shown.then(() => result))) as Json };
-    } catch (error) {
-      if (!(error instanceof WorkflowFailedError)) throw error;
-      const cause = error.cause;
-      outcome = {
-        status: 'failed',
-        error:
-          cause instanceof ApplicationFailure
-            ? { type: cause.type ?? 'SpellScriptError', message: cause.message }
-            : { type: cause?.name === 'CancelledFailure' ? 'SpellCancelled' : 'SpellHostError', message: cause?.message ?? error.message },
-      };
-    }
+    // The worker runs (and can take the run's first task) while the run starts.
+    ({ runId, outcome } = await worker.runUntil(async () => {
+      const handle = await start(say);
+      const result = handle.result();
+      // The last progress poll must happen while the worker still runs: it answers the query.
+      if (!json) await followProgress(client, handle, result, say);
+      try {
+        return { runId: handle.workflowId, outcome: { status: 'completed' as const, result: (await result) as Json } };
+      } catch (error) {
+        if (!(error instanceof WorkflowFailedError)) throw error;
+        const cause = error.cause;
+        const failed = {
+          status: 'failed' as const,
+          error:
+            cause instanceof ApplicationFailure
+              ? { type: cause.type ?? 'SpellScriptError', message: cause.message }
+              : { type: cause?.name === 'CancelledFailure' ? 'SpellCancelled' : 'SpellHostError', message: cause?.message ?? error.message },
+        };
+        return { runId: handle.workflowId, outcome: failed };
+      }
+    }));
   } finally {
     await pool.close();
   }
   if (json) {
-    process.stdout.write(`${JSON.stringify({ runId: handle.workflowId, ...outcome })}\n`);
+    process.stdout.write(`${JSON.stringify({ runId, ...outcome })}\n`);
   } else if (outcome.status === 'completed') {
     say('✔ completed');
     process.stdout.write(`${JSON.stringify(outcome.result, null, 2)}\n`);
