@@ -15,7 +15,6 @@ import { freePort, startDevServer } from '../src/server/dev-server.ts';
 
 const root = join(import.meta.dirname, '..');
 const node = process.execPath;
-const cli = join(root, 'src/cli/bin.ts');
 const RUNS = 5;
 const f = (n: number, d = 2) => n.toFixed(d);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -68,8 +67,8 @@ series('import the CLI and its run command', 'none: it is part of the next figur
 
 // With a server already running.
 const server = await startDevServer({ port: await freePort(), executable: join(temporalBin, 'temporal') });
-// As the ./llmspell launcher and the installed bin run it.
-const run = [node, '--disable-warning=ExperimentalWarning', cli, 'run', spellFile];
+// As users run it from the repo: the ./llmspell launcher.
+const run = [join(root, 'llmspell'), 'run', spellFile];
 series('llmspell run, one model call, server running', '<= 1.0 s', () => ({ args: [...run, '--address', server.address] }));
 await server.stop();
 
