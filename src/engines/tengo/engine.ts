@@ -26,20 +26,24 @@ interface GoRuntime {
   argv: string[];
   env: Record<string, string>;
   exit: (code: number) => void;
-  importObject: { gojs: Record<string, (sp: number) => void> };
+  importObject: { gojs: Record<string, (sp: number) => void>; llmspell?: RunImports };
   run(instance: WasmInstance): Promise<void>;
 }
 declare const Go: new () => GoRuntime;
 
-/** The host's side of a run, as host/run.go calls it. */
+/** The host's side of a run that host/run.go calls through syscall/js. */
 interface RunHost {
+  /** Reseeds the run's random sequence (rand.seed): the seed as a decimal int64. */
+  reseed(seed: string): void;
+  done(outcome: string): void;
+}
+
+/** The host's side of a run that Go imports as WebAssembly functions (host/host.go): numbers only. */
+interface RunImports {
   /** A bridge call: the request (kind, NUL, payload) is at `ptr` in Go's memory; the answer goes there too. */
   call(ptr: number, length: number, capacity: number): number;
   now(): number;
   random(): number;
-  /** Reseeds the run's random sequence (rand.seed): the seed as a decimal int64. */
-  reseed(seed: string): void;
-  done(outcome: string): void;
 }
 
 /** What the Go host (host/main.go) puts on the object it finds at globalThis.__llmspellTengo. */
@@ -89,7 +93,10 @@ class GoInstance {
   dead = false;
   /** Called when the program ends on its own (a crash): the run in progress fails. */
   onCrash: ((error: Error) => void) | undefined;
+  /** The run in progress's side of Go's imports. */
+  run: RunImports | undefined;
   private readonly go: GoRuntime;
+  private view: Buffer | undefined;
 
   constructor(go: GoRuntime, api: TengoApi, memory: WasmMemory) {
     this.go = go;
@@ -100,6 +107,12 @@ class GoInstance {
       this.dead = true;
       if (code !== 0) this.onCrash?.(new Error(`the Tengo engine stopped (exit code ${code}): ${goOutput.trim()}`));
     };
+  }
+
+  /** Go's memory as a Buffer (a new one after the memory grew). */
+  bytes(): Buffer {
+    if (this.view?.buffer !== this.memory.buffer) this.view = Buffer.from(this.memory.buffer);
+    return this.view;
   }
 
   /** Ends the Go program. */
@@ -114,6 +127,38 @@ class GoInstance {
     this.dead = true;
     for (const timeout of this.go._scheduledTimeouts.values()) clearTimeout(timeout);
   }
+}
+
+/** Kinds of host call by a hash of their bytes: one of a few dozen, each made into a string once. */
+const kinds = new Map<number, string>();
+
+/** The host call kind at `start`..`end` of Go's memory. */
+function kindAt(bytes: Buffer, start: number, end: number): string {
+  let hash = end - start;
+  for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + bytes[i]!) | 0;
+  const known = kinds.get(hash);
+  if (known !== undefined && known.length === end - start) {
+    let same = true;
+    for (let i = 0; same && i < known.length; i++) same = known.charCodeAt(i) === bytes[start + i];
+    if (same) return known;
+  }
+  const kind = bytes.toString('utf8', start, end);
+  if (kinds.size < 256) kinds.set(hash, kind);
+  return kind;
+}
+
+/** UTF-8 text at `start`..`end` of Go's memory; short ASCII (a key) without a call into Node. */
+function textAt(bytes: Buffer, start: number, end: number): string {
+  if (end - start <= 16) {
+    let text = '';
+    for (let i = start; i < end; i++) {
+      const c = bytes[i]!;
+      if (c >= 0x80) return bytes.toString('utf8', start, end);
+      text += String.fromCharCode(c);
+    }
+    return text;
+  }
+  return bytes.toString('utf8', start, end);
 }
 
 class TengoEngine implements Engine {
@@ -131,6 +176,11 @@ class TengoEngine implements Engine {
 
   run(request: RunRequest, runtime: SpellRuntime): Promise<void> {
     this.runtime = runtime;
+    this.instance.run = {
+      call: (ptr, length, capacity) => this.call(ptr, length, capacity),
+      now: () => runtime.nowMs,
+      random: () => runtime.random(),
+    };
     this.instance.limitBytes = this.instance.baseBytes + request.limits.memoryLimitBytes;
     const memoryLimitBytes = request.limits.memoryLimitBytes;
     return new Promise((resolve) => {
@@ -154,9 +204,6 @@ class TengoEngine implements Engine {
           // Tengo counts every object it creates, integer results included.
           Math.floor(memoryLimitBytes / 8),
           {
-            call: (ptr, length, capacity) => this.call(ptr, length, capacity),
-            now: () => runtime.nowMs,
-            random: () => runtime.random(),
             reseed: (seed) => runtime.rng.reseed(BigInt(seed)),
             done: (text) => this.finished?.(JSON.parse(text) as Outcome),
           },
@@ -194,12 +241,18 @@ class TengoEngine implements Engine {
   private pendingAnswer = '';
 
   private call(ptr: number, length: number, capacity: number): number {
-    const memory = new Uint8Array(this.instance.memory.buffer);
+    // Go's memory does not grow while Go waits for this call.
+    const memory = this.instance.bytes();
     let answer = this.pendingAnswer;
     if (length >= 0) {
-      const request = decoder.decode(memory.subarray(ptr, ptr + length));
-      const nul = request.indexOf('\0');
-      answer = this.host(request.slice(0, nul), request.slice(nul + 1));
+      let nul = ptr;
+      while (memory[nul] !== 0) nul++;
+      answer = this.host(kindAt(memory, ptr, nul), textAt(memory, nul + 1, ptr + length));
+    }
+    // At most 3 bytes a UTF-16 unit: it fits (most answers are short).
+    if (answer.length * 3 <= capacity) {
+      this.pendingAnswer = '';
+      return memory.write(answer, ptr, capacity, 'utf8');
     }
     const { read, written } = encoder.encodeInto(answer, memory.subarray(ptr, ptr + capacity));
     if (read < answer.length) {
@@ -310,6 +363,15 @@ export class TengoEngineFactory implements EngineFactory {
       if (instance && instance.memory.buffer.byteLength > instance.limitBytes) {
         throw new MemoryLimitExceeded(`the script used more memory than its limit (WebAssembly memory reached ${instance.memory.buffer.byteLength} bytes)`);
       }
+    };
+    const running = (): RunImports => {
+      if (!instance?.run) throw new Error('the Tengo engine called its host outside a run');
+      return instance.run;
+    };
+    go.importObject.llmspell = {
+      call: (ptr, length, capacity) => running().call(ptr, length, capacity),
+      now: () => running().now(),
+      random: () => running().random(),
     };
     // Go wakes itself with timers (its scheduler); one may fire after the program ended.
     const resume = go._resume.bind(go);

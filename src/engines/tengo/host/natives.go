@@ -54,10 +54,10 @@ func natives() map[string]tengo.Object {
 		"call":     fn("call", (*runState).call),
 		"call_key": fn("call_key", (*runState).callKey),
 		"step_end": fn("step_end", func(r *runState, args ...tengo.Object) (tengo.Object, error) {
-			return r.answer(r.invoke("step.end", r.outcome(arg(args, 0), "step result", "")))
+			return r.answer(r.invoke("step.end", "", r.outcome(arg(args, 0), "step result", "")))
 		}),
 		"branch_end": fn("branch_end", func(r *runState, args ...tengo.Object) (tengo.Object, error) {
-			return r.answer(r.invoke("parallel.end", r.outcome(arg(args, 0), "branch result", "")))
+			return r.answer(r.invoke("parallel.end", "", r.outcome(arg(args, 0), "branch result", "")))
 		}),
 		// callable(fn, fields): a value both callable (runs fn) and indexable (its fields).
 		"callable": fn("callable", func(r *runState, args ...tengo.Object) (tengo.Object, error) {
@@ -156,7 +156,7 @@ func (r *runState) call(args ...tengo.Object) (tengo.Object, error) {
 	if cerr != nil {
 		return r.conversionFailure(cerr)
 	}
-	return r.answer(r.invoke(kind, payload))
+	return r.answer(r.invoke(kind, "", payload))
 }
 
 // callKey is a call whose only argument is a key: the host receives the string itself.
@@ -167,7 +167,7 @@ func (r *runState) callKey(args ...tengo.Object) (tengo.Object, error) {
 	}
 	// The host reads kind + ":key" as a key given as it is, not as JSON.
 	kind, _ := tengo.ToString(arg(args, 0))
-	return r.answer(r.invoke(kind+":key", key.Value))
+	return r.answer(r.invoke(kind, ":key", key.Value))
 }
 
 // A value over the output limit ends the run; any other bad value is the call's error.
@@ -242,9 +242,9 @@ func (r *runState) callTool(name, argsJSON string) string {
 
 // The deterministic clock and random sequence of the run, kept by the host.
 func (r *runState) now() time.Time {
-	return time.UnixMilli(int64(r.hostNow.Invoke().Float())).UTC()
+	return time.UnixMilli(int64(hostNow())).UTC()
 }
 
 func (r *runState) random() float64 {
-	return r.hostRandom.Invoke().Float()
+	return hostRandom()
 }

@@ -101,10 +101,10 @@ type message struct {
 type runState struct {
 	cfg      config
 	fileName string
-	// The host's functions (engine.ts): call(ptr, len, cap), now(), random(), reseed(seed), done(outcome).
-	hostCall, hostNow, hostRandom, hostReseed, done js.Value
-	// Requests and answers of host calls travel through this buffer in linear memory:
-	// only numbers cross syscall/js, which is far cheaper than strings.
+	// The host's functions (engine.ts) called through syscall/js: reseed(seed), done(outcome).
+	// Bridge calls, the clock and random numbers are WebAssembly imports (host.go).
+	hostReseed, done js.Value
+	// Requests and answers of host calls travel through this buffer in linear memory.
 	buf   []byte
 	inbox chan message
 	// Replies of tools run while an agent effect is under way.
@@ -128,7 +128,7 @@ var current *runState
 
 func startRun(source, fileName string, cfg config, host js.Value) {
 	r := &runState{
-		cfg: cfg, fileName: fileName, hostCall: host.Get("call"), hostNow: host.Get("now"), hostRandom: host.Get("random"), hostReseed: host.Get("reseed"), done: host.Get("done"),
+		cfg: cfg, fileName: fileName, hostReseed: host.Get("reseed"), done: host.Get("done"),
 		buf: make([]byte, 0, 64*1024), inbox: make(chan message, 1), toolReply: make(chan string, 1),
 		seeded: rand.New(hostSource{}),
 	}
@@ -281,25 +281,26 @@ func panicData(p any) errorData {
 	return errorData{Type: "SpellScriptError", Message: "tengo: " + message}
 }
 
-// invoke calls the host: the request (kind, NUL, payload) and then the answer are
-// written to r.buf.
-func (r *runState) invoke(kind, payload string) string {
-	need := len(kind) + 1 + len(payload)
+// invoke calls the host: the request (kind, suffix, NUL, payload) and then the answer
+// are written to r.buf.
+func (r *runState) invoke(kind, suffix, payload string) string {
+	need := len(kind) + len(suffix) + 1 + len(payload)
 	if cap(r.buf) < need {
 		r.buf = make([]byte, 0, 2*need)
 	}
-	b := append(append(append(r.buf[:0], kind...), 0), payload...)
-	n := r.hostCall.Invoke(address(b), len(b), cap(b)).Int()
+	b := append(append(append(append(r.buf[:0], kind...), suffix...), 0), payload...)
+	n := hostCall(address(b), int32(len(b)), int32(cap(b)))
 	if n < 0 {
 		// The answer is larger than the buffer: the host keeps it until asked again.
 		r.buf = make([]byte, 0, -n)
-		n = r.hostCall.Invoke(address(r.buf), -1, cap(r.buf)).Int()
+		n = hostCall(address(r.buf), -1, int32(cap(r.buf)))
 	}
 	return string(r.buf[:n])
 }
 
-func address(b []byte) int {
-	return int(uintptr(unsafe.Pointer(unsafe.SliceData(b))))
+// address is where b's bytes are in linear memory (Go's collector does not move them).
+func address(b []byte) uint32 {
+	return uint32(uintptr(unsafe.Pointer(unsafe.SliceData(b))))
 }
 
 func failure(data errorData) string {
