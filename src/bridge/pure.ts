@@ -4,7 +4,8 @@ import type { Json } from '../journal/types.ts';
 import { SpellError } from '../errors/index.ts';
 import type { ApiFunction, BridgeKind } from './kind.ts';
 
-const key = z.strictObject({ key: z.string().min(1) });
+/** The arguments of a kind that takes one key (`state.get`, `state.delete`): what `<kind>:key` host calls carry. */
+export const keyArgs = z.strictObject({ key: z.string().min(1) });
 /** `state.set(k, v)`: setting nil deletes the key. */
 const stateSetArgs = z.strictObject({ key: z.string().min(1), value: z.custom<Json>().optional() });
 const none = z.strictObject({});
@@ -20,7 +21,7 @@ const logKind = (level: 'info' | 'warn' | 'error'): BridgeKind<z.output<typeof l
 });
 
 export const kinds: BridgeKind[] = [
-  { kind: 'state.get', class: 'pure', args: key, readOnly: true, pure: (a: { key: string }, run) => run.state.get(a.key) ?? null },
+  { kind: 'state.get', class: 'pure', args: keyArgs, readOnly: true, pure: (a: { key: string }, run) => run.state.get(a.key) ?? null },
   { kind: 'state.keys', class: 'pure', args: none, readOnly: true, pure: (_, run) => [...run.state.keys()].sort() },
   {
     kind: 'state.set',
@@ -31,7 +32,7 @@ export const kinds: BridgeKind[] = [
       return null;
     },
   },
-  { kind: 'state.delete', class: 'pure', args: key, pure: (a: { key: string }, run) => (run.changeState({ op: 'delete', key: a.key }), null) },
+  { kind: 'state.delete', class: 'pure', args: keyArgs, pure: (a: { key: string }, run) => (run.changeState({ op: 'delete', key: a.key }), null) },
   { kind: 'event.emit', class: 'pure', args: eventEmitArgs, pure: (a: z.output<typeof eventEmitArgs>, run) => (run.emit(a.name, a.data ?? null), null) },
   logKind('info'),
   logKind('warn'),

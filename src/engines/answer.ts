@@ -6,7 +6,9 @@
 import type { Json, SpellErrorData } from '../journal/types.ts';
 import type { CallAnswer } from '../runtime/protocol.ts';
 
-export const answerOk = (value: Json): string => (value === null ? '0' : `0${JSON.stringify(value)}`);
+export const answerOk = (value: Json): string =>
+  // A finite number's JSON is its text; a number is the commonest answer of a quick call.
+  value === null ? '0' : typeof value === 'number' && Number.isFinite(value) ? `0${value}` : `0${JSON.stringify(value)}`;
 export const answerError = (error: SpellErrorData): string => `1${JSON.stringify(error)}`;
 export const answerLater = (id: number): string => `2${id}`;
 

@@ -29,6 +29,7 @@ import { addUsage, emptyUsage, type ModelPrice } from '../contract/usage.ts';
 import { BRIDGE } from '../bridge/registry.ts';
 import type { BridgeKind, EffectRequest, PureRun } from '../bridge/kind.ts';
 import { parseArgs } from '../bridge/validate.ts';
+import { keyArgs } from '../bridge/pure.ts';
 import type { StepArgs } from '../bridge/step.ts';
 import { SpellError } from '../errors/index.ts';
 import type { CallAnswer, RunRequest, RuntimeHost } from './protocol.ts';
@@ -158,16 +159,17 @@ export class SpellRuntime implements PureRun {
   /**
    * One bridge call from the script. `args` is plain data already converted from the engine;
    * `jsonLength` is the length of its JSON when the engine already made it (the output limit
-   * is checked on it instead of encoding `args` again), or a bound under the limit.
+   * is checked on it instead of encoding `args` again), or a bound under the limit; `valid`:
+   * `args` is known to pass the kind's schema (a key call, see callKey).
    */
-  call(kind: string, args: Json, jsonLength?: number): CallAnswer {
+  call(kind: string, args: Json, jsonLength?: number, valid = false): CallAnswer {
     if (this.stopped) return { status: 'async', promise: never };
     this.callIndex = this.calls++;
     try {
       this.checkSize(kind, args, jsonLength);
       const spec = BRIDGE.get(kind);
       if (!spec) throw new SpellError('NotSupported', `${kind} is not supported`);
-      const parsed = parseArgs(spec.label?.(args as Record<string, unknown>) ?? kind, spec.args, args) as Record<string, Json>;
+      const parsed = (valid ? args : parseArgs(spec.label?.(args as Record<string, unknown>) ?? kind, spec.args, args)) as Record<string, Json>;
       if (this.toolDepth > 0 && !spec.readOnly) {
         throw new SpellError('NotSupported', `${kind} cannot be used inside a tool defined with tool.define (tools may only read state)`);
       }
@@ -182,7 +184,9 @@ export class SpellRuntime implements PureRun {
   private callKey(kind: string, key: string): CallAnswer {
     // Its JSON is at most 6 characters a character of the key plus {"key":""}: encoded only if that could pass the limit.
     const most = key.length * 6 + 10;
-    return this.call(kind, { key }, most <= this.request.limits.outputLimitBytes ? most : undefined);
+    // A non-empty text key is all the key kinds' schema asks for: zod is not asked again.
+    const valid = key !== '' && BRIDGE.get(kind)?.args === keyArgs;
+    return this.call(kind, { key }, most <= this.request.limits.outputLimitBytes ? most : undefined, valid);
   }
 
   // PureRun: what pure calls reach.
