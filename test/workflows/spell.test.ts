@@ -86,6 +86,8 @@ describe('spellWorkflow', () => {
     // The run waits on the signal: state and events are visible from outside.
     await expect.poll(async () => (await handle.query(progressQuery, 0, 0)).status, { timeout: 20_000 }).toBe('waiting');
     expect(await handle.query(stateQuery)).toEqual({ count: 15, done: true });
+    // Temporal's stack trace query (`temporal workflow stack`) names where it waits, by source file and line.
+    expect(await handle.query<string>('__stack_trace')).toMatch(/at signalWaitCommand \(.*src\/workflows\/commands\/timer\.ts:\d+/);
     const events = (await handle.query(eventsQuery)).filter((e) => e.name === 'progress');
     expect(events.map((e) => e.data)).toEqual([
       { i: 1, count: 1 },
