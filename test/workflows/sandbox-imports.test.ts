@@ -9,6 +9,31 @@ const ALLOWED_PACKAGES = ['@temporalio/workflow', '@temporalio/common', 'canonic
 /** The folders it may reach, types included (DESIGN §1: the workflow depends on the contract only). */
 const ALLOWED_FOLDERS = ['workflows', 'contract', 'journal'];
 
+/** Every module of the workflow's sandbox code: src/workflows and the pure modules it imports. */
+function sandboxModules(): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const { spec } of importsOf(readFileSync(file, 'utf8'))) if (spec.startsWith('.')) visit(resolve(dirname(file), spec));
+  };
+  for (const file of readdirSync(join(src, 'workflows'), { recursive: true, encoding: 'utf8' })) if (file.endsWith('.ts')) visit(join(src, 'workflows', file));
+  return [...seen];
+}
+
+it('the workflow\'s modules keep no state at module level: every run on a worker shares them (preloadModules)', () => {
+  // A module-level variable or collection would be one value for all the runs of a worker
+  // (Temporal freezes shared modules' exports, not their variables, Maps or Sets).
+  const stateful = /^(?:export )?(?:let|var)\s|^(?:export )?const \w+(?::[^=]+)? = new (?:Map|Set|WeakMap|WeakSet)\b/;
+  const offending = sandboxModules().flatMap((file) =>
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .flatMap((line, i) => (stateful.test(line) ? [`${relative(src, file)}:${i + 1}: ${line.trim()}`] : [])),
+  );
+  expect(offending).toEqual([]);
+  expect(sandboxModules().length).toBeGreaterThan(15);
+});
+
 it('src/workflows imports only @temporalio/workflow and the pure contract and journal, types included', () => {
   const seen = new Set<string>();
   const offending: string[] = [];
