@@ -162,7 +162,7 @@ export class SpellRuntime implements PureRun {
    * is checked on it instead of encoding `args` again), or a bound under the limit; `valid`:
    * `args` is known to pass the kind's schema (a key call, see callKey).
    */
-  call(kind: string, args: Json, jsonLength?: number, valid = false): CallAnswer {
+  private call(kind: string, args: Json, jsonLength?: number, valid = false): CallAnswer {
     if (this.stopped) return { status: 'async', promise: never };
     this.callIndex = this.calls++;
     try {
