@@ -3,6 +3,7 @@
  * applies the DESIGN §3 rules (arrays vs maps, UTF-8, cycles) where the table is visible.
  */
 import type { Json } from '../../journal/types.ts';
+import { kindAt, textAt } from '../memory-text.ts';
 
 /** The parts of wasmoon's Emscripten module (Lua's C API) the conversion calls directly. */
 interface LuaModule {
@@ -36,9 +37,10 @@ interface LuaModule {
 export class LuaValues {
   private readonly module: LuaModule;
   private readonly encoder = new TextEncoder();
-  private readonly decoder = new TextDecoder();
   /** Where lua_tolstring writes a string's length (a size_t: 4 bytes in wasm32). */
   private readonly lengthCell: number;
+  /** Lua's memory as a Buffer (a new one after the memory grew). */
+  private view: Buffer | undefined;
   /** Where strings are encoded on their way in (Lua copies them). */
   private scratch = 0;
   private scratchBytes = 0;
@@ -109,13 +111,31 @@ export class LuaValues {
 
   /** The string at `index` of L's stack, read from Lua's memory (a number there is converted, as Lua does). */
   text(L: number, index: number): string {
-    const lua = this.module;
-    const pointer = lua._lua_tolstring(L, index, this.lengthCell);
-    if (!pointer) return '';
-    const heap = lua.HEAPU8;
+    const pointer = this.stringAt(L, index);
+    return pointer ? textAt(this.bytes(), pointer, pointer + this.length()) : '';
+  }
+
+  /** The host call kind at `index` of L's stack (see kindAt). */
+  kind(L: number, index: number): string {
+    const pointer = this.stringAt(L, index);
+    return pointer ? kindAt(this.bytes(), pointer, pointer + this.length()) : '';
+  }
+
+  /** Where the string at `index` is in Lua's memory (0: none); its length goes to the length cell. */
+  private stringAt(L: number, index: number): number {
+    return this.module._lua_tolstring(L, index, this.lengthCell);
+  }
+
+  private length(): number {
+    const heap = this.module.HEAPU8;
     const cell = this.lengthCell;
-    const length = heap[cell]! | (heap[cell + 1]! << 8) | (heap[cell + 2]! << 16) | (heap[cell + 3]! << 24);
-    return this.decoder.decode(heap.subarray(pointer, pointer + length));
+    return heap[cell]! | (heap[cell + 1]! << 8) | (heap[cell + 2]! << 16) | (heap[cell + 3]! << 24);
+  }
+
+  private bytes(): Buffer {
+    const heap = this.module.HEAPU8;
+    if (this.view?.buffer !== heap.buffer) this.view = Buffer.from(heap.buffer, heap.byteOffset, heap.byteLength);
+    return this.view;
   }
 
   dispose(): void {

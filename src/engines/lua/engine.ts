@@ -137,7 +137,7 @@ class LuaEngine implements Engine {
       decorateFunction(
         (thread: LuaThread, argc: number) => {
           const L = thread.address;
-          return new LuaRawResult(host(values.text(L, 1), argc > 1 ? values.text(L, 2) : '', L));
+          return new LuaRawResult(host(values.kind(L, 1), argc > 1 ? values.text(L, 2) : '', L));
         },
         { receiveThread: true, receiveArgsQuantity: true },
       ),
