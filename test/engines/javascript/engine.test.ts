@@ -74,6 +74,16 @@ describe('javascript engine: conversion', () => {
     });
   });
 
+  it('runs a script again from its compiled code with the same results and error lines', async () => {
+    // Every step runs the script again: the second run of a source takes V8's code cache.
+    const source = 'const n = input.n;\nif (n > 1) throw new RangeError("too big: " + n)\nreturn n * 2';
+    for (const n of [1, 1, 2, 2]) {
+      const outcome = await js(source, { fileName: 'again.js', input: { n } });
+      if (n === 1) expect(resultOf(outcome)).toBe(2);
+      else expect(errorOf(outcome)).toEqual({ type: 'SpellScriptError', message: 'RangeError: too big: 2', where: 'again.js:2' });
+    }
+  });
+
   it('has no Node globals and deterministic Math.random and Date', async () => {
     const outcome = await js(
       'return [typeof process, typeof require, typeof Buffer, typeof setTimeout, typeof fetch, Math.random(), Date.now(), new Date().getTime()]',
