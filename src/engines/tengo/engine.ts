@@ -32,35 +32,24 @@ interface GoRuntime {
 }
 declare const Go: new () => GoRuntime;
 
-/** The host's side of a run that host/run.go calls through syscall/js. */
-interface RunHost {
-  /** Reseeds the run's random sequence (rand.seed): the seed as a decimal int64. */
-  reseed(seed: string): void;
-  done(outcome: string): void;
-}
-
 /** The host's side of a run that Go imports as WebAssembly functions (host/host.go): numbers only. */
 interface RunImports {
+  /** Writes the run's texts at `ptr` if they fit in `capacity` bytes; returns their length. */
+  request(ptr: number, capacity: number): number;
   /** A bridge call: the request (kind, NUL, payload) is at `ptr` in Go's memory; the answer goes there too. */
   call(ptr: number, length: number, capacity: number): number;
   now(): number;
   random(): number;
+  /** Reseeds the run's random sequence (rand.seed). */
+  reseed(seed: bigint): void;
+  /** The run's outcome, as JSON at `ptr`. */
+  done(ptr: number, length: number): void;
 }
 
 /** What the Go host (host/main.go) puts on the object it finds at globalThis.__llmspellTengo. */
 interface TengoApi {
-  /** Starts a run; the settings are separate arguments (a JSON config took longer to decode in Go). */
-  run(
-    source: string,
-    fileName: string,
-    inputJson: string,
-    id: string,
-    attempt: number,
-    outputLimitBytes: number,
-    memoryLimitBytes: number,
-    maxAllocs: number,
-    host: RunHost,
-  ): void;
+  /** Starts a run: the numbers are arguments, the texts Go asks for (RunImports.request). */
+  run(attempt: number, outputLimitBytes: number, memoryLimitBytes: number, maxAllocs: number): void;
   deliver(answer: string): void;
   callTool(name: string, args: string): string;
   cancel(): void;
@@ -145,10 +134,20 @@ class TengoEngine implements Engine {
 
   run(request: RunRequest, runtime: SpellRuntime): Promise<void> {
     this.runtime = runtime;
+    // NUL ends each text but the source, the only one that might hold one.
+    const texts = `${request.fileName}\0${JSON.stringify(request.input ?? null)}\0${request.spell.id}\0${request.source}`;
     this.instance.run = {
+      request: (ptr, capacity) => {
+        const length = Buffer.byteLength(texts);
+        if (length <= capacity) this.instance.bytes().write(texts, ptr, length, 'utf8');
+        return length;
+      },
       call: (ptr, length, capacity) => this.call(ptr, length, capacity),
       now: () => runtime.nowMs,
       random: () => runtime.random(),
+      reseed: (seed) => runtime.rng.reseed(seed),
+      // After a cancel (see dispose) nothing waits for the outcome.
+      done: (ptr, length) => this.finished?.(JSON.parse(textAt(this.instance.bytes(), ptr, ptr + length)) as Outcome),
     };
     this.instance.limitBytes = this.instance.baseBytes + request.limits.memoryLimitBytes;
     const memoryLimitBytes = request.limits.memoryLimitBytes;
@@ -163,19 +162,11 @@ class TengoEngine implements Engine {
       };
       this.enter(() =>
         this.instance.api.run(
-          request.source,
-          request.fileName,
-          JSON.stringify(request.input ?? null),
-          request.spell.id,
           request.spell.attempt,
           request.limits.outputLimitBytes,
           memoryLimitBytes,
           // Tengo counts every object it creates, integer results included.
           Math.floor(memoryLimitBytes / 8),
-          {
-            reseed: (seed) => runtime.rng.reseed(BigInt(seed)),
-            done: (text) => this.finished?.(JSON.parse(text) as Outcome),
-          },
         ),
       );
     });
@@ -338,9 +329,12 @@ export class TengoEngineFactory implements EngineFactory {
       return instance.run;
     };
     go.importObject.llmspell = {
+      request: (ptr, capacity) => running().request(ptr, capacity),
       call: (ptr, length, capacity) => running().call(ptr, length, capacity),
       now: () => running().now(),
       random: () => running().random(),
+      reseed: (seed) => running().reseed(seed),
+      done: (ptr, length) => running().done(ptr, length),
     };
     // Go wakes itself with timers (its scheduler); one may fire after the program ended.
     const resume = go._resume.bind(go);

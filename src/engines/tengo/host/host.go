@@ -22,3 +22,20 @@ func hostNow() float64
 //
 //go:wasmimport llmspell random
 func hostRandom() float64
+
+// hostRequest writes the new run's texts at ptr when they fit in capacity bytes: its file
+// name, input (JSON) and spell id, each followed by NUL, then its source. It returns their
+// length in bytes, larger than capacity when they did not fit (then nothing was written).
+//
+//go:wasmimport llmspell request
+func hostRequest(ptr uint32, capacity int32) int32
+
+// hostDone ends the run: its outcome ({ok, value} or {ok, error} as JSON) is at ptr.
+//
+//go:wasmimport llmspell done
+func hostDone(ptr uint32, length int32)
+
+// hostReseed reseeds the run's random sequence (math.randomseed in Lua, rand.seed here).
+//
+//go:wasmimport llmspell reseed
+func hostReseed(seed int64)

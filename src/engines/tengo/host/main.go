@@ -17,13 +17,15 @@ import (
 func main() {
 	// Local time is the host machine's zone in js/wasm: spells see UTC everywhere.
 	time.Local = time.UTC
+	go runLoop()
 	api := js.Global().Get("__llmspellTengo")
 	quit := make(chan struct{})
+	// Numbers only: the run's texts come through hostRequest (syscall/js's string and object
+	// values cost more than the rest of a short run).
 	api.Set("run", js.FuncOf(func(_ js.Value, args []js.Value) any {
-		startRun(args[0].String(), args[1].String(), config{
-			Input: args[2].String(), ID: args[3].String(), Attempt: int64(args[4].Int()),
-			OutputLimitBytes: args[5].Int(), MemoryLimitBytes: int64(args[6].Float()), MaxAllocs: int64(args[7].Float()),
-		}, args[8])
+		startRun(config{
+			Attempt: int64(args[0].Int()), OutputLimitBytes: args[1].Int(), MemoryLimitBytes: int64(args[2].Float()), MaxAllocs: int64(args[3].Float()),
+		})
 		return nil
 	}))
 	// The answer to work the script awaits (an effect): the VM goroutine resumes

@@ -10,7 +10,6 @@ import (
 	"math/rand"
 	"runtime/debug"
 	"strings"
-	"syscall/js"
 	"unsafe"
 
 	"github.com/d5/tengo/v2"
@@ -79,8 +78,8 @@ func loadPrelude() (*preludeCode, error) {
 	return &preludeCode{fileSet: fileSet, constants: constants, setup: setup, modules: stdModules()}, nil
 }
 
-// Run settings chosen by the host (src/engines/tengo/engine.ts), passed as arguments:
-// numbers and strings cross syscall/js far cheaper than JSON decodes in WebAssembly.
+// Run settings chosen by the host (src/engines/tengo/engine.ts): the numbers are arguments
+// of run, the texts come through hostRequest.
 type config struct {
 	// The spell's input as JSON.
 	Input            string
@@ -101,10 +100,7 @@ type message struct {
 type runState struct {
 	cfg      config
 	fileName string
-	// The host's functions (engine.ts) called through syscall/js: reseed(seed), done(outcome).
-	// Bridge calls, the clock and random numbers are WebAssembly imports (host.go).
-	hostReseed, done js.Value
-	// Requests and answers of host calls travel through this buffer in linear memory.
+	// Requests and answers of host calls (host.go) travel through this buffer in linear memory.
 	buf   []byte
 	inbox chan message
 	// Replies of tools run while an agent effect is under way.
@@ -126,13 +122,40 @@ type runState struct {
 
 var current *runState
 
-func startRun(source, fileName string, cfg config, host js.Value) {
+// The call buffer of the last run, kept for the next one unless an answer made it large.
+var spareBuf []byte
+
+const callBufBytes = 64 * 1024
+
+// Runs wait here for the goroutine that runs them: one goroutine for every run of this
+// instance keeps the stack it grew, where a new one per run grew (copied) its stack again.
+var runs = make(chan func())
+
+func runLoop() {
+	for run := range runs {
+		run()
+	}
+}
+
+func startRun(cfg config) {
+	buf := spareBuf
+	if buf == nil {
+		buf = make([]byte, 0, callBufBytes)
+	}
+	spareBuf = nil
+	n := hostRequest(address(buf), int32(cap(buf)))
+	if int(n) > cap(buf) {
+		buf = make([]byte, 0, n)
+		hostRequest(address(buf), n)
+	}
+	texts := strings.SplitN(string(buf[:n]), "\x00", 4)
+	fileName, source := texts[0], texts[3]
+	cfg.Input, cfg.ID = texts[1], texts[2]
 	r := &runState{
-		cfg: cfg, fileName: fileName, hostReseed: host.Get("reseed"), done: host.Get("done"),
-		buf: make([]byte, 0, 64*1024), inbox: make(chan message, 1), toolReply: make(chan string, 1),
+		cfg: cfg, fileName: fileName,
+		buf: buf, inbox: make(chan message, 1), toolReply: make(chan string, 1),
 		seeded: rand.New(hostSource{}),
 	}
-	done := r.done
 	current = r
 	// Tengo's own limits: no string or bytes value larger than a quarter of the memory limit.
 	tengo.MaxStringLen = int(r.cfg.MemoryLimitBytes / 4)
@@ -141,14 +164,23 @@ func startRun(source, fileName string, cfg config, host js.Value) {
 	// enforces the hard limit on the WebAssembly memory.
 	debug.SetMemoryLimit(r.cfg.MemoryLimitBytes)
 	// Runs before control returns to JavaScript: up to the first awaited effect, or the end.
-	go func() {
+	run := func() {
 		outcome := r.execute(source)
 		if r.toolPending {
 			r.toolPending = false
 			r.toolReply <- failure(errorData{Type: "SpellScriptError", Message: "the script stopped while running a tool"})
 		}
-		done.Invoke(outcome)
-	}()
+		if cap(r.buf) <= callBufBytes {
+			spareBuf = r.buf
+		}
+		hostDone(uint32(uintptr(unsafe.Pointer(unsafe.StringData(outcome)))), int32(len(outcome)))
+	}
+	select {
+	case runs <- run:
+	default:
+		// The host starts a run only once the last one has ended; should one still be parked, this one does not wait for it.
+		go run()
+	}
 }
 
 // execute compiles and runs the script; it returns the outcome as JSON ({ok, value} or {ok, error}).

@@ -7,7 +7,6 @@ package main
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/d5/tengo/v2"
@@ -98,7 +97,7 @@ func stdModules() *tengo.ModuleMap {
 			if !ok {
 				return nil, tengo.ErrInvalidArgumentType{Name: "first", Expected: "int(compatible)", Found: args[0].TypeName()}
 			}
-			r.hostReseed.Invoke(strconv.FormatInt(n, 10))
+			hostReseed(n)
 			return tengo.UndefinedValue, nil
 		},
 	}))
