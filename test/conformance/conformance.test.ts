@@ -57,6 +57,7 @@ beforeAll(async () => {
   w = await startTestWorker({
     tools: {
       add: (args) => (args as { a: number }).a + (args as { b: number }).b,
+      repeat: (args) => (args as { text: string }).text.repeat((args as { times: number }).times),
       explode: (args) => {
         throw new Error(`boom: ${(args as { why: string }).why}`);
       },

@@ -50,7 +50,8 @@ interface RunImports {
 interface TengoApi {
   /** Starts a run: the numbers are arguments, the texts Go asks for (RunImports.request). */
   run(attempt: number, outputLimitBytes: number, memoryLimitBytes: number, maxAllocs: number): void;
-  deliver(answer: string): void;
+  /** Resumes the parked VM; it reads the answer as it reads a host call's (RunImports.call, length -1). */
+  deliver(): void;
   callTool(name: string, args: string): string;
   cancel(): void;
   exit(): void;
@@ -197,7 +198,7 @@ class TengoEngine implements Engine {
     });
   }
 
-  /** An answer too large for Go's buffer, kept until Go asks again with a larger one. */
+  /** An answer Go reads by asking (length -1): one too large for its buffer, or an awaited effect's. */
   private pendingAnswer = '';
 
   private call(ptr: number, length: number, capacity: number): number {
@@ -241,8 +242,8 @@ class TengoEngine implements Engine {
     let next = await promise;
     while (next.status === 'async') next = await next.promise;
     if (!this.runtime || this.runtime.isStopped) return;
-    const answer = this.answer(next);
-    this.enter(() => this.instance.api.deliver(answer));
+    this.pendingAnswer = this.answer(next);
+    this.enter(() => this.instance.api.deliver());
   }
 
   callTool(name: string, args: Json): EffectResult {

@@ -30,9 +30,10 @@ func main() {
 	}))
 	// The answer to work the script awaits (an effect): the VM goroutine resumes
 	// and runs to its next await or to the end before this call returns.
-	api.Set("deliver", js.FuncOf(func(_ js.Value, args []js.Value) any {
+	// The answer waits on the host's side, read as an answer to a host call is.
+	api.Set("deliver", js.FuncOf(func(js.Value, []js.Value) any {
 		if current != nil {
-			current.deliver(args[0].String())
+			current.deliver(current.pendingAnswer())
 		}
 		return nil
 	}))

@@ -321,9 +321,17 @@ func (r *runState) invoke(kind, suffix, payload string) string {
 		r.buf = make([]byte, 0, 2*need)
 	}
 	b := append(append(append(append(r.buf[:0], kind...), suffix...), 0), payload...)
-	n := hostCall(address(b), int32(len(b)), int32(cap(b)))
+	if n := hostCall(address(b), int32(len(b)), int32(cap(b))); n >= 0 {
+		return string(r.buf[:n])
+	}
+	// The answer is larger than the buffer: the host keeps it until asked again.
+	return r.pendingAnswer()
+}
+
+// pendingAnswer reads the answer the host holds (length -1), in a larger buffer if need be.
+func (r *runState) pendingAnswer() string {
+	n := hostCall(address(r.buf), -1, int32(cap(r.buf)))
 	if n < 0 {
-		// The answer is larger than the buffer: the host keeps it until asked again.
 		r.buf = make([]byte, 0, -n)
 		n = hostCall(address(r.buf), -1, int32(cap(r.buf)))
 	}
