@@ -6,6 +6,8 @@
  * Memory (idle engines, 100 concurrent spells) is bench/memory.ts, each engine in its own process.
  * Run: scripts/bench.sh
  */
+import { spawn } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { EnginePool } from '../src/engines/pool.ts';
 import type { EffectResult } from '../src/runtime/protocol.ts';
 import { benchRequest } from './request.ts';
@@ -51,6 +53,34 @@ const sources = {
   },
 };
 
+/**
+ * The floor under a pooled run: one message to an idle worker thread (Lua, Tengo) or child
+ * process (JavaScript) and its answer, with no engine, after the same pause as the runs.
+ */
+async function messageRoundTripMs(kind: 'thread' | 'process'): Promise<number> {
+  const echo = `globalThis.port = require('node:worker_threads').parentPort ?? process;
+    port.on('message', (m) => (port.postMessage ?? port.send).call(port, { type: 'outcome', id: m.id }));`;
+  const host =
+    kind === 'thread'
+      ? new Worker(echo, { eval: true })
+      : spawn(process.execPath, ['-e', echo], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+  const send = (message: unknown) => (host instanceof Worker ? host.postMessage(message) : host.send(message as object));
+  const request = benchRequest('lua', 'return 1');
+  const times: number[] = [];
+  for (let i = 0; i < 220; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const t0 = performance.now();
+    await new Promise((resolve) => {
+      host.once('message', resolve);
+      send({ type: 'run', id: i, request });
+    });
+    if (i >= 20) times.push(performance.now() - t0);
+  }
+  if (host instanceof Worker) await host.terminate();
+  else host.kill();
+  return median(times);
+}
+
 console.log(`llmspell engine benchmarks (${new Date().toISOString()}, Node ${process.version})`);
 console.log('');
 console.log('engine      run p50   run p99   state.get   plain call   effect overhead   (target: run p50 <= 0.5 ms)');
@@ -90,4 +120,7 @@ for (const engine of ENGINES) {
     `${engine.padEnd(11)} ${f(median(runs)).padStart(6)} ms ${f(pct(runs, 99)).padStart(6)} ms ${f(getUs).padStart(7)} us ${f(plainUs, 3).padStart(9)} us ${f(effectUs).padStart(12)} us`,
   );
 }
-
+const [threadMs, processMs] = [await messageRoundTripMs('thread'), await messageRoundTripMs('process')];
+console.log(
+  `floor under run p50: a message and its answer, no engine, after the same pause: worker thread (Lua, Tengo) ${f(threadMs)} ms, child process (JavaScript) ${f(processMs)} ms`,
+);
