@@ -8,7 +8,6 @@
  * at 3). A re-execution runs one target chain: it replays the main line to the parallel call
  * that leads to the target, enters that branch only, and so on down to the target.
  */
-import { argsDigest } from '../journal/canonical.ts';
 import {
   MAIN_CHAIN,
   branchChain,
@@ -34,6 +33,7 @@ import type { StepArgs } from '../bridge/step.ts';
 import { SpellError } from '../errors/index.ts';
 import type { CallAnswer, RunRequest, RuntimeHost } from './protocol.ts';
 import { RunRandom } from './random.ts';
+import { cachedArgsDigest } from './digest-cache.ts';
 
 type Outcome = { ok: true; value: Json } | { ok: false; error: SpellErrorData };
 
@@ -355,7 +355,7 @@ export class SpellRuntime implements PureRun {
   /** A pure call whose answer depends on when it runs (spell.history): journaled, so replays see the same answer. */
   private recorded(kind: string, spec: BridgeKind, args: Record<string, Json>): CallAnswer {
     if (this.step) throw new SpellError('NotSupported', `${kind} cannot be used inside step "${this.step.name}"`);
-    const asked = { kind, name: kind, argsDigest: argsDigest(args) };
+    const asked = { kind, name: kind, argsDigest: cachedArgsDigest(args) };
     // spell.patched(id): a journal recorded before the patch holds something else here — the
     // old code path — so the call answers false and takes no place in it (Temporal's patched()).
     const there = this.request.chains[this.chain]?.[this.seq];
@@ -373,7 +373,7 @@ export class SpellRuntime implements PureRun {
   private boundary(kind: string, spec: BridgeKind, args: Record<string, Json>): CallAnswer {
     if (spec.model && args.model === undefined) args = { ...args, model: this.request.defaultModel };
     const name = spec.name ? spec.name(args) : (args.name as string);
-    const digest = argsDigest(args);
+    const digest = cachedArgsDigest(args);
     if (this.step) return this.inStep(kind, name, digest, args);
 
     const held = this.held({ kind, name, argsDigest: digest });
