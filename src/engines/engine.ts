@@ -3,7 +3,8 @@ import type { EffectResult, RunRequest } from '../runtime/protocol.ts';
 import type { Json } from '../journal/types.ts';
 
 /**
- * One engine instance, used for one run and then disposed. Every engine lives in
+ * One engine instance, used for one run and then disposed (a run stopped at a boundary may be
+ * kept and taken up by its next execution first, see thread.ts). Every engine lives in
  * `src/engines/<name>/` and runs inside an engine thread (or process).
  */
 export interface Engine {
@@ -11,6 +12,11 @@ export interface Engine {
   run(request: RunRequest, runtime: SpellRuntime): Promise<void>;
   /** Set when the memory limit is fixed at creation (V8 isolates): a run with another limit needs a new engine. */
   readonly fixedMemoryLimitBytes?: number;
+  /**
+   * The run this engine holds stopped at a boundary and is taken up by its next execution
+   * (SpellRuntime.resume): the limits of one execution (time, memory) start again from `request`.
+   */
+  resume(request: RunRequest): void;
   /** Runs a script-defined tool (tool.define) synchronously while the script awaits an effect. */
   callTool(name: string, args: Json): EffectResult;
   /**

@@ -48,7 +48,7 @@ interface EngineHost {
 class ProcessHost extends EventEmitter implements EngineHost {
   private readonly child: ChildProcess;
 
-  constructor(engine: string, runs: number) {
+  constructor(engine: string, runs: number, keep: boolean) {
     super();
     this.child = fork(hostFile, [], {
       execArgv: ['--no-node-snapshot', '--disable-warning=ExperimentalWarning', '--max-old-space-size=512', `--max-semi-space-size=${YOUNG_GENERATION_MB / 2}`],
@@ -59,6 +59,7 @@ class ProcessHost extends EventEmitter implements EngineHost {
         PATH: process.env.PATH ?? '',
         LLMSPELL_ENGINE: engine,
         LLMSPELL_RUNS: String(runs),
+        LLMSPELL_KEEP_RUNS: keep ? '1' : '0',
         TZ: 'UTC',
         // Where V8 caches compiled modules (a folder, no secret): engine processes start faster.
         ...(process.env.NODE_COMPILE_CACHE ? { NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE } : {}),
@@ -99,20 +100,20 @@ const YOUNG_GENERATION_MB = 16;
 /** Data each engine's threads get, made once per process (Tengo's compiled program). */
 const threadData = new Map<string, Record<string, unknown>>();
 
-function startHost(engine: EngineDescriptor, runs: number): EngineHost {
-  if (engine.placement === 'process') return new ProcessHost(engine.name, runs);
+function startHost(engine: EngineDescriptor, runs: number, keep: boolean): EngineHost {
+  if (engine.placement === 'process') return new ProcessHost(engine.name, runs, keep);
   let data = threadData.get(engine.name);
   if (!data) threadData.set(engine.name, (data = engine.threadData?.() ?? {}));
   // The V8 heap of the thread holds only the bridge; the script's heap is WebAssembly memory.
   // The young generation is bounded: left to itself, V8 grew it to 64 MB during a burst of
   // runs (each makes and drops an engine) and kept it after, in every thread (no run got slower).
   return new Worker(hostFile, {
-    workerData: { engine: engine.name, data },
+    workerData: { engine: engine.name, data, keep },
     resourceLimits: { maxOldGenerationSizeMb: 512, maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
   }) as unknown as EngineHost;
 }
 
-type RunResult = { outcome: RunOutcome; heapBytes: number };
+type RunResult = { outcome: RunOutcome; heapBytes: number; resumed: boolean; replayed: number };
 
 /** One run in progress on a host, as the host's message and exit handlers see it. */
 interface ActiveRun {
@@ -128,6 +129,8 @@ interface ActiveRun {
 const failed = (type: string, message: string): RunResult => ({
   outcome: { entries: [], events: [], logs: [], stateOps: [], calls: 0, next: { type: 'failed', error: { type, message } } },
   heapBytes: 0,
+  resumed: false,
+  replayed: 0,
 });
 
 /**
@@ -145,6 +148,8 @@ export class EngineThread {
   pending = 0;
   /** Started up and ready for runs. */
   isReady = false;
+  /** Runs the host keeps stopped at a boundary (keptRunKey), as its last answer said: their next executions go best here. */
+  kept: ReadonlySet<string> = new Set();
   private nextRunId = 0;
   private readonly graceMs: number;
   private readonly cancellable: boolean;
@@ -153,11 +158,12 @@ export class EngineThread {
   private killTimer: NodeJS.Timeout | undefined;
   dead = false;
 
-  constructor(engine: EngineDescriptor, capacity = 1) {
+  /** `keep`: the host keeps runs stopped at a boundary for their next executions (see thread.ts). */
+  constructor(engine: EngineDescriptor, capacity = 1, keep = true) {
     this.graceMs = engine.graceMs;
     this.cancellable = engine.placement === 'process';
     this.capacity = this.cancellable ? Math.max(1, capacity) : 1;
-    this.worker = startHost(engine, this.capacity);
+    this.worker = startHost(engine, this.capacity, keep);
     this.ready = new Promise((resolve, reject) => {
       const onMessage = (message: FromThread) => {
         if (message.type !== 'ready') return;
@@ -338,8 +344,9 @@ export class EngineThread {
             handlers.checkpoint(checkpoint);
             break;
           case 'outcome':
+            this.kept = new Set(message.kept);
             finish();
-            resolve({ outcome: message.outcome, heapBytes: message.memoryUsedBytes });
+            resolve({ outcome: message.outcome, heapBytes: message.memoryUsedBytes, resumed: message.resumed, replayed: message.replayed });
             break;
         }
       };

@@ -3,6 +3,7 @@ import type { RunOutcome } from '../contract/run.ts';
 import type { RunRequest } from '../runtime/protocol.ts';
 import { EngineThread, type RunHandlers } from './host.ts';
 import { engineNamed } from './registry.ts';
+import { keptRunKey } from './protocol.ts';
 
 export type { RunHandlers };
 
@@ -16,6 +17,13 @@ export interface EnginePoolOptions {
    * retryably. Default 8. Thread engines (Lua, Tengo) run one at a time per thread.
    */
   runsPerProcess?: number;
+  /**
+   * A run stopped at a boundary keeps its engine on its host, and its next execution goes to
+   * that host and takes the script up where it stopped instead of re-executing it from the top
+   * (at most as many kept runs as the host runs at once; the oldest makes way). Default true;
+   * tools that re-execute a run to check it (replay, history --verify) turn it off.
+   */
+  keepRuns?: boolean;
   /** A thread whose engine heap grew past this is replaced after its run. Default 256 MiB. */
   recycleAboveBytes?: number;
   /**
@@ -40,14 +48,21 @@ export class EnginePool {
   private readonly runsPerProcess: number;
   private readonly recycleAboveBytes: number;
   private readonly idleTimeoutMs: number;
+  private readonly keepRuns: boolean;
   private readonly idleTimers = new Map<EngineThread, NodeJS.Timeout>();
   private closed = false;
+  /**
+   * Executions run; how many took a kept run up where it stopped instead of re-executing its
+   * script from the top; and the calls all of them answered from the journal.
+   */
+  readonly executions = { total: 0, resumed: 0, replayedCalls: 0 };
 
   constructor(options: EnginePoolOptions = {}) {
     this.maxRuns = options.maxThreadsPerEngine ?? 16;
     this.runsPerProcess = options.runsPerProcess ?? 8;
     this.recycleAboveBytes = options.recycleAboveBytes ?? 256 * 1024 * 1024;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 10_000;
+    this.keepRuns = options.keepRuns ?? true;
   }
 
   /** Live hosts (threads or processes) of an engine, busy or idle. */
@@ -65,8 +80,11 @@ export class EnginePool {
     await this.slot(engine);
     let thread: EngineThread | undefined;
     try {
-      thread = await this.acquire(engine);
-      const { outcome, heapBytes } = await thread.run(request, handlers);
+      thread = await this.acquire(engine, keptRunKey(request));
+      const { outcome, heapBytes, resumed, replayed } = await thread.run(request, handlers);
+      this.executions.total++;
+      if (resumed) this.executions.resumed++;
+      this.executions.replayedCalls += replayed;
       if (heapBytes > this.recycleAboveBytes && thread.capacity === 1) {
         thread.dead = true;
         void thread.worker.terminate();
@@ -101,7 +119,7 @@ export class EnginePool {
   }
 
   private spawn(engine: string): EngineThread {
-    const thread = new EngineThread(engineNamed(engine), this.runsPerProcess);
+    const thread = new EngineThread(engineNamed(engine), this.runsPerProcess, this.keepRuns);
     const hosts = this.hosts.get(engine) ?? [];
     hosts.push(thread);
     this.hosts.set(engine, hosts);
@@ -123,14 +141,15 @@ export class EnginePool {
   }
 
   /**
-   * The live host with the most runs that still has room (fills processes before starting
-   * more). With none free, a new host is started, one at a time per engine, when the busy
+   * The host that keeps this run stopped at its last boundary, if it has room; else the live host
+   * with the most runs that still has room (fills processes before starting more), keeping the
+   * fewest other runs. With none free, a new host is started, one at a time per engine, when the busy
    * hosts' runs all wait on effects (a model call: they may hold their hosts for seconds) or
    * when this run has waited {@link SPAWN_AFTER_MS}; otherwise the run waits for a host to
    * free up. A host takes ~0.3 s to start and a short run ~1 ms: a burst of quick steps
    * started up to 16 threads it had no use for, whose memory stayed with the process.
    */
-  private async acquire(engine: string): Promise<EngineThread> {
+  private async acquire(engine: string, key: string): Promise<EngineThread> {
     const askedAt = performance.now();
     for (;;) {
       let best: EngineThread | undefined;
@@ -143,7 +162,11 @@ export class EnginePool {
           if (!thread.awaitingEffects) scriptsRunning = true;
           continue;
         }
-        if (!best || thread.pending > best.pending) best = thread;
+        if (thread.kept.has(key)) {
+          best = thread;
+          break;
+        }
+        if (!best || thread.pending > best.pending || (thread.pending === best.pending && thread.kept.size < best.kept.size)) best = thread;
       }
       const waitedMs = performance.now() - askedAt;
       if (!best && (starting || (scriptsRunning && waitedMs < SPAWN_AFTER_MS))) {

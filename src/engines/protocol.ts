@@ -20,7 +20,17 @@ export type FromThread =
   | { type: 'started'; id: number; call: Omit<BoundaryCall, 'args'> }
   /** One more completed effect: messages stay small however many effects a step makes. */
   | { type: 'completed'; id: number; seq: number; entry?: JournalEntry; child?: JournalEntry }
-  | { type: 'outcome'; id: number; outcome: RunOutcome; memoryUsedBytes: number }
+  /**
+   * `resumed`: the execution took the run up where the last one stopped, without running the
+   * script from the top; `replayed`: calls it answered from the journal; `kept`: the runs the
+   * host now keeps stopped at a boundary (keptRunKey).
+   */
+  | { type: 'outcome'; id: number; outcome: RunOutcome; memoryUsedBytes: number; resumed: boolean; replayed: number; kept: string[] }
   | { type: 'toolResult'; id: number; callId: number; result: EffectResult }
   /** Answer to `cancel`: the run has this much CPU time left (it waited behind other runs in its process). */
   | { type: 'extend'; id: number; ms: number };
+
+/** A run's chain as an engine host keeps it between executions: its next execution is the one to take it up. */
+export function keptRunKey(request: Pick<RunRequest, 'spell' | 'target'>): string {
+  return `${request.spell.id}\0${request.spell.runId}\0${request.target}`;
+}

@@ -6,8 +6,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Engine } from './engine.ts';
-import type { FromThread, ToThread } from './protocol.ts';
-import type { EffectResult, RunRequest } from '../runtime/protocol.ts';
+import { keptRunKey, type FromThread, type ToThread } from './protocol.ts';
+import type { EffectResult, RunRequest, RuntimeHost } from '../runtime/protocol.ts';
 import { SpellRuntime } from '../runtime/runtime.ts';
 import { engineNamed } from './registry.ts';
 
@@ -21,7 +21,9 @@ const port: Port = parentPort ?? {
 };
 // A child process ends with its parent.
 if (!parentPort) process.on('disconnect', () => process.exit(0));
-const given = parentPort ? (workerData as { engine: string; data: Record<string, unknown> }) : { engine: process.env.LLMSPELL_ENGINE!, data: {} };
+const given = parentPort
+  ? (workerData as { engine: string; data: Record<string, unknown>; keep: boolean })
+  : { engine: process.env.LLMSPELL_ENGINE!, data: {}, keep: process.env.LLMSPELL_KEEP_RUNS !== '0' };
 /** Runs this host may hold at once (a process hosting several isolates); threads hold one. */
 const capacity = parentPort ? 1 : Number(process.env.LLMSPELL_RUNS ?? 1);
 const factory = await engineNamed(given.engine).factory(given.data);
@@ -34,6 +36,21 @@ let nextCallId = 0;
 let warm: Promise<Engine> | undefined = factory.create();
 
 const runs = new Map<number, { engine: Engine; runtime: SpellRuntime; timeoutMs: number }>();
+
+/**
+ * Runs stopped at a boundary, with their engines, by run and chain (keptRunKey): the run's next
+ * execution, if it comes here, takes the script up where it stopped instead of re-executing it
+ * from the top (SpellRuntime.resume). Least recently kept first; with the runs in progress
+ * they never hold more engines than the host runs at once.
+ */
+interface KeptRun {
+  engine: Engine;
+  runtime: SpellRuntime;
+  /** The engine's run of the script, pending while the script waits at its boundary. */
+  running: Promise<void>;
+}
+const kept = new Map<string, KeptRun>();
+const keepRuns = given.keep !== false;
 
 port.on('message', (message: ToThread) => {
   switch (message.type) {
@@ -87,8 +104,8 @@ function rewarm(): void {
 }
 
 async function run(id: number, request: RunRequest): Promise<void> {
-  const engine = await take(request.limits.memoryLimitBytes);
-  const runtime = new SpellRuntime(request, {
+  const key = keptRunKey(request);
+  const host: RuntimeHost = {
     effect: (effect) =>
       new Promise((resolve) => {
         const callId = nextCallId++;
@@ -97,14 +114,42 @@ async function run(id: number, request: RunRequest): Promise<void> {
       }),
     started: (call) => post({ type: 'started', id, call }),
     completed: (seq, done) => post({ type: 'completed', id, seq, ...done }),
-  });
+  };
+  const held = kept.get(key);
+  kept.delete(key);
+  const resumed = held !== undefined && held.runtime.resume(request, host);
+  let current: KeptRun;
+  if (resumed) {
+    current = held;
+    current.engine.resume(request);
+  } else {
+    if (held) drop(held.engine);
+    // Room for this run's engine: a kept run makes way (oldest first).
+    for (const [other, run] of kept) {
+      if (kept.size + runs.size < capacity) break;
+      kept.delete(other);
+      drop(run.engine);
+    }
+    const engine = await take(request.limits.memoryLimitBytes);
+    const runtime = new SpellRuntime(request, host);
+    current = { engine, runtime, running: engine.run(request, runtime) };
+  }
+  const { engine, runtime } = current;
   runs.set(id, { engine, runtime, timeoutMs: request.limits.timeoutMs });
-  await Promise.race([engine.run(request, runtime), runtime.stoppedAt]);
+  await Promise.race([current.running, runtime.stoppedAt]);
   runs.delete(id);
   const outcome = await runtime.stoppedAt;
+  const keep = keepRuns && outcome.next.type === 'boundary' && runtime.resumable;
+  if (keep) kept.set(key, current);
   // Answer first; the engine is disposed (and the next one made) while the host is idle.
-  post({ type: 'outcome', id, outcome, memoryUsedBytes: engine.heapBytes() });
+  post({ type: 'outcome', id, outcome, memoryUsedBytes: engine.heapBytes(), resumed, replayed: runtime.replayed, kept: [...kept.keys()] });
   for (const [callId, pending] of pendingEffects) if (pending.run === id) pendingEffects.delete(callId);
+  if (!keep) drop(engine);
+  else if (capacity === 1) setImmediate(rewarm);
+}
+
+/** Disposes of an engine once the host is idle, and makes the next one. */
+function drop(engine: Engine): void {
   setImmediate(() => {
     engine.dispose();
     rewarm();

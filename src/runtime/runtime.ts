@@ -26,7 +26,7 @@ import { FATAL } from '../contract/errors.ts';
 import type { HistoryInfo, Next, RunOutcome } from '../contract/run.ts';
 import { addUsage, emptyUsage, type ModelPrice } from '../contract/usage.ts';
 import { BRIDGE } from '../bridge/registry.ts';
-import type { BridgeKind, EffectRequest, PureRun } from '../bridge/kind.ts';
+import type { BridgeKind, EffectRequest, EffectResult, PureRun } from '../bridge/kind.ts';
 import { parseArgs } from '../bridge/validate.ts';
 import { keyArgs } from '../bridge/pure.ts';
 import type { StepArgs } from '../bridge/step.ts';
@@ -36,6 +36,16 @@ import { RunRandom } from './random.ts';
 import { cachedArgsDigest } from './digest-cache.ts';
 
 type Outcome = { ok: true; value: Json } | { ok: false; error: SpellErrorData };
+
+/** A boundary call an execution stopped at, as the script made it. */
+interface PausedCall {
+  kind: string;
+  spec: BridgeKind;
+  args: Record<string, Json>;
+  seq: number;
+  callIndex: number;
+  resolve: (answer: CallAnswer) => void;
+}
 
 interface ActiveStep {
   seq: number;
@@ -74,31 +84,41 @@ export class SpellRuntime implements PureRun {
   private calls = 0;
   private callIndex = 0;
   /** Entries this execution added to the target chain. */
-  private readonly newEntries: JournalEntry[] = [];
+  private newEntries: JournalEntry[] = [];
   /** This execution ran its one new effect: the script runs on to the next boundary. */
   private effectDone = false;
   /** New pieces of work this execution ran, and when it began (a local activity's batch). */
   private newWork = 0;
-  private readonly startedMs = performance.now();
+  private startedMs = performance.now();
   private step: ActiveStep | undefined;
-  private readonly events: SpellEvent[] = [];
-  private readonly logs: LogRecord[] = [];
-  private readonly stateOps: StateOp[] = [];
+  private events: SpellEvent[] = [];
+  private logs: LogRecord[] = [];
+  private stateOps: StateOp[] = [];
   private stopped: RunOutcome | undefined;
+  /** The boundary call the script waits on since this execution stopped there: the next execution may take it up (see resume). */
+  private paused: PausedCall | undefined;
+  /** Effects handed to the host and not answered yet. */
+  private inFlight = 0;
+  /** The script made a call after the execution stopped (concurrent calls in JavaScript): only a re-execution from the top knows what it would have done. */
+  private calledAfterStop = false;
+  /** Calls this execution answered from the journal (what re-executing from the top costs). */
+  replayed = 0;
+  /** runIdentity of the request, once asked. */
+  private identity: string | undefined;
   /** The run's random sequence: engines draw from it and reseed it (math.randomseed, rand.seed). */
   readonly rng: RunRandom;
   /** Model usage of the journaled calls passed so far (what spell.usage() says). */
   private readonly usageSeen: UsageTotals = emptyUsage();
   /** Model usage of the effects this execution ran (for the budget). */
-  private readonly usageNew: UsageTotals = emptyUsage();
+  private usageNew: UsageTotals = emptyUsage();
   private readonly prices: Record<string, ModelPrice>;
   private resolveStop!: (outcome: RunOutcome) => void;
   /** Settles when the script reaches a point where this execution must end. */
-  readonly stoppedAt: Promise<RunOutcome>;
+  stoppedAt: Promise<RunOutcome>;
   private toolDepth = 0;
 
-  private readonly request: RunRequest;
-  private readonly host: RuntimeHost;
+  private request: RunRequest;
+  private host: RuntimeHost;
 
   constructor(request: RunRequest, host: RuntimeHost) {
     this.request = request;
@@ -114,6 +134,78 @@ export class SpellRuntime implements PureRun {
 
   get isStopped(): boolean {
     return this.stopped !== undefined;
+  }
+
+  /**
+   * The execution stopped at a boundary with nothing of the script left running: the run's
+   * next execution may take it up where it stopped (resume) instead of re-executing it.
+   */
+  get resumable(): boolean {
+    return this.paused !== undefined && !this.calledAfterStop && this.inFlight === 0 && this.step === undefined;
+  }
+
+  /**
+   * Takes up the run where the last execution stopped, as the execution `request` asks for:
+   * the script is not run again from the top, the boundary call it waits on is answered as a
+   * re-execution would answer it when it got there (from the journal, or as new work). Refused
+   * (false, nothing changed) unless `request` is the same run's next execution and its journal
+   * holds what the last one recorded: then the run is re-executed from the top, as always.
+   */
+  resume(request: RunRequest, host: RuntimeHost): boolean {
+    const paused = this.paused;
+    if (!paused || !this.resumable || !this.continues(request, paused.seq)) return false;
+    this.request = request;
+    this.host = host;
+    this.paused = undefined;
+    this.newEntries = [];
+    this.replayed = 0;
+    this.effectDone = false;
+    this.newWork = 0;
+    this.startedMs = performance.now();
+    this.events = [];
+    this.logs = [];
+    this.stateOps = [];
+    this.usageNew = emptyUsage();
+    this.stopped = undefined;
+    this.stoppedAt = new Promise((resolve) => (this.resolveStop = resolve));
+    // The call again, as the script makes it: same place in the chain, same call index.
+    this.seq = paused.seq;
+    this.calls = paused.callIndex;
+    this.callIndex = this.calls++;
+    let answer: CallAnswer;
+    try {
+      answer = this.boundary(paused.kind, paused.spec, paused.args);
+    } catch (error) {
+      answer = this.fail(error);
+    }
+    // Settled with a final answer only: an engine drops what settles while the run is stopped again.
+    const settle = (next: CallAnswer): void => void (next.status === 'async' ? next.promise.then(settle) : paused.resolve(next));
+    settle(answer);
+    return true;
+  }
+
+  /** `request` is this run's next execution of the same chain, and its journal holds what this execution recorded. */
+  private continues(request: RunRequest, seq: number): boolean {
+    const last = this.request;
+    // spell.attempt was given to the script when it started, with the rest of the spell.
+    this.identity ??= runIdentity(last);
+    if (request.target !== last.target || runIdentity(request) !== this.identity) return false;
+    const chain = request.chains[request.target] ?? [];
+    // The journal only grows: what the last execution was given is still there, and what it recorded must follow.
+    if (chain.length < seq || chain.length < (last.chains[last.target]?.length ?? 0)) return false;
+    return this.newEntries.every((mine) => {
+      const held = chain[mine.seq];
+      return (
+        held !== undefined &&
+        held.kind === mine.kind &&
+        held.name === mine.name &&
+        held.argsDigest === mine.argsDigest &&
+        held.startedAt === mine.startedAt &&
+        held.durationMs === mine.durationMs &&
+        held.attempt === mine.attempt &&
+        (held.error === undefined) === (mine.error === undefined)
+      );
+    });
   }
 
   /** True while a step's fn runs (between a `step` call answered `{replayed: false}` and `endStep`). */
@@ -149,6 +241,7 @@ export class SpellRuntime implements PureRun {
    * text key as it is, which skips JSON on both sides.
    */
   hostCall(kind: string, payload: string): CallAnswer {
+    if (this.stopped) this.calledAfterStop = true;
     if (kind.endsWith(KEY_SUFFIX)) return this.callKey(kind.slice(0, -KEY_SUFFIX.length), payload);
     const args = payload === '' ? null : (JSON.parse(payload) as Json);
     if (kind === 'step.end') return this.endStep(args as Outcome);
@@ -362,7 +455,10 @@ export class SpellRuntime implements PureRun {
     if (kind === 'spell.patched' && there && !(there.kind === kind && there.argsDigest === asked.argsDigest)) return ok(false);
     const held = this.held(asked);
     const seq = this.seq++;
-    if (held) return answerOf(held);
+    if (held) {
+      this.replayed++;
+      return answerOf(held);
+    }
     if (!this.inTarget) throw this.offRoute(kind, seq);
     const entry: JournalEntry = { seq, ...asked, result: spec.pure!(args, this), startedAt: this.nowMs, durationMs: 0, attempt: this.request.spell.attempt };
     this.record(entry);
@@ -387,7 +483,7 @@ export class SpellRuntime implements PureRun {
       // The workflow needs a step's options and a command's arguments; an effect's (a prompt,
       // say) would only add bytes to history: the activity that runs it reads them again.
       this.stop({ type: 'boundary', call: spec.class === 'effect' && kind !== 'step' ? { ...call, args: null } : call });
-      return { status: 'async', promise: never };
+      return { status: 'async', promise: this.pause(kind, spec, args, seq) };
     };
     // Commands belong to the workflow.
     if (spec.class === 'command' && !spec.host) return stopHere();
@@ -400,7 +496,7 @@ export class SpellRuntime implements PureRun {
       if (quick) call.quick = true;
       return stopHere();
     }
-    if (spec.class === 'command') return this.prepareCommand(call);
+    if (spec.class === 'command') return this.prepareCommand(call, spec);
     if (kind === 'step') {
       const options = (args as StepArgs).options;
       // A step with its own timeout or retries runs in an activity scheduled with them.
@@ -436,6 +532,7 @@ export class SpellRuntime implements PureRun {
 
   /** A journaled call, answered from the journal. */
   private replay(held: JournalEntry): CallAnswer {
+    this.replayed++;
     this.nowMs = held.startedAt + held.durationMs;
     addUsage(this.usageSeen, held, this.prices);
     for (const op of held.stateOps ?? []) applyStateOp(this.state, op);
@@ -486,16 +583,15 @@ export class SpellRuntime implements PureRun {
   }
 
   /** A command that needs the worker first (spell.spawn reads its file): its failure is journaled and raised in the script. */
-  private prepareCommand(call: BoundaryCall): CallAnswer {
+  private prepareCommand(call: BoundaryCall, spec: BridgeKind): CallAnswer {
     this.effectDone = true;
     const startedAt = Date.now();
-    const promise = this.host
-      .effect({ kind: call.kind, key: entryPath(this.chain, call.seq), name: call.name, args: call.args })
-      .then((result): CallAnswer => {
+    const promise = this.effect({ kind: call.kind, key: entryPath(this.chain, call.seq), name: call.name, args: call.args })
+      .then((result): CallAnswer | Promise<CallAnswer> => {
         if (this.stopped) return { status: 'async', promise: never };
         if (result.ok) {
           this.stop({ type: 'boundary', call: { ...call, args: { ...(call.args as Record<string, Json>), resolved: result.value } } });
-          return { status: 'async', promise: never };
+          return this.pause(call.kind, spec, call.args as Record<string, Json>, call.seq);
         }
         const entry: JournalEntry = {
           seq: call.seq,
@@ -554,7 +650,7 @@ export class SpellRuntime implements PureRun {
     const startedAt = Date.now();
     // The entry records its call index: the bridge's events around the effect are derived from it (journal/events.ts).
     const callIndex = this.callIndex;
-    const promise = this.host.effect({ kind, key, name, args } satisfies EffectRequest).then((result): CallAnswer => {
+    const promise = this.effect({ kind, key, name, args } satisfies EffectRequest).then((result): CallAnswer => {
       if (this.stopped) return { status: 'async', promise: never };
       // A limit the host hit (a result over the output limit) ends the run, as the script's own would.
       if (!result.ok && FATAL.includes(result.error.type as never)) {
@@ -583,6 +679,17 @@ export class SpellRuntime implements PureRun {
       return answerOf(entry);
     });
     return { status: 'async', promise };
+  }
+
+  /** Hands an effect to the host, counting it until it is answered. */
+  private effect(request: EffectRequest): Promise<EffectResult> {
+    this.inFlight++;
+    return this.host.effect(request).finally(() => this.inFlight--);
+  }
+
+  /** The script waits on the boundary call it stopped at, until the next execution takes the run up (resume) or the engine is disposed. */
+  private pause(kind: string, spec: BridgeKind, args: Record<string, Json>, seq: number): Promise<CallAnswer> {
+    return new Promise((resolve) => (this.paused = { kind, spec, args, seq, callIndex: this.callIndex, resolve }));
   }
 
   private addUsage(entry: JournalEntry): void {
@@ -614,6 +721,12 @@ export class SpellRuntime implements PureRun {
     this.newEntries.push(entry);
     this.nowMs = entry.startedAt + entry.durationMs;
   }
+}
+
+/** What an execution's script and runtime are made from, but for its journal and the reports it owes. */
+function runIdentity(request: RunRequest): string {
+  const { engine, source, fileName, input, spell, defaultModel, limits, prices, initialState, carriedUsage, budget } = request;
+  return JSON.stringify([engine, source, fileName, input, spell, defaultModel, limits, prices, initialState, carriedUsage, budget]);
 }
 
 export function applyStateOp(state: Map<string, Json>, op: StateOp): void {

@@ -13,6 +13,10 @@ export interface RunOnceOptions {
   effect?: (request: EffectRequest, callScriptTool: (name: string, args: Json) => Promise<EffectResult>) => Promise<EffectResult>;
   fileName?: string;
   spellId?: string;
+  /** Activity attempt (1-based). */
+  attempt?: number;
+  /** Calls whose events, logs and state changes an earlier execution reported (the workflow's count). */
+  reportFromCall?: number;
   seed?: number;
   startedAtMs?: number;
   initialState?: Record<string, Json>;
@@ -27,12 +31,12 @@ export function runOnce(pool: EnginePool, source: string, options: RunOnceOption
       source,
       fileName: options.fileName ?? `test${SPELL_EXTENSIONS[engine]}`,
       input: options.input ?? null,
-      spell: { id: options.spellId ?? 'spell-test', runId: 'run-test', attempt: 1, startedAtMs: options.startedAtMs ?? 1_700_000_000_000, seed: options.seed ?? 7 },
+      spell: { id: options.spellId ?? 'spell-test', runId: 'run-test', attempt: options.attempt ?? 1, startedAtMs: options.startedAtMs ?? 1_700_000_000_000, seed: options.seed ?? 7 },
       chains: { '': options.journal ?? [] },
       target: '',
       prices: { ...DEFAULT_PRICES },
       defaultModel: 'offline:echo',
-      reportFromCall: 0,
+      reportFromCall: options.reportFromCall ?? 0,
       limits: { ...DEFAULT_LIMITS, ...options.limits },
       ...(options.initialState ? { initialState: options.initialState } : {}),
       ...(options.carriedUsage ? { carriedUsage: options.carriedUsage } : {}),

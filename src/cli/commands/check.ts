@@ -34,7 +34,7 @@ export async function check(args: string[]): Promise<number> {
   const limit = positiveInt('limit', values.limit) ?? 100;
   const query = `WorkflowType = 'spellWorkflow' AND (${values.runs})`;
   const { connection, client } = await connect(values);
-  const pool = new EnginePool({ maxThreadsPerEngine: 1 });
+  const pool = new EnginePool({ maxThreadsPerEngine: 1, keepRuns: false });
   const checked: CheckedRun[] = [];
   try {
     try {

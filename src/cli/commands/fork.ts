@@ -53,7 +53,7 @@ export async function fork(args: string[]): Promise<number> {
       },
     };
     // Offline first: a source or input that disagrees with the copied calls starts nothing.
-    const pool = new EnginePool({ maxThreadsPerEngine: 1 });
+    const pool = new EnginePool({ maxThreadsPerEngine: 1, keepRuns: false });
     try {
       const check = await replayRecorded(pool, { ...original, spell, chains: { [MAIN_CHAIN]: prefix } });
       // A failure the script raises itself would happen in the fork too, and is its to show.

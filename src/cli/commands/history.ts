@@ -86,7 +86,7 @@ async function verify(values: { json?: boolean | undefined; file?: string | unde
       await connection.close();
     }
   }
-  const pool = new EnginePool({ maxThreadsPerEngine: 1 });
+  const pool = new EnginePool({ maxThreadsPerEngine: 1, keepRuns: false });
   let report;
   try {
     report = await verifyRuns(pool, runs);

@@ -34,7 +34,7 @@ export async function replay(args: string[]): Promise<number> {
       await connection.close();
     }
   }
-  const pool = new EnginePool({ maxThreadsPerEngine: 1 });
+  const pool = new EnginePool({ maxThreadsPerEngine: 1, keepRuns: false });
   let report;
   try {
     report = await replayRecorded(pool, run, source);

@@ -23,7 +23,7 @@ export async function upgrade(args: string[]): Promise<number> {
   if (!id || positionals.length > 1 || values.source === undefined) throw new UsageError('expected: upgrade <run-id> --source FILE');
   const source = await readSource(values.source);
   const { connection, client } = await connect(values);
-  const pool = new EnginePool({ maxThreadsPerEngine: 1 });
+  const pool = new EnginePool({ maxThreadsPerEngine: 1, keepRuns: false });
   const handle = client.workflow.getHandle(id);
   let held = false;
   try {

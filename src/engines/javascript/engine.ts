@@ -85,13 +85,13 @@ class JavaScriptEngine implements Engine {
   private answer(a: CallAnswer): string {
     return encodeAnswer(a, (promise) => {
       const id = this.nextId++;
-      void promise.then((next) => this.resume(id, next));
+      void promise.then((next) => this.deliver(id, next));
       return id;
     });
   }
 
   /** Settles an awaited call inside the isolate; the script runs on until its next await. */
-  private resume(id: number, next: CallAnswer): void {
+  private deliver(id: number, next: CallAnswer): void {
     if (this.isolate.isDisposed || !this.runtime || this.runtime.isStopped) return;
     try {
       this.settle.applySync(undefined, [String(id), this.answer(next)], { timeout: this.remainingMs() });
@@ -132,9 +132,7 @@ class JavaScriptEngine implements Engine {
 
   async run(request: RunRequest, runtime: SpellRuntime): Promise<void> {
     this.runtime = runtime;
-    this.runtimeLimits = request.limits;
-    this.cpuAtStart = this.isolate.cpuTime;
-    this.timeoutMs = request.limits.timeoutMs;
+    this.resume(request);
     const outcome = new Promise<Outcome>((resolve) => (this.finished = resolve));
     let main: ivm.Reference<unknown>;
     try {
@@ -170,6 +168,12 @@ class JavaScriptEngine implements Engine {
       this.fail(error);
     }
     runtime.finish(await outcome);
+  }
+
+  resume(request: RunRequest): void {
+    this.runtimeLimits = request.limits;
+    this.cpuAtStart = this.isolate.cpuTime;
+    this.timeoutMs = request.limits.timeoutMs;
   }
 
   callTool(name: string, args: Json): EffectResult {

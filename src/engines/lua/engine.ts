@@ -214,6 +214,10 @@ class LuaEngine implements Engine {
     return thread.getValue(-1) as string;
   }
 
+  resume(request: RunRequest): void {
+    this.lua.global.setMemoryMax(request.limits.memoryLimitBytes);
+  }
+
   callTool(name: string, args: Json): EffectResult {
     const call = this.lua.global.get('__llmspell_call_tool') as (name: string, args: string) => string;
     return JSON.parse(call(name, JSON.stringify(args))) as EffectResult;

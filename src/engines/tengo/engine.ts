@@ -246,6 +246,10 @@ class TengoEngine implements Engine {
     this.enter(() => this.instance.api.deliver());
   }
 
+  resume(request: RunRequest): void {
+    this.instance.limitBytes = this.instance.baseBytes + request.limits.memoryLimitBytes;
+  }
+
   callTool(name: string, args: Json): EffectResult {
     const text = this.enter(() => this.instance.api.callTool(name, JSON.stringify(args)));
     if (text === undefined) return { ok: false, error: { type: 'SpellHostError', message: 'the Tengo engine stopped' } };
