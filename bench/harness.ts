@@ -11,7 +11,7 @@ Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { loggin
 export const root = join(import.meta.dirname, '..');
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-export async function startBench(options: Partial<Pick<SpellWorkerOptions, 'providers' | 'tools' | 'maxConcurrentSteps' | 'maxCachedWorkflows' | 'warmEngines'>> = {}) {
+export async function startBench(options: Partial<Pick<SpellWorkerOptions, 'providers' | 'tools' | 'maxConcurrentSteps' | 'maxCachedWorkflows' | 'warmEngines' | 'pool'>> = {}) {
   const server = await startDevServer({ port: await freePort(), executable: join(root, '.tools/temporal/temporal') });
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
@@ -24,6 +24,8 @@ export async function startBench(options: Partial<Pick<SpellWorkerOptions, 'prov
     client,
     native,
     taskQueue,
+    /** The worker's engine pool (its counts of executions). */
+    pool,
     /** Stops the worker, the connections and the server, then the process. */
     async close(): Promise<never> {
       worker.shutdown();
