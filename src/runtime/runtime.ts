@@ -95,6 +95,8 @@ export class SpellRuntime implements PureRun {
   private logs: LogRecord[] = [];
   private stateOps: StateOp[] = [];
   private stopped: RunOutcome | undefined;
+  /** Where the execution stops once the effects under way are answered (see stop). */
+  private stopping: Next | undefined;
   /** The boundary call the script waits on since this execution stopped there: the next execution may take it up (see resume). */
   private paused: PausedCall | undefined;
   /** Effects handed to the host and not answered yet. */
@@ -241,7 +243,7 @@ export class SpellRuntime implements PureRun {
    * text key as it is, which skips JSON on both sides.
    */
   hostCall(kind: string, payload: string): CallAnswer {
-    if (this.stopped) this.calledAfterStop = true;
+    if (this.stopped || this.stopping) this.calledAfterStop = true;
     if (kind.endsWith(KEY_SUFFIX)) return this.callKey(kind.slice(0, -KEY_SUFFIX.length), payload);
     const args = payload === '' ? null : (JSON.parse(payload) as Json);
     if (kind === 'step.end') return this.endStep(args as Outcome);
@@ -256,7 +258,7 @@ export class SpellRuntime implements PureRun {
    * `args` is known to pass the kind's schema (a key call, see callKey).
    */
   private call(kind: string, args: Json, jsonLength?: number, valid = false): CallAnswer {
-    if (this.stopped) return { status: 'async', promise: never };
+    if (this.stopped || this.stopping) return { status: 'async', promise: never };
     this.callIndex = this.calls++;
     try {
       this.checkSize(kind, args, jsonLength);
@@ -395,6 +397,13 @@ export class SpellRuntime implements PureRun {
 
   private stop(next: Next): void {
     if (this.stopped) return;
+    // Effects under way (JavaScript awaiting several calls at once) are journaled first: the next
+    // execution finds them in the journal instead of running them again.
+    if (next.type === 'boundary' && this.inFlight > 0) {
+      this.stopping ??= next;
+      return;
+    }
+    this.stopping = undefined;
     this.stopped = { entries: this.newEntries, events: this.events, logs: this.logs, stateOps: this.stateOps, calls: this.calls, next };
     this.resolveStop(this.stopped);
   }
@@ -586,26 +595,28 @@ export class SpellRuntime implements PureRun {
   private prepareCommand(call: BoundaryCall, spec: BridgeKind): CallAnswer {
     this.effectDone = true;
     const startedAt = Date.now();
-    const promise = this.effect({ kind: call.kind, key: entryPath(this.chain, call.seq), name: call.name, args: call.args })
-      .then((result): CallAnswer | Promise<CallAnswer> => {
-        if (this.stopped) return { status: 'async', promise: never };
-        if (result.ok) {
-          this.stop({ type: 'boundary', call: { ...call, args: { ...(call.args as Record<string, Json>), resolved: result.value } } });
-          return this.pause(call.kind, spec, call.args as Record<string, Json>, call.seq);
-        }
-        const entry: JournalEntry = {
-          seq: call.seq,
-          kind: call.kind,
-          name: call.name,
-          argsDigest: call.argsDigest,
-          error: result.error,
-          startedAt,
-          durationMs: Date.now() - startedAt,
-          attempt: this.request.spell.attempt,
-        };
-        this.record(entry);
-        return answerOf(entry);
-      });
+    const complete = (result: EffectResult): CallAnswer | Promise<CallAnswer> => {
+      if (this.stopped) return { status: 'async', promise: never };
+      if (result.ok) {
+        this.stop({ type: 'boundary', call: { ...call, args: { ...(call.args as Record<string, Json>), resolved: result.value } } });
+        return this.pause(call.kind, spec, call.args as Record<string, Json>, call.seq);
+      }
+      const entry: JournalEntry = {
+        seq: call.seq,
+        kind: call.kind,
+        name: call.name,
+        argsDigest: call.argsDigest,
+        error: result.error,
+        startedAt,
+        durationMs: Date.now() - startedAt,
+        attempt: this.request.spell.attempt,
+      };
+      this.record(entry);
+      return answerOf(entry);
+    };
+    const promise = this.effect({ kind: call.kind, key: entryPath(this.chain, call.seq), name: call.name, args: call.args }).then((result) =>
+      this.afterEffect(complete(result)),
+    );
     return { status: 'async', promise };
   }
 
@@ -650,7 +661,7 @@ export class SpellRuntime implements PureRun {
     const startedAt = Date.now();
     // The entry records its call index: the bridge's events around the effect are derived from it (journal/events.ts).
     const callIndex = this.callIndex;
-    const promise = this.effect({ kind, key, name, args } satisfies EffectRequest).then((result): CallAnswer => {
+    const complete = (result: EffectResult): CallAnswer => {
       if (this.stopped) return { status: 'async', promise: never };
       // A limit the host hit (a result over the output limit) ends the run, as the script's own would.
       if (!result.ok && FATAL.includes(result.error.type as never)) {
@@ -677,8 +688,18 @@ export class SpellRuntime implements PureRun {
       this.addUsage(entry);
       onDone(entry);
       return answerOf(entry);
-    });
+    };
+    const promise = this.effect({ kind, key, name, args } satisfies EffectRequest).then((result) => this.afterEffect(complete(result)));
     return { status: 'async', promise };
+  }
+
+  /**
+   * An effect was answered (and journaled): the execution stops if it was waiting for that, once
+   * the engine has handed the answer to the script (a kept run goes on from there).
+   */
+  private afterEffect<T>(answer: T): T {
+    if (this.stopping && this.inFlight === 0) setImmediate(() => this.stopping && this.stop(this.stopping));
+    return answer;
   }
 
   /** Hands an effect to the host, counting it until it is answered. */

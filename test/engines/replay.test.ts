@@ -77,6 +77,46 @@ describe('journaled re-execution', () => {
   });
 });
 
+describe('JavaScript awaiting several calls at once', () => {
+  // Re-executed from the top every time: what the workflow sees with no run kept between executions.
+  const fromTop = new EnginePool({ maxThreadsPerEngine: 1, keepRuns: false });
+  afterAll(() => fromTop.close());
+
+  it('journals each call once, one execution each, and the run ends', async () => {
+    const source = `
+      const [a, b] = await Promise.all([llm.generate({ prompt: "a" }), tool.call("lookup", { q: "b" })]);
+      const c = await llm.generate({ prompt: "c" });
+      return [a.echoed.prompt, b.echoed.args.q, c.echoed.prompt];
+    `;
+    const journal: JournalEntry[] = [];
+    let effects = 0;
+    for (let executions = 1; executions <= 5; executions++) {
+      const outcome = await runOnce(fromTop, source, {
+        engine: 'javascript',
+        journal: [...journal],
+        effect: async (request) => {
+          effects++;
+          // The first call is still under way when the second asks to run.
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          return { ok: true, value: { echoed: request.args } };
+        },
+      });
+      journal.push(...outcome.entries);
+      if (outcome.next.type === 'boundary') continue;
+      expect(outcome.next).toEqual({ type: 'done', result: ['a', 'b', 'c'] });
+      expect(executions).toBe(3);
+      expect(effects).toBe(3);
+      expect(journal.map((entry) => [entry.seq, entry.kind])).toEqual([
+        [0, 'llm.generate'],
+        [1, 'tool.call'],
+        [2, 'llm.generate'],
+      ]);
+      return;
+    }
+    throw new Error(`the run did not end: journal ${JSON.stringify(journal.map((entry) => entry.kind))}, ${effects} effects`);
+  });
+});
+
 /** The same patched spell in each engine: a deliberate change to the first call's prompt. */
 const PATCHED: Record<string, { old: string; patched: string }> = {
   lua: {
