@@ -153,3 +153,27 @@ describe.each(ENGINES)('kept runs in %s', (engine) => {
     expect(seen(a2)).toEqual(seen(fresh));
   });
 });
+
+it('re-executes from the top after JavaScript made calls while its execution was stopping (concurrent calls)', async () => {
+  const source = `
+    const [a, b] = await Promise.all([llm.generate({ prompt: "a" }), llm.generate({ prompt: "b" })]);
+    state.set("x", 1);
+    const c = await llm.generate({ prompt: "c" + Math.floor(Math.random() * 1000) });
+    return [a.echoed.prompt, b.echoed.prompt, c.echoed.prompt];
+  `;
+  const toEnd = async (pool: EnginePool) => {
+    const id = 'kept-concurrent';
+    const outcomes: RunOutcome[] = [];
+    for (;;) {
+      const journal = outcomes.flatMap((outcome) => outcome.entries);
+      const outcome = await runOnce(pool, source, { engine: 'javascript', effect, spellId: id, journal, reportFromCall: outcomes.at(-1)?.calls ?? 0 });
+      outcomes.push(outcome);
+      if (outcome.next.type !== 'boundary') return outcomes;
+    }
+  };
+  const kept = await toEnd(keeping);
+  const fresh = await toEnd(notKeeping);
+  expect(kept.map(seen)).toEqual(fresh.map(seen));
+  expect(kept.at(-1)!.next).toEqual({ type: 'done', result: ['a', 'b', expect.stringMatching(/^c\d+$/)] });
+});
+
