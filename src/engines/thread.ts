@@ -37,18 +37,18 @@ let warm: Promise<Engine> | undefined = factory.create();
 
 const runs = new Map<number, { engine: Engine; runtime: SpellRuntime; timeoutMs: number }>();
 
-/**
- * Runs stopped at a boundary, with their engines, by run and chain (keptRunKey): the run's next
- * execution, if it comes here, takes the script up where it stopped instead of re-executing it
- * from the top (SpellRuntime.resume). Least recently kept first; with the runs in progress
- * they never hold more engines than the host runs at once.
- */
 interface KeptRun {
   engine: Engine;
   runtime: SpellRuntime;
   /** The engine's run of the script, pending while the script waits at its boundary. */
   running: Promise<void>;
 }
+/**
+ * Runs stopped at a boundary, with their engines, by run and chain (keptRunKey): the run's next
+ * execution, if it comes here, takes the script up where it stopped instead of re-executing it
+ * from the top (SpellRuntime.resume). Least recently kept first; with the runs in progress
+ * they never hold more engines than the host runs at once.
+ */
 const kept = new Map<string, KeptRun>();
 const keepRuns = given.keep !== false;
 
