@@ -8,6 +8,7 @@ import { ApplicationFailure, CancelledFailure, TerminatedFailure } from '@tempor
 import { isSpellErrorType } from '../../src/contract/errors.ts';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { createSpellWorker, type SpellWorkerOptions } from '../../src/spell-worker.ts';
+import type { EnginePool } from '../../src/engines/pool.ts';
 import { startSpell, type StartSpellOptions } from '../../src/client.ts';
 import type { spellWorkflow } from '../../src/workflows/spell.ts';
 import { testExternalStorage } from './storage.ts';
@@ -21,6 +22,8 @@ export interface TestWorker {
   client: Client;
   worker: Worker;
   taskQueue: string;
+  /** The worker's engine pool. */
+  pool: EnginePool;
   /** Starts a spell on this worker's task queue. */
   start(spell: Omit<StartSpellOptions, 'taskQueue' | 'engine'> & { engine?: StartSpellOptions['engine'] }): Promise<WorkflowHandle<typeof spellWorkflow>>;
   close(): Promise<void>;
@@ -54,6 +57,7 @@ export async function startTestWorker(
     client,
     worker,
     taskQueue,
+    pool,
     start: async (spell) => typedFailures(await startSpell(client, { engine: 'lua', ...spell, taskQueue })),
     async close() {
       worker.shutdown();

@@ -119,6 +119,30 @@ describe('spellWorkflow', () => {
     expect(history.entries.map((e) => e.usage?.totalTokens)).toEqual([7, 7, 7]);
   });
 
+  it('takes a run up where its last activity stopped: on one worker the script starts once, and nothing is replayed', async () => {
+    const before = { ...w.pool.executions };
+    const callsBefore = calls;
+    const source = `
+      local out = {}
+      for i = 1, 4 do
+        out[i] = llm.generate{ model = "test:counting", prompt = "n" .. i }.text
+        state.set("done", i)
+      end
+      sleep(0.01)
+      out[5] = llm.generate{ model = "test:counting", prompt = "last" }.text
+      return { n = #out, done = state.get("done") }
+    `;
+    const handle = await w.start({ source, fileName: 'kept.lua' });
+    expect(await handle.result()).toEqual({ n: 5, done: 4 });
+    expect(calls - callsBefore).toBe(5);
+    // One activity per model call; the timer is the workflow's. Each activity after the first takes the script up.
+    expect(w.pool.executions.total - before.total).toBe(5);
+    expect(w.pool.executions.resumed - before.resumed).toBe(4);
+    expect(w.pool.executions.replayedCalls - before.replayedCalls).toBe(1); // the sleep, answered from the journal
+    const history = await readHistory(w.client, handle.workflowId);
+    expect(history.entries.map((e) => e.kind)).toEqual(['llm.generate', 'llm.generate', 'llm.generate', 'llm.generate', 'sleep', 'llm.generate']);
+  });
+
   it('fails the run with the script error, its file and line', async () => {
     const handle = await w.start({ source: 'local x = 1\nerror("boom")\n', fileName: 'boom.lua' });
     const failure = await failureOf(handle.result());
