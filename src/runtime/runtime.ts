@@ -397,9 +397,10 @@ export class SpellRuntime implements PureRun {
 
   private stop(next: Next): void {
     if (this.stopped) return;
-    // Effects under way (JavaScript awaiting several calls at once) are journaled first: the next
-    // execution finds them in the journal instead of running them again.
-    if (next.type === 'boundary' && this.inFlight > 0) {
+    // Effects under way (JavaScript awaiting several calls at once, or not awaiting one) are
+    // journaled first: the next execution finds them in the journal instead of running them
+    // again, and a run that returns has journaled every effect it made.
+    if ((next.type === 'boundary' || next.type === 'done') && this.inFlight > 0) {
       this.stopping ??= next;
       return;
     }

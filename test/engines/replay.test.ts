@@ -115,6 +115,21 @@ describe('JavaScript awaiting several calls at once', () => {
     }
     throw new Error(`the run did not end: journal ${JSON.stringify(journal.map((entry) => entry.kind))}, ${effects} effects`);
   });
+
+  it('journals a call the script did not await before it returned', async () => {
+    let effects = 0;
+    const outcome = await runOnce(fromTop, 'llm.generate({ prompt: "unawaited" });\nreturn 1;', {
+      engine: 'javascript',
+      effect: async (request) => {
+        effects++;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return { ok: true, value: { echoed: request.args } };
+      },
+    });
+    expect(outcome.next).toEqual({ type: 'done', result: 1 });
+    expect(effects).toBe(1);
+    expect(outcome.entries.map((entry) => [entry.seq, entry.kind, entry.result])).toEqual([[0, 'llm.generate', { echoed: { prompt: 'unawaited', model: 'offline:echo' } }]]);
+  });
 });
 
 /** The same patched spell in each engine: a deliberate change to the first call's prompt. */
