@@ -19,11 +19,13 @@ import { createModelResolver, providerOf } from '../src/models/registry.ts';
 import { OfflineEchoModel } from '../src/models/offline.ts';
 import { runFromHistory } from '../src/activities/history.ts';
 import type { JournalEntry } from '../src/journal/types.ts';
-import { median, startBench } from './harness.ts';
+import { createSpellWorker } from '../src/spell-worker.ts';
+import { median, root, startBench } from './harness.ts';
 
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
 // `bench:echo` answers like the offline model but is not quick: each call is a regular activity.
-const bench = await startBench({ providers: { bench: providerOf({ echo: new OfflineEchoModel() }) } });
+const benchProviders = { bench: providerOf({ echo: new OfflineEchoModel() }) };
+const bench = await startBench({ providers: benchProviders });
 const { client, native, taskQueue: spellQueue } = bench;
 const baseQueue = `bench-base-${randomUUID()}`;
 const model = createModelResolver().languageModel('offline:echo');
@@ -41,9 +43,9 @@ const stepsSource = (n: number, model = 'offline:echo') => `
   return last.text
 `;
 
-async function timeSpell(steps: number, model?: string): Promise<{ ms: number; workflowId: string }> {
+async function timeSpell(steps: number, model?: string, taskQueue = spellQueue): Promise<{ ms: number; workflowId: string }> {
   const t0 = performance.now();
-  const handle = await startSpell(client, { source: stepsSource(steps, model), fileName: `bench-${steps}.lua`, engine: 'lua', taskQueue: spellQueue });
+  const handle = await startSpell(client, { source: stepsSource(steps, model), fileName: `bench-${steps}.lua`, engine: 'lua', taskQueue });
   const result = await handle.result();
   if (result !== `echo: step ${steps}`) throw new Error(`unexpected result ${String(result)}`);
   return { ms: performance.now() - t0, workflowId: handle.workflowId };
@@ -113,6 +115,26 @@ const big = await timeSpell(200, 'bench:echo');
 const executions = bench.pool.executions.total - countsBefore.total;
 const resumed = bench.pool.executions.resumed - countsBefore.resumed;
 const replayedCalls = bench.pool.executions.replayedCalls - countsBefore.replayedCalls;
+// The same spell on a second worker whose pool re-executes every step from the top, alternating.
+const fromTopQueue = `bench-from-top-${randomUUID()}`;
+const fromTop = await createSpellWorker({
+  connection: native,
+  client,
+  taskQueue: fromTopQueue,
+  cacheDir: join(root, '.llmspell/cache'),
+  providers: benchProviders,
+  pool: { keepRuns: false },
+});
+const fromTopRunning = fromTop.worker.run();
+const keptMs: number[] = [big.ms];
+const fromTopMs200: number[] = [];
+for (let round = 0; round < 2; round++) {
+  fromTopMs200.push((await timeSpell(200, 'bench:echo', fromTopQueue)).ms);
+  if (round > 0) keptMs.push((await timeSpell(200, 'bench:echo')).ms);
+}
+fromTop.worker.shutdown();
+await fromTopRunning;
+await fromTop.pool.close();
 const journal = (await runFromHistory(await client.workflow.getHandle(big.workflowId).fetchHistory(), client.options.loadedDataConverter)).chains['']!;
 // What re-executing every step from the top would cost: each execution timed against a fresh run
 // (no journal) right after it (one fresh run timed once made the share 0.1% or 8-10% depending on
@@ -157,6 +179,10 @@ console.log(
 console.log(
   `    re-executing every step from the top instead: replaying ${fmt(fromTopMs, 0)} ms = ${fmt((fromTopMs / big.ms) * 100, 1)}% of that run` +
     ` · all script time incl. engine hand-off ${fmt((scriptMs / big.ms) * 100, 1)}%`,
+);
+console.log(
+  `    the whole run, alternating with a worker that re-executes from the top: ${keptMs.map((ms) => fmt(ms, 0)).join(', ')} ms vs ${fromTopMs200.map((ms) => fmt(ms, 0)).join(', ')} ms` +
+    ` (${fmt(median(keptMs) / median(fromTopMs200), 3)}x)`,
 );
 console.log('(d) history per model call (regular activities), what a sixth to tenth call adds');
 console.log(
