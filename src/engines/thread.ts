@@ -50,6 +50,8 @@ interface KeptRun {
  * they never hold more engines than the host runs at once.
  */
 const kept = new Map<string, KeptRun>();
+/** Runs taking an engine (see run): counted with the runs in progress when kept runs make way. */
+let starting = 0;
 const keepRuns = given.keep !== false;
 
 port.on('message', (message: ToThread) => {
@@ -126,21 +128,28 @@ async function run(id: number, request: RunRequest): Promise<void> {
     if (held) drop(held.engine);
     // Room for this run's engine: a kept run makes way (oldest first).
     for (const [other, run] of kept) {
-      if (kept.size + runs.size < capacity) break;
+      if (kept.size + runs.size + starting < capacity) break;
       kept.delete(other);
       drop(run.engine);
     }
-    const engine = await take(request.limits.memoryLimitBytes);
+    starting++;
+    const engine = await take(request.limits.memoryLimitBytes).finally(() => starting--);
     const runtime = new SpellRuntime(request, host);
     current = { engine, runtime, running: engine.run(request, runtime) };
   }
   const { engine, runtime } = current;
   runs.set(id, { engine, runtime, timeoutMs: request.limits.timeoutMs });
   await Promise.race([current.running, runtime.stoppedAt]);
-  runs.delete(id);
+  // The script may have returned while effects it did not await finish (see SpellRuntime.stop).
   const outcome = await runtime.stoppedAt;
+  runs.delete(id);
   const keep = keepRuns && outcome.next.type === 'boundary' && runtime.resumable;
-  if (keep) kept.set(key, current);
+  if (keep) {
+    // Another execution of this run and chain kept here (a stale attempt's) makes way.
+    const other = kept.get(key);
+    if (other) drop(other.engine);
+    kept.set(key, current);
+  }
   // Answer first; the engine is disposed (and the next one made) while the host is idle.
   post({ type: 'outcome', id, outcome, memoryUsedBytes: engine.heapBytes(), resumed, replayed: runtime.replayed, kept: [...kept.keys()] });
   for (const [callId, pending] of pendingEffects) if (pending.run === id) pendingEffects.delete(callId);

@@ -101,8 +101,12 @@ export class SpellRuntime implements PureRun {
   private paused: PausedCall | undefined;
   /** Effects handed to the host and not answered yet. */
   private inFlight = 0;
-  /** The script made a call after the execution stopped (concurrent calls in JavaScript): only a re-execution from the top knows what it would have done. */
-  private calledAfterStop = false;
+  /**
+   * The script did what a kept run could not take up (JavaScript going on after the execution
+   * stopped: a call that must wait, a return, a second boundary): the next execution re-executes
+   * it from the top, which knows what it would have done.
+   */
+  private unresumable = false;
   /** Calls this execution answered from the journal (what re-executing from the top costs). */
   replayed = 0;
   /** runIdentity of the request, once asked. */
@@ -143,7 +147,7 @@ export class SpellRuntime implements PureRun {
    * next execution may take it up where it stopped (resume) instead of re-executing it.
    */
   get resumable(): boolean {
-    return this.paused !== undefined && !this.calledAfterStop && this.inFlight === 0 && this.step === undefined;
+    return this.paused !== undefined && !this.unresumable && this.inFlight === 0 && this.step === undefined;
   }
 
   /**
@@ -170,10 +174,10 @@ export class SpellRuntime implements PureRun {
     this.usageNew = emptyUsage();
     this.stopped = undefined;
     this.stoppedAt = new Promise((resolve) => (this.resolveStop = resolve));
-    // The call again, as the script makes it: same place in the chain, same call index.
+    // The call again, as the script made it: same place in the chain, same call index (the calls
+    // counted since, pure ones while the last execution was stopping, stay counted).
     this.seq = paused.seq;
-    this.calls = paused.callIndex;
-    this.callIndex = this.calls++;
+    this.callIndex = paused.callIndex;
     let answer: CallAnswer;
     try {
       answer = this.boundary(paused.kind, paused.spec, paused.args);
@@ -243,7 +247,7 @@ export class SpellRuntime implements PureRun {
    * text key as it is, which skips JSON on both sides.
    */
   hostCall(kind: string, payload: string): CallAnswer {
-    if (this.stopped || this.stopping) this.calledAfterStop = true;
+    if (this.stopped) this.unresumable = true;
     if (kind.endsWith(KEY_SUFFIX)) return this.callKey(kind.slice(0, -KEY_SUFFIX.length), payload);
     const args = payload === '' ? null : (JSON.parse(payload) as Json);
     if (kind === 'step.end') return this.endStep(args as Outcome);
@@ -258,11 +262,17 @@ export class SpellRuntime implements PureRun {
    * `args` is known to pass the kind's schema (a key call, see callKey).
    */
   private call(kind: string, args: Json, jsonLength?: number, valid = false): CallAnswer {
-    if (this.stopped || this.stopping) return { status: 'async', promise: never };
+    if (this.stopped) return { status: 'async', promise: never };
+    // While effects under way finish (see stop), the script goes on as a re-execution would:
+    // pure calls answer; anything that would take a place in the journal waits.
+    const spec = BRIDGE.get(kind);
+    if (this.stopping && (spec?.class !== 'pure' || spec.recorded)) {
+      this.unresumable = true;
+      return { status: 'async', promise: never };
+    }
     this.callIndex = this.calls++;
     try {
       this.checkSize(kind, args, jsonLength);
-      const spec = BRIDGE.get(kind);
       if (!spec) throw new SpellError('NotSupported', `${kind} is not supported`);
       const parsed = (valid ? args : parseArgs(spec.label?.(args as Record<string, unknown>) ?? kind, spec.args, args)) as Record<string, Json>;
       if (this.toolDepth > 0 && !spec.readOnly) {
@@ -354,6 +364,10 @@ export class SpellRuntime implements PureRun {
   /** A branch function of a parallel call returned or raised: in the target chain, that ends this execution. */
   endBranch(outcome: Outcome): CallAnswer {
     if (this.stopped) return { status: 'async', promise: never };
+    if (this.stopping) {
+      this.unresumable = true;
+      return { status: 'async', promise: never };
+    }
     try {
       if (!this.inTarget) throw new SpellError('SpellNondeterminism', `branch ${this.chain}: ended before reaching ${this.request.target}`);
       if (outcome.ok) this.checkSize('branch result', outcome.value);
@@ -368,6 +382,12 @@ export class SpellRuntime implements PureRun {
   /** The script returned (or raised) at top level. */
   finish(outcome: Outcome): void {
     if (this.stopped) return;
+    // It returned while the execution was stopping at a boundary it had reached: the boundary
+    // is the outcome, and the next execution re-executes the script (which returns again).
+    if (this.stopping) {
+      this.unresumable = true;
+      return;
+    }
     if (!outcome.ok) {
       this.stop({ type: 'failed', error: outcome.error });
       return;
@@ -596,11 +616,12 @@ export class SpellRuntime implements PureRun {
   private prepareCommand(call: BoundaryCall, spec: BridgeKind): CallAnswer {
     this.effectDone = true;
     const startedAt = Date.now();
+    const callIndex = this.callIndex;
     const complete = (result: EffectResult): CallAnswer | Promise<CallAnswer> => {
       if (this.stopped) return { status: 'async', promise: never };
       if (result.ok) {
         this.stop({ type: 'boundary', call: { ...call, args: { ...(call.args as Record<string, Json>), resolved: result.value } } });
-        return this.pause(call.kind, spec, call.args as Record<string, Json>, call.seq);
+        return this.pause(call.kind, spec, call.args as Record<string, Json>, call.seq, callIndex);
       }
       const entry: JournalEntry = {
         seq: call.seq,
@@ -710,8 +731,10 @@ export class SpellRuntime implements PureRun {
   }
 
   /** The script waits on the boundary call it stopped at, until the next execution takes the run up (resume) or the engine is disposed. */
-  private pause(kind: string, spec: BridgeKind, args: Record<string, Json>, seq: number): Promise<CallAnswer> {
-    return new Promise((resolve) => (this.paused = { kind, spec, args, seq, callIndex: this.callIndex, resolve }));
+  private pause(kind: string, spec: BridgeKind, args: Record<string, Json>, seq: number, callIndex = this.callIndex): Promise<CallAnswer> {
+    // A second boundary (JavaScript: a command's preparation ended after another call paused): the first would never be answered.
+    if (this.paused) this.unresumable = true;
+    return new Promise((resolve) => (this.paused = { kind, spec, args, seq, callIndex, resolve }));
   }
 
   private addUsage(entry: JournalEntry): void {

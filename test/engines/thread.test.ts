@@ -154,26 +154,71 @@ describe.each(ENGINES)('kept runs in %s', (engine) => {
   });
 });
 
-it('re-executes from the top after JavaScript made calls while its execution was stopping (concurrent calls)', async () => {
-  const source = `
-    const [a, b] = await Promise.all([llm.generate({ prompt: "a" }), llm.generate({ prompt: "b" })]);
-    state.set("x", 1);
-    const c = await llm.generate({ prompt: "c" + Math.floor(Math.random() * 1000) });
-    return [a.echoed.prompt, b.echoed.prompt, c.echoed.prompt];
-  `;
-  const toEnd = async (pool: EnginePool) => {
-    const id = 'kept-concurrent';
+describe('JavaScript awaiting several calls at once, kept and re-executed from the top alike', () => {
+  /** Runs to the end, one execution per boundary, as the workflow does (at most 8). */
+  const toEnd = async (pool: EnginePool, source: string, id: string, answer: typeof effect = effect) => {
     const outcomes: RunOutcome[] = [];
-    for (;;) {
+    for (let executions = 0; executions < 8; executions++) {
       const journal = outcomes.flatMap((outcome) => outcome.entries);
-      const outcome = await runOnce(pool, source, { engine: 'javascript', effect, spellId: id, journal, reportFromCall: outcomes.at(-1)?.calls ?? 0 });
+      const outcome = await runOnce(pool, source, { engine: 'javascript', effect: answer, spellId: id, journal, reportFromCall: outcomes.at(-1)?.calls ?? 0 });
       outcomes.push(outcome);
       if (outcome.next.type !== 'boundary') return outcomes;
     }
+    throw new Error(`no end after 8 executions: ${JSON.stringify(outcomes.map((outcome) => outcome.next))}`);
   };
-  const kept = await toEnd(keeping);
-  const fresh = await toEnd(notKeeping);
-  expect(kept.map(seen)).toEqual(fresh.map(seen));
-  expect(kept.at(-1)!.next).toEqual({ type: 'done', result: ['a', 'b', expect.stringMatching(/^c\d+$/)] });
+
+  it('Promise.all of two calls, then a third', async () => {
+    const source = `
+      const [a, b] = await Promise.all([llm.generate({ prompt: "a" }), llm.generate({ prompt: "b" })]);
+      state.set("x", 1);
+      const c = await llm.generate({ prompt: "c" + Math.floor(Math.random() * 1000) });
+      return [a.echoed.prompt, b.echoed.prompt, c.echoed.prompt];
+    `;
+    const kept = await toEnd(keeping, source, 'kept-concurrent');
+    const fresh = await toEnd(notKeeping, source, 'kept-concurrent');
+    expect(kept.map(seen)).toEqual(fresh.map(seen));
+    expect(kept.at(-1)!.next).toEqual({ type: 'done', result: ['a', 'b', expect.stringMatching(/^c\d+$/)] });
+  });
+
+  it('a call whose answer the script handles (state) while another call waits', async () => {
+    // The answer to "a" comes while "b" waits for the next execution: the script reads and changes state with it.
+    const source = `
+      state.set("seen", []);
+      const first = llm.generate({ prompt: "a" }).then((r) => {
+        const seen = state.get("seen");
+        seen.push(r.echoed.prompt);
+        state.set("seen", seen);
+      });
+      const b = await llm.generate({ prompt: "b" });
+      await first;
+      return state.get("seen").join(",") + b.echoed.prompt;
+    `;
+    const kept = await toEnd(keeping, source, 'kept-then');
+    const fresh = await toEnd(notKeeping, source, 'kept-then');
+    expect(kept.map(seen)).toEqual(fresh.map(seen));
+    expect(kept.at(-1)!.next).toEqual({ type: 'done', result: 'ab' });
+  });
+
+  it('a script that returns while one call is under way and another waits', async () => {
+    const source = `
+      try {
+        await Promise.all([llm.generate({ prompt: "a" }), llm.generate({ prompt: "b" }), llm.generate({ prompt: "c" })]);
+        return "all";
+      } catch (e) {
+        return "caught " + e.message;
+      }
+    `;
+    // "a" fails at once; "b" is still under way when the script returns.
+    const answer = async (request: EffectRequest): Promise<EffectResult> => {
+      const prompt = (request.args as { prompt: string }).prompt;
+      if (prompt === 'a') return { ok: false, error: { type: 'ProviderError', message: 'a failed' } };
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      return { ok: true, value: { echoed: request.args } };
+    };
+    const kept = await toEnd(keeping, source, 'kept-returned', answer);
+    const fresh = await toEnd(notKeeping, source, 'kept-returned', answer);
+    expect(kept.map(seen)).toEqual(fresh.map(seen));
+    expect(kept.at(-1)!.next).toEqual({ type: 'done', result: 'caught a failed' });
+  });
 });
 
