@@ -46,8 +46,9 @@ interface KeptRun {
 /**
  * Runs stopped at a boundary, with their engines, by run and chain (keptRunKey): the run's next
  * execution, if it comes here, takes the script up where it stopped instead of re-executing it
- * from the top (SpellRuntime.resume). Least recently kept first; with the runs in progress
- * they never hold more engines than the host runs at once.
+ * from the top (SpellRuntime.resume). Least recently kept first; with the runs in progress and
+ * starting they are never more than the runs the host runs at once (besides the engine made
+ * ahead for the next run).
  */
 const kept = new Map<string, KeptRun>();
 /** Runs taking an engine (see run): counted with the runs in progress when kept runs make way. */
