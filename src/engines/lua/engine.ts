@@ -20,6 +20,8 @@ class LuaEngine implements Engine {
   /** An allocation the limit refused (block, old size, new size), until Lua retries it (after an emergency collection) or gives up. */
   private refused: [number, number, number] | undefined;
   private readonly values: LuaValues;
+  /** The coroutine the script will run in, made with the engine: a run only pushes its arguments. */
+  private main!: LuaThread;
 
   constructor(lua: WasmoonEngine) {
     this.lua = lua;
@@ -144,22 +146,25 @@ class LuaEngine implements Engine {
     );
     global.runSync(1);
     global.setTop(0);
+    // Left on the main stack, which anchors it; its function is the prelude's driver.
+    this.main = global.newThread();
+    (global as unknown as LuaInternals).lua.lua_getglobal(this.main.address, '__llmspell_main');
   }
 
   async run(request: RunRequest, runtime: SpellRuntime): Promise<void> {
     this.runtime = runtime;
     const global = this.lua.global;
     global.setMemoryMax(request.limits.memoryLimitBytes);
-    const thread = global.newThread();
-    thread.loadString('return __llmspell_main(...)', '=llmspell');
-    thread.pushValue(request.source);
-    thread.pushValue(`@${request.fileName}`);
-    if (!this.values.pushProtected(global.address, thread.address, request.input ?? null)) {
+    const thread = this.main;
+    const values = this.values;
+    values.push(thread.address, request.source);
+    values.push(thread.address, `@${request.fileName}`);
+    if (!values.pushProtected(global.address, thread.address, request.input ?? null)) {
       runtime.finish({ ok: false, error: { type: 'SpellMemoryLimit', message: `the spell's input takes more memory than the script's limit of ${request.limits.memoryLimitBytes} bytes` } });
       return;
     }
     for (const arg of [request.spell.id, request.spell.attempt, request.spell.startedAtMs, request.limits.outputLimitBytes, request.limits.memoryLimitBytes]) {
-      thread.pushValue(arg);
+      values.push(thread.address, arg);
     }
     let text: string;
     try {
@@ -211,7 +216,7 @@ class LuaEngine implements Engine {
       step = thread.resume(2);
     }
     thread.assertOk(step.result);
-    return thread.getValue(-1) as string;
+    return this.values.text(thread.address, -1);
   }
 
   resume(request: RunRequest): void {
@@ -239,6 +244,7 @@ interface LuaInternals {
   lua: {
     module: { _malloc(size: number): number; _free(pointer: number): void; HEAPU8: Uint8Array };
     luaL_loadbufferx(L: number, buffer: number, size: number, name: string, mode: string): number;
+    lua_getglobal(L: number, name: string): number;
   };
   address: number;
 }
