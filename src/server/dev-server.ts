@@ -78,7 +78,7 @@ export interface DevServerOptions {
   port: number;
   /** Database file; in memory when absent. */
   dbFile?: string;
-  /** Keep running after this process exits (the CLI's shared server). */
+  /** Keep running after this process exits (the CLI's shared server); otherwise it ends with the process, stopped or not. */
   detached?: boolean;
   /** Where the server's output goes; discarded when absent. */
   logFile?: string;
@@ -134,6 +134,13 @@ export async function startDevServer(options: DevServerOptions): Promise<{ addre
   });
   failed.catch(() => {});
   if (options.detached) child.unref();
+  // A server started for this process alone ends with it, also when the process ends without
+  // stopping it (an uncaught error): otherwise it runs on, unseen, taking its share of the machine.
+  const orphaned = () => void child.kill('SIGTERM');
+  if (!options.detached) {
+    process.once('exit', orphaned);
+    child.once('exit', () => process.off('exit', orphaned));
+  }
   const stop = async () => {
     if (child.exitCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
