@@ -100,8 +100,9 @@ const baseRunning = baseWorker.run();
 const directAgent: number[] = [];
 const activityAgent: number[] = [];
 const spellAgent: number[] = [];
-// Median of 11: the two sides differ by milliseconds, and a busy moment shifts a median of 5.
-const AGENT_SAMPLES = 11;
+// Median of 25: the two sides differ by milliseconds. On this 2-core machine, medians of 11 from
+// one run to the next spanned 1.12x to 1.37x of the ratio; medians of 25, 1.18x to 1.34x.
+const AGENT_SAMPLES = 25;
 for (let i = 0; i < AGENT_SAMPLES; i++) {
   let t0 = performance.now();
   await agentLoop();
