@@ -100,8 +100,9 @@ const baseRunning = baseWorker.run();
 const directAgent: number[] = [];
 const activityAgent: number[] = [];
 const spellAgent: number[] = [];
-// Median of 25: the two sides differ by milliseconds. On this 2-core machine, medians of 11 from
-// one run to the next spanned 1.12x to 1.37x of the ratio; medians of 25, 1.18x to 1.34x.
+// Median of 25: the two sides differ by a few milliseconds, single samples by more. On this
+// 2-core machine medians of 11 ranged over 1.12x-1.37x from one run to the next; 22 medians of
+// 25 over 1.18x-1.39x, 14 of them within 1.22x-1.28x.
 const AGENT_SAMPLES = 25;
 for (let i = 0; i < AGENT_SAMPLES; i++) {
   let t0 = performance.now();
