@@ -148,7 +148,14 @@ class JavaScriptEngine implements Engine {
       }
       main = script.runSync(this.context, { reference: true, timeout: this.remainingMs() }) as ivm.Reference<unknown>;
     } catch (error) {
-      runtime.finish({ ok: false, error: syntaxError(error, request.fileName) });
+      // No script code has run yet: a source too large to compile under the limit ends the isolate.
+      const memory = this.isolate.isDisposed || /memory limit/i.test(error instanceof Error ? error.message : String(error));
+      runtime.finish({
+        ok: false,
+        error: memory
+          ? { type: 'SpellMemoryLimit', message: `the spell's source takes more memory than the script's limit of ${request.limits.memoryLimitBytes} bytes` }
+          : syntaxError(error, request.fileName),
+      });
       return;
     }
     try {

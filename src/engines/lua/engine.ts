@@ -157,11 +157,13 @@ class LuaEngine implements Engine {
     global.setMemoryMax(request.limits.memoryLimitBytes);
     const thread = this.main;
     const values = this.values;
-    values.push(thread.address, request.source);
-    values.push(thread.address, `@${request.fileName}`);
-    if (!values.pushProtected(global.address, thread.address, request.input ?? null)) {
-      runtime.finish({ ok: false, error: { type: 'SpellMemoryLimit', message: `the spell's input takes more memory than the script's limit of ${request.limits.memoryLimitBytes} bytes` } });
-      return;
+    // Under the script's memory limit, protected: a source or input larger than the limit fails
+    // the run (unprotected, Lua's out-of-memory error aborted the thread's whole WebAssembly module).
+    for (const [what, value] of [['source', request.source], ['file name', `@${request.fileName}`], ['input', request.input ?? null]] as const) {
+      if (!values.pushProtected(global.address, thread.address, value)) {
+        runtime.finish({ ok: false, error: { type: 'SpellMemoryLimit', message: `the spell's ${what} takes more memory than the script's limit of ${request.limits.memoryLimitBytes} bytes` } });
+        return;
+      }
     }
     for (const arg of [request.spell.id, request.spell.attempt, request.spell.startedAtMs, request.limits.outputLimitBytes, request.limits.memoryLimitBytes]) {
       values.push(thread.address, arg);

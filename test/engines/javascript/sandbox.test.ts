@@ -53,6 +53,12 @@ describe('javascript sandbox', () => {
   it('has at least 30 hostile cases', () => expect(cases.length).toBeGreaterThanOrEqual(30));
   it.each(cases)('%s', async (...hostile) => hostileCase(pool, 'javascript', ...hostile));
 
+  it('ends a run with SpellMemoryLimit when its source is larger than the script may hold; the next run works', async () => {
+    const outcome = await runOnce(pool, `// ${'x'.repeat(9 * 1024 * 1024)}\nreturn 1`, { engine: 'javascript', fileName: 'test.js', limits: { memoryLimitBytes: 8 * 1024 * 1024 } });
+    expect(errorOf(outcome)).toMatchObject({ type: 'SpellMemoryLimit', message: expect.stringMatching(/source takes more memory than the script's limit of 8388608 bytes/) });
+    expect(resultOf(await js('return 1 + 1'))).toBe(2);
+  });
+
   it('survives 100k bridge calls within the limit', async () => {
     expect(resultOf(await js('state.set("k", 1); let n = 0; for (let i = 0; i < 1e5; i++) n += state.get("k"); return n'))).toBe(100000);
   });

@@ -69,13 +69,14 @@ describe('lua sandbox', () => {
   it.each(cases)('%s', async (...hostile) => hostileCase(pool, 'lua', ...hostile));
 
   it.each([
-    ['its input', 'return #(...)', {}],
-    ['an effect result', 'return #tool.call("t", {})', { effect: 'big' }],
-  ])('ends a run with SpellMemoryLimit when %s is larger than the script may hold; the next run works', async (_, source, how) => {
+    ['its input', 'return #(...)', 'input', /input takes more memory than the script's limit of 8388608 bytes/],
+    ['an effect result', 'return #tool.call("t", {})', 'effect', /limit of 8388608 bytes/],
+    ['its source', `-- ${'x'.repeat(9 * 1024 * 1024)}\nreturn 1`, 'none', /source takes more memory than the script's limit of 8388608 bytes/],
+  ])('ends a run with SpellMemoryLimit when %s is larger than the script may hold; the next run works', async (_, source, how, message) => {
     const big = Array.from({ length: 300_000 }, (_, i) => ({ i, s: 'x'.repeat(20) }));
     const limits = { memoryLimitBytes: 8 * 1024 * 1024 };
-    const outcome = await runOnce(pool, source, 'effect' in how ? { limits, effect: async () => ({ ok: true, value: big }) } : { limits, input: big });
-    expect(errorOf(outcome)).toMatchObject({ type: 'SpellMemoryLimit', message: expect.stringMatching(/limit of 8388608 bytes/) });
+    const outcome = await runOnce(pool, source, how === 'effect' ? { limits, effect: async () => ({ ok: true, value: big }) } : how === 'input' ? { limits, input: big } : { limits });
+    expect(errorOf(outcome)).toMatchObject({ type: 'SpellMemoryLimit', message: expect.stringMatching(message) });
     expect(resultOf(await runOnce(pool, 'return 1 + 1'))).toBe(2);
   });
 

@@ -75,6 +75,12 @@ describe('tengo sandbox', () => {
     expect(resultOf(await runOnce(pool, 'return "alive"', { engine: 'tengo' }))).toBe('alive');
   });
 
+  it('ends a run with SpellMemoryLimit when its source is larger than the script may hold; the next run works', async () => {
+    const outcome = await runOnce(pool, `// ${'x'.repeat(9 * 1024 * 1024)}\nreturn 1`, { engine: 'tengo', limits: { memoryLimitBytes: 8 * 1024 * 1024 } });
+    expect(errorOf(outcome).type).toBe('SpellMemoryLimit');
+    expect(resultOf(await runOnce(pool, 'return "alive"', { engine: 'tengo' }))).toBe('alive');
+  });
+
   it('reports the next spell normally after a killed thread', async () => {
     expect(errorOf(await runOnce(pool, 'for {}', { engine: 'tengo', limits: { timeoutMs: 100 } })).type).toBe('SpellTimeout');
     expect(resultOf(await runOnce(pool, 'return "alive"', { engine: 'tengo' }))).toBe('alive');
