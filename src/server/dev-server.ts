@@ -78,7 +78,7 @@ export interface DevServerOptions {
   port: number;
   /** Database file; in memory when absent. */
   dbFile?: string;
-  /** Keep running after this process exits (the CLI's shared server); otherwise it ends with the process, stopped or not. */
+  /** Keep running after this process exits (the CLI's shared server). Otherwise the server ends when this process exits, even without `stop()` (not when the process is killed by a signal). */
   detached?: boolean;
   /** Where the server's output goes; discarded when absent. */
   logFile?: string;
@@ -134,12 +134,15 @@ export async function startDevServer(options: DevServerOptions): Promise<{ addre
   });
   failed.catch(() => {});
   if (options.detached) child.unref();
-  // A server started for this process alone ends with it, also when the process ends without
-  // stopping it (an uncaught error): otherwise it runs on, unseen, taking its share of the machine.
+  // A server started for this process alone ends with it, also when the process exits without
+  // stopping it (an uncaught error, process.exit): otherwise it runs on, unseen, taking its share
+  // of the machine. A process killed by a signal runs no exit handler: its server stays.
   const orphaned = () => void child.kill('SIGTERM');
   if (!options.detached) {
     process.once('exit', orphaned);
-    child.once('exit', () => process.off('exit', orphaned));
+    const forget = () => process.off('exit', orphaned);
+    child.once('exit', forget);
+    child.once('error', forget);
   }
   const stop = async () => {
     if (child.exitCode !== null) return;

@@ -44,10 +44,10 @@ describe('dev server', () => {
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const code = await new Promise((resolve) => child.once('exit', resolve));
-    expect(code).toBe(1);
-    expect(stderr).toContain('the process fails');
     const { pid, address } = JSON.parse(stdout) as { pid: number; address: string };
     try {
+      expect(code).toBe(1);
+      expect(stderr).toContain('the process fails');
       const deadline = Date.now() + 10_000;
       while (alive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
       expect(alive(pid)).toBe(false);
