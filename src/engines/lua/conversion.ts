@@ -25,8 +25,10 @@ interface LuaModule {
   _lua_settop(L: number, index: number): void;
   _lua_xmove(from: number, to: number, n: number): void;
   addFunction(fn: (L: number) => number, signature: string): number;
-  removeFunction(pointer: number): void;
 }
+
+/** The string buffer kept between pushes; a larger one is made for one string and freed. */
+const SCRATCH_KEPT_BYTES = 64 * 1024;
 
 /**
  * Pushes JSON values onto a Lua stack with Lua's C API: JSON null becomes nil (an absent key,
@@ -41,7 +43,7 @@ export class LuaValues {
   private readonly lengthCell: number;
   /** Lua's memory as a Buffer (a new one after the memory grew). */
   private view: Buffer | undefined;
-  /** Where strings are encoded on their way in (Lua copies them). */
+  /** Where strings are encoded on their way in (Lua copies them); one larger than SCRATCH_KEPT_BYTES is freed after use. */
   private scratch = 0;
   private scratchBytes = 0;
   /** A C function that pushes `pending`: called under lua_pcall, so running out of memory on the way is an error, not an abort. */
@@ -138,13 +140,6 @@ export class LuaValues {
     return this.view;
   }
 
-  dispose(): void {
-    this.module._free(this.lengthCell);
-    if (this.scratch) this.module._free(this.scratch);
-    this.scratch = 0;
-    this.module.removeFunction(this.pusher);
-  }
-
   private pushString(L: number, text: string): void {
     const lua = this.module;
     // UTF-8 takes at most 3 bytes per UTF-16 unit.
@@ -155,6 +150,15 @@ export class LuaValues {
       this.scratch = lua._malloc(this.scratchBytes);
     }
     const { written } = this.encoder.encodeInto(text, lua.HEAPU8.subarray(this.scratch, this.scratch + most));
-    lua._lua_pushlstring(L, this.scratch, written);
+    try {
+      lua._lua_pushlstring(L, this.scratch, written);
+    } finally {
+      // Every engine of the thread shares this buffer: a large one would stay for good.
+      if (this.scratchBytes > SCRATCH_KEPT_BYTES) {
+        lua._free(this.scratch);
+        this.scratch = 0;
+        this.scratchBytes = 0;
+      }
+    }
   }
 }

@@ -1,5 +1,10 @@
-/** The Lua engine: Lua 5.4 in WebAssembly (wasmoon), one fresh Lua state per run. */
-import { decorateFunction, LuaFactory, LuaRawResult, LuaReturn, type LuaEngine as WasmoonEngine, type LuaThread } from 'wasmoon';
+/**
+ * The Lua engine: Lua 5.4 in WebAssembly (wasmoon's build of it), one fresh Lua state per run,
+ * driven through Lua's C API: a state, its allocator, the host function and the coroutine the
+ * script runs in are made here, not through wasmoon's engine wrapper (its type extensions cost
+ * two thirds of making a state, once per run, and nothing here uses them).
+ */
+import { LUA_REGISTRYINDEX, LuaFactory, LuaReturn } from 'wasmoon';
 import type { Json, SpellErrorData } from '../../journal/types.ts';
 import type { Engine, EngineFactory } from '../engine.ts';
 import type { CallAnswer, EffectResult, RunRequest } from '../../runtime/protocol.ts';
@@ -9,70 +14,181 @@ import { LuaValues } from './conversion.ts';
 
 type Outcome = { ok: true; value: Json } | { ok: false; error: SpellErrorData };
 
+/** The parts of Lua's C API (wasmoon's Emscripten module) the engine calls. */
+interface LuaApi {
+  HEAPU8: Uint8Array;
+  _malloc(bytes: number): number;
+  _free(pointer: number): void;
+  _realloc(pointer: number, bytes: number): number;
+  addFunction(fn: (...args: number[]) => number, signature: string): number;
+  stringToUTF8(text: string, pointer: number, maxBytes: number): void;
+  lengthBytesUTF8(text: string): number;
+  _lua_newstate(allocator: number, ud: number): number;
+  _luaL_newstate(): number;
+  _luaL_openlibs(L: number): void;
+  _lua_close(L: number): void;
+  _luaL_loadbufferx(L: number, buffer: number, size: number, name: number, mode: number): number;
+  _lua_pcallk(L: number, args: number, results: number, handler: number, context: number, continuation: number): number;
+  _lua_resume(L: number, from: number, args: number, results: number): number;
+  _lua_newthread(L: number): number;
+  _lua_getglobal(L: number, name: number): number;
+  _lua_pushcclosure(L: number, fn: number, upvalues: number): void;
+  _lua_pushinteger(L: number, n: bigint): void;
+  _lua_tonumberx(L: number, index: number, isNumber: number): number;
+  _lua_tolstring(L: number, index: number, length: number): number;
+  _lua_type(L: number, index: number): number;
+  _lua_gettop(L: number): number;
+  _lua_settop(L: number, index: number): void;
+  _lua_error(L: number): number;
+}
+
+const LUA_TNUMBER = 3;
+/** The host function's one upvalue: the id of the engine it belongs to. */
+const ENGINE_ID = LUA_REGISTRYINDEX - 1;
+
+/**
+ * What every engine of a factory shares in the module: one allocator and one host function
+ * (each WebAssembly function added compiles a small module), told apart by engine id.
+ */
+class LuaModule {
+  readonly lua: LuaApi;
+  readonly values: LuaValues;
+  readonly engines = new Map<number, LuaEngine>();
+  readonly allocator: number;
+  readonly host: number;
+  /** A size_t (4 bytes in wasm32) Lua writes lengths and result counts to. */
+  readonly cell: number;
+  private readonly names = new Map<string, number>();
+
+  constructor(lua: LuaApi) {
+    this.lua = lua;
+    this.values = new LuaValues(lua);
+    this.cell = lua._malloc(4);
+    this.allocator = lua.addFunction((id, pointer, oldSize, newSize) => this.engines.get(id)!.allocate(pointer, oldSize, newSize), 'iiiii');
+    this.host = lua.addFunction((L) => {
+      const engine = this.engines.get(lua._lua_tonumberx(L, ENGINE_ID, 0));
+      try {
+        return engine ? engine.hostCall(L) : 0;
+      } catch (error) {
+        // Raised into the script as a Lua error (lua_error unwinds past this frame).
+        this.values.push(L, error instanceof Error ? error.message : String(error));
+        return lua._lua_error(L);
+      }
+    }, 'ii');
+  }
+
+  /** A C string of `text`, made once. */
+  name(text: string): number {
+    let pointer = this.names.get(text);
+    if (pointer === undefined) {
+      const bytes = this.lua.lengthBytesUTF8(text) + 1;
+      pointer = this.lua._malloc(bytes);
+      this.lua.stringToUTF8(text, pointer, bytes);
+      this.names.set(text, pointer);
+    }
+    return pointer;
+  }
+
+  /** Loads a chunk (text, or the host's own binary: scripts may load text only) onto L's stack. */
+  load(L: number, chunk: Uint8Array, mode: 't' | 'b'): void {
+    const lua = this.lua;
+    const pointer = lua._malloc(chunk.length);
+    try {
+      lua.HEAPU8.set(chunk, pointer);
+      this.check(L, lua._luaL_loadbufferx(L, pointer, chunk.length, this.name('=llmspell'), this.name(mode)));
+    } finally {
+      lua._free(pointer);
+    }
+  }
+
+  /** Throws the error at the top of L's stack unless `status` is LUA_OK or LUA_YIELD. */
+  check(L: number, status: number): void {
+    if (status === LuaReturn.Ok || status === LuaReturn.Yield) return;
+    const message = this.lua._lua_tolstring(L, -1, 0) ? this.values.text(L, -1) : '(an error that is not a string)';
+    this.lua._lua_settop(L, -2);
+    throw new Error(message);
+  }
+
+  /** The string at the top of L's stack, as bytes. */
+  bytesAt(L: number): Uint8Array {
+    const pointer = this.lua._lua_tolstring(L, -1, this.cell);
+    return this.lua.HEAPU8.slice(pointer, pointer + new DataView(this.lua.HEAPU8.buffer).getUint32(this.cell, true));
+  }
+}
+
+let nextEngineId = 1;
+
 class LuaEngine implements Engine {
   private runtime: SpellRuntime | undefined;
-  private readonly lua: WasmoonEngine;
+  private readonly module: LuaModule;
+  private readonly id = nextEngineId++;
+  /** The Lua state, and the coroutine the script will run in (made with the state, anchored on its stack). */
+  private readonly L: number;
+  private readonly main: number;
   /** Awaited bridge calls by id, until the main coroutine is resumed with their answer. */
   private readonly pending = new Map<number, Promise<CallAnswer>>();
   private nextId = 0;
+  /** Bytes Lua holds, and the most it may (the run's memory limit; none while the engine is made). */
+  private memoryUsed = 0;
+  private memoryMax = Number.POSITIVE_INFINITY;
   /** Lua raised a memory error: the run fails with SpellMemoryLimit whatever the script does next. */
   private memoryHit = false;
   /** An allocation the limit refused (block, old size, new size), until Lua retries it (after an emergency collection) or gives up. */
   private refused: [number, number, number] | undefined;
-  private readonly values: LuaValues;
-  /** The coroutine the script will run in, made with the engine: a run only pushes its arguments. */
-  private main!: LuaThread;
 
-  constructor(lua: WasmoonEngine) {
-    this.lua = lua;
-    this.traceMemory();
-    this.values = new LuaValues((lua.global as unknown as LuaInternals).lua.module);
+  /**
+   * Makes a state with the standard libraries and runs the prelude (`chunk`: its compiled form,
+   * see preludeChunk) with the host function, the only way out of the sandbox.
+   */
+  constructor(module: LuaModule, chunk: Uint8Array) {
+    this.module = module;
+    const { lua } = module;
+    module.engines.set(this.id, this);
+    this.L = lua._lua_newstate(module.allocator, this.id);
+    if (!this.L) throw new Error('lua_newstate returned a null pointer');
+    const L = this.L;
+    lua._luaL_openlibs(L);
+    module.load(L, chunk, 'b');
+    lua._lua_pushinteger(L, BigInt(this.id));
+    lua._lua_pushcclosure(L, module.host, 1);
+    module.check(L, lua._lua_pcallk(L, 1, 0, 0, 0, 0));
+    // Left on the main stack, which anchors it; its function is the prelude's driver.
+    this.main = lua._lua_newthread(L);
+    lua._lua_getglobal(this.main, module.name('__llmspell_main'));
   }
 
   /**
-   * Replaces wasmoon's allocator with one that also tells when Lua ran out of memory. Lua
-   * answers a refused allocation with an emergency collection and the same request again;
-   * only when that fails too (or is not retried) does it raise "not enough memory". A script
-   * can catch that error (pcall, coroutine.resume, an error in a __close handler replacing
-   * it...); the flag cannot be caught, so the prelude's pcall and the end of the run check it.
+   * Lua's allocator for this state, which also tells when Lua ran out of memory. Lua answers a
+   * refused allocation with an emergency collection and the same request again; only when that
+   * fails too (or is not retried) does it raise "not enough memory". A script can catch that
+   * error (pcall, coroutine.resume, an error in a __close handler replacing it...); the flag
+   * cannot be caught, so the prelude's pcall and the end of the run check it.
    */
-  private traceMemory(): void {
-    const global = this.lua.global as unknown as {
-      lua: { module: { addFunction(fn: (...args: number[]) => number, signature: string): number; removeFunction(p: number): void; _realloc(p: number, n: number): number; _free(p: number): void }; lua_setallocf(L: number, f: number, ud: number | null): void };
-      address: number;
-      memoryStats: { memoryUsed: number; memoryMax?: number };
-      allocatorFunctionPointer: number;
-    };
-    const { module } = global.lua;
-    const stats = global.memoryStats;
-    const allocator = module.addFunction((_ud: number, pointer: number, oldSize: number, newSize: number): number => {
-      if (newSize === 0) {
-        if (pointer) {
-          stats.memoryUsed -= oldSize;
-          module._free(pointer);
-        }
+  allocate(pointer: number, oldSize: number, newSize: number): number {
+    const { lua } = this.module;
+    if (newSize === 0) {
+      if (pointer) {
+        this.memoryUsed -= oldSize;
+        lua._free(pointer);
+      }
+      return 0;
+    }
+    // For a new block Lua passes the object's type in oldSize: it holds nothing yet.
+    const grows = pointer ? newSize - oldSize : newSize;
+    if (grows > 0) {
+      const refused = this.refused;
+      const retry = refused !== undefined && refused[0] === pointer && refused[1] === oldSize && refused[2] === newSize;
+      if (refused !== undefined && !retry) this.memoryHit = true; // Lua gave the refused one up
+      if (this.memoryUsed + grows > this.memoryMax) {
+        if (retry) this.memoryHit = true;
+        this.refused = [pointer, oldSize, newSize];
         return 0;
       }
-      // For a new block Lua passes the object's type in oldSize: it holds nothing yet.
-      const grows = pointer ? newSize - oldSize : newSize;
-      if (grows > 0) {
-        const refused = this.refused;
-        const retry = refused !== undefined && refused[0] === pointer && refused[1] === oldSize && refused[2] === newSize;
-        if (refused !== undefined && !retry) this.memoryHit = true; // Lua gave the refused one up
-        if (stats.memoryMax && stats.memoryUsed + grows > stats.memoryMax) {
-          if (retry) this.memoryHit = true;
-          this.refused = [pointer, oldSize, newSize];
-          return 0;
-        }
-        this.refused = undefined;
-      }
-      const reallocated = module._realloc(pointer, newSize);
-      if (reallocated) stats.memoryUsed += grows;
-      return reallocated;
-    }, 'iiiii');
-    global.lua.lua_setallocf(global.address, allocator, null);
-    module.removeFunction(global.allocatorFunctionPointer);
-    global.allocatorFunctionPointer = allocator; // wasmoon removes it after lua_close
+      this.refused = undefined;
+    }
+    const reallocated = lua._realloc(pointer, newSize);
+    if (reallocated) this.memoryUsed += grows;
+    return reallocated;
   }
 
   /** True once Lua has raised a memory error in this state. */
@@ -82,91 +198,75 @@ class LuaEngine implements Engine {
   }
 
   /**
-   * Loads the prelude (`chunk`: its compiled form, see preludeChunk): the host function is the
-   * only way out of the sandbox. It reads its arguments (kind, payload) and pushes its results
-   * with Lua's C API, not wasmoon's generic conversion (most of a bridge call's time): a value,
-   * or nil and a status with its payload — 1 and an error, 2 and the id of work to await.
+   * The host function: reads its arguments (kind, payload) and pushes its results with Lua's C
+   * API: a value, or nil and a status with its payload — 1 and an error, 2 and the id of work
+   * to await.
    */
-  init(chunk: Uint8Array): void {
-    const values = this.values;
-    const answer = (L: number, a: CallAnswer): number => {
-      if (a.status === 'ok') {
-        values.push(L, a.value ?? null);
+  hostCall(L: number): number {
+    const { values, lua } = this.module;
+    const kind = values.kind(L, 1);
+    const payload = lua._lua_gettop(L) > 1 ? values.text(L, 2) : '';
+    const runtime = this.runtime;
+    if (!runtime) return this.answer(L, { status: 'error', error: { type: 'NotSupported', message: 'no run in progress' } });
+    switch (kind) {
+      case 'spell.now':
+        values.push(L, runtime.nowMs);
         return 1;
+      case 'spell.random':
+        values.push(L, runtime.random());
+        return 1;
+      case 'spell.random64': {
+        const bits = runtime.rng.next64();
+        values.push(L, Number(bits >> 32n));
+        values.push(L, Number(bits & 0xffffffffn));
+        return 2;
       }
-      let payload: Json;
-      if (a.status === 'error') payload = a.error as unknown as Json;
-      else {
-        payload = this.nextId++;
-        this.pending.set(payload, a.promise);
+      case 'spell.reseed': {
+        const [x = '0', y = '0'] = payload.split(',');
+        runtime.rng.reseed(BigInt(x), BigInt(y));
+        return 0;
       }
-      values.push(L, null);
-      values.push(L, a.status === 'error' ? 1 : 2);
-      values.push(L, payload);
-      return 3;
-    };
-    const host = (kind: string, payload: string, L: number): number => {
-      const runtime = this.runtime;
-      if (!runtime) return answer(L, { status: 'error', error: { type: 'NotSupported', message: 'no run in progress' } });
-      switch (kind) {
-        case 'spell.now':
-          values.push(L, runtime.nowMs);
-          return 1;
-        case 'spell.random':
-          values.push(L, runtime.random());
-          return 1;
-        case 'spell.random64': {
-          const bits = runtime.rng.next64();
-          values.push(L, Number(bits >> 32n));
-          values.push(L, Number(bits & 0xffffffffn));
-          return 2;
-        }
-        case 'spell.reseed': {
-          const [x = '0', y = '0'] = payload.split(',');
-          runtime.rng.reseed(BigInt(x), BigInt(y));
-          return 0;
-        }
-        case 'spell.memory':
-          values.push(L, this.outOfMemory());
-          return 1;
-        default:
-          return answer(L, runtime.hostCall(kind, payload));
-      }
-    };
-    const global = this.lua.global;
-    loadBinary(this.lua, chunk);
-    global.pushValue(
-      decorateFunction(
-        (thread: LuaThread, argc: number) => {
-          const L = thread.address;
-          return new LuaRawResult(host(values.kind(L, 1), argc > 1 ? values.text(L, 2) : '', L));
-        },
-        { receiveThread: true, receiveArgsQuantity: true },
-      ),
-    );
-    global.runSync(1);
-    global.setTop(0);
-    // Left on the main stack, which anchors it; its function is the prelude's driver.
-    this.main = global.newThread();
-    (global as unknown as LuaInternals).lua.lua_getglobal(this.main.address, '__llmspell_main');
+      case 'spell.memory':
+        values.push(L, this.outOfMemory());
+        return 1;
+      default:
+        return this.answer(L, runtime.hostCall(kind, payload));
+    }
+  }
+
+  private answer(L: number, a: CallAnswer): number {
+    const { values } = this.module;
+    if (a.status === 'ok') {
+      values.push(L, a.value ?? null);
+      return 1;
+    }
+    let payload: Json;
+    if (a.status === 'error') payload = a.error as unknown as Json;
+    else {
+      payload = this.nextId++;
+      this.pending.set(payload, a.promise);
+    }
+    values.push(L, null);
+    values.push(L, a.status === 'error' ? 1 : 2);
+    values.push(L, payload);
+    return 3;
   }
 
   async run(request: RunRequest, runtime: SpellRuntime): Promise<void> {
     this.runtime = runtime;
-    const global = this.lua.global;
-    global.setMemoryMax(request.limits.memoryLimitBytes);
+    this.memoryMax = request.limits.memoryLimitBytes;
+    const { values } = this.module;
     const thread = this.main;
-    const values = this.values;
     // Under the script's memory limit, protected: a source or input larger than the limit fails
     // the run (unprotected, Lua's out-of-memory error aborted the thread's whole WebAssembly module).
     for (const [what, value] of [['source', request.source], ['file name', `@${request.fileName}`], ['input', request.input ?? null]] as const) {
-      if (!values.pushProtected(global.address, thread.address, value)) {
+      if (!values.pushProtected(this.L, thread, value)) {
         runtime.finish({ ok: false, error: { type: 'SpellMemoryLimit', message: `the spell's ${what} takes more memory than the script's limit of ${request.limits.memoryLimitBytes} bytes` } });
         return;
       }
     }
     for (const arg of [request.spell.id, request.spell.attempt, request.spell.startedAtMs, request.limits.outputLimitBytes, request.limits.memoryLimitBytes]) {
-      values.push(thread.address, arg);
+      values.push(thread, arg);
     }
     let text: string;
     try {
@@ -191,83 +291,65 @@ class LuaEngine implements Engine {
 
   /**
    * Runs the main coroutine. An awaited bridge call yields the id of its pending work; the
-   * coroutine is resumed with (status, payload) once it settles. Cheaper than wasmoon's
-   * Promise `:await()`, which registers a new WebAssembly function for every await.
+   * coroutine is resumed with (status, payload) once it settles.
    */
-  private async drive(thread: ReturnType<WasmoonEngine['global']['newThread']>, argCount: number): Promise<string> {
-    let step = thread.resume(argCount);
-    while (step.result === LuaReturn.Yield) {
-      const id = step.resultCount > 0 ? (thread.getValue(-1) as unknown) : undefined;
-      thread.pop(step.resultCount);
-      const pending = typeof id === 'number' ? this.pending.get(id) : undefined;
+  private async drive(thread: number, argCount: number): Promise<string> {
+    const { lua, values, cell } = this.module;
+    const resume = (args: number): number => lua._lua_resume(thread, 0, args, cell);
+    let status = resume(argCount);
+    while (status === LuaReturn.Yield) {
+      const results = new DataView(lua.HEAPU8.buffer).getInt32(cell, true);
+      const id = results > 0 && lua._lua_type(thread, -1) === LUA_TNUMBER ? lua._lua_tonumberx(thread, -1, 0) : undefined;
+      lua._lua_settop(thread, -results - 1);
+      const pending = id === undefined ? undefined : this.pending.get(id);
       let answer: CallAnswer;
       if (pending) {
-        this.pending.delete(id as number);
+        this.pending.delete(id!);
         answer = await pending;
         // Work that settles into more work (never in practice) is awaited here too.
         while (answer.status === 'async') answer = await answer.promise;
       } else {
         answer = { status: 'error', error: { type: 'NotSupported', message: 'coroutine.yield outside a coroutine is not supported' } };
       }
-      thread.pushValue(answer.status === 'ok' ? 0 : 1);
+      values.push(thread, answer.status === 'ok' ? 0 : 1);
       // A result too large for the script's memory ends the run (run() reports the limit).
-      if (!this.values.pushProtected(this.lua.global.address, thread.address, answer.status === 'ok' ? answer.value : (answer.error as unknown as Json))) {
+      if (!values.pushProtected(this.L, thread, answer.status === 'ok' ? answer.value : (answer.error as unknown as Json))) {
         this.memoryHit = true;
         throw new Error('not enough memory');
       }
-      step = thread.resume(2);
+      status = resume(2);
     }
-    thread.assertOk(step.result);
-    return this.values.text(thread.address, -1);
+    this.module.check(thread, status);
+    return values.text(thread, -1);
   }
 
   resume(request: RunRequest): void {
-    this.lua.global.setMemoryMax(request.limits.memoryLimitBytes);
+    this.memoryMax = request.limits.memoryLimitBytes;
   }
 
   callTool(name: string, args: Json): EffectResult {
-    const call = this.lua.global.get('__llmspell_call_tool') as (name: string, args: string) => string;
-    return JSON.parse(call(name, JSON.stringify(args))) as EffectResult;
+    const { lua, values } = this.module;
+    const L = this.L;
+    const top = lua._lua_gettop(L);
+    try {
+      lua._lua_getglobal(L, this.module.name('__llmspell_call_tool'));
+      values.push(L, name);
+      values.push(L, JSON.stringify(args));
+      this.module.check(L, lua._lua_pcallk(L, 2, 1, 0, 0, 0));
+      return JSON.parse(values.text(L, -1)) as EffectResult;
+    } finally {
+      lua._lua_settop(L, top);
+    }
   }
 
   heapBytes(): number {
-    return this.lua.global.lua.module.HEAPU8.byteLength;
+    return this.module.lua.HEAPU8.byteLength;
   }
 
   dispose(): void {
     this.runtime = undefined;
-    this.values.dispose();
-    this.lua.global.close();
-  }
-}
-
-/** The parts of wasmoon's Lua API used to make and load a binary chunk. */
-interface LuaInternals {
-  lua: {
-    module: {
-      _malloc(size: number): number;
-      _free(pointer: number): void;
-      HEAPU8: Uint8Array;
-      _lua_pcallk(L: number, args: number, results: number, handler: number, context: number, continuation: number): number;
-      _lua_tolstring(L: number, index: number, length: number): number;
-      _lua_settop(L: number, index: number): void;
-    };
-    luaL_loadbufferx(L: number, buffer: number, size: number, name: string, mode: string): number;
-    lua_getglobal(L: number, name: string): number;
-  };
-  address: number;
-}
-
-/** Loads a binary chunk (the host's own: scripts may load text only) onto the stack. */
-function loadBinary(lua: WasmoonEngine, chunk: Uint8Array): void {
-  const global = lua.global as unknown as LuaInternals & { assertOk(result: number): void };
-  const { module } = global.lua;
-  const pointer = module._malloc(chunk.length);
-  try {
-    module.HEAPU8.set(chunk, pointer);
-    global.assertOk(global.lua.luaL_loadbufferx(global.address, pointer, chunk.length, '=llmspell', 'b'));
-  } finally {
-    module._free(pointer);
+    this.module.lua._lua_close(this.L);
+    this.module.engines.delete(this.id);
   }
 }
 
@@ -276,38 +358,28 @@ function loadBinary(lua: WasmoonEngine, chunk: Uint8Array): void {
  * about two thirds of making an engine, which happens once per run. The dump's bytes are
  * copied out of Lua's memory (as hex through Lua, they took ~0.1 s of each thread's start).
  */
-function preludeChunk(lua: WasmoonEngine): Uint8Array {
-  const global = lua.global as unknown as LuaInternals & Pick<WasmoonEngine['global'], 'loadString' | 'pushValue' | 'assertOk'>;
-  const { module } = global.lua;
-  const L = global.address;
-  global.loadString('return string.dump(assert(load(..., "=llmspell", "t")))', '=llmspell-compile');
-  global.pushValue(LUA_PRELUDE);
-  global.assertOk(module._lua_pcallk(L, 1, 1, 0, 0, 0));
-  const lengthCell = module._malloc(4);
+function preludeChunk(module: LuaModule): Uint8Array {
+  const { lua, values } = module;
+  const L = lua._luaL_newstate();
   try {
-    const pointer = module._lua_tolstring(L, -1, lengthCell);
-    const length = new DataView(module.HEAPU8.buffer).getUint32(lengthCell, true);
-    return module.HEAPU8.slice(pointer, pointer + length);
+    lua._luaL_openlibs(L);
+    module.load(L, new TextEncoder().encode('return string.dump(assert(load(..., "=llmspell", "t")))'), 't');
+    values.push(L, LUA_PRELUDE);
+    module.check(L, lua._lua_pcallk(L, 1, 1, 0, 0, 0));
+    return module.bytesAt(L);
   } finally {
-    module._free(lengthCell);
-    module._lua_settop(L, 0);
+    lua._lua_close(L);
   }
 }
 
 export class LuaEngineFactory implements EngineFactory {
   private readonly factory = new LuaFactory();
+  private module: LuaModule | undefined;
   private chunk: Uint8Array | undefined;
 
   async create(): Promise<Engine> {
-    const lua = await this.factory.createEngine({
-      enableProxy: false,
-      injectObjects: false,
-      traceAllocations: true,
-      openStandardLibs: true,
-    });
-    this.chunk ??= preludeChunk(lua);
-    const engine = new LuaEngine(lua);
-    engine.init(this.chunk);
-    return engine;
+    this.module ??= new LuaModule((await this.factory.getLuaModule()).module as unknown as LuaApi);
+    this.chunk ??= preludeChunk(this.module);
+    return new LuaEngine(this.module, this.chunk);
   }
 }
