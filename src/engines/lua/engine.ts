@@ -70,6 +70,8 @@ class LuaModule {
       try {
         return engine ? engine.hostCall(L) : 0;
       } catch (error) {
+        // Lua's own error (Emscripten's longjmp throws Infinity) goes on unwinding to its pcall.
+        if (error === Infinity) throw error;
         // Raised into the script as a Lua error (lua_error unwinds past this frame).
         this.values.push(L, error instanceof Error ? error.message : String(error));
         return lua._lua_error(L);

@@ -80,6 +80,14 @@ describe('lua sandbox', () => {
     expect(resultOf(await runOnce(pool, 'return 1 + 1'))).toBe(2);
   });
 
+  it('ends a run with SpellMemoryLimit when a bridge call answers with more than the script may still hold', async () => {
+    // Each state.get makes a new 3 MB string: the third does not fit in 8 MiB.
+    const source = 'local s = string.rep("x", 3e6) state.set("k", s) local kept = {} for i = 1, 5 do kept[i] = state.get("k") end return #kept';
+    const outcome = await runOnce(pool, source, { limits: { memoryLimitBytes: 8 * 1024 * 1024, outputLimitBytes: 4 * 1024 * 1024 } });
+    expect(errorOf(outcome)).toMatchObject({ type: 'SpellMemoryLimit', message: expect.stringMatching(/limit of 8388608 bytes/) });
+    expect(resultOf(await runOnce(pool, 'return 1 + 1'))).toBe(2);
+  });
+
   it('survives 100k bridge calls within the limit', async () => {
     expect(resultOf(await runOnce(pool, 'state.set("k", 1) local n = 0 for i = 1, 1e5 do n = n + state.get("k") end return n'))).toBe(100000);
   });
