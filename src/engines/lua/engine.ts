@@ -40,6 +40,8 @@ interface LuaApi {
   _lua_gettop(L: number): number;
   _lua_settop(L: number, index: number): void;
   _lua_error(L: number): number;
+  _luaL_ref(L: number, table: number): number;
+  _lua_rawgeti(L: number, table: number, n: bigint): number;
 }
 
 const LUA_TNUMBER = 3;
@@ -127,6 +129,9 @@ class LuaEngine implements Engine {
   /** The Lua state, and the coroutine the script will run in (made with the state, anchored on its stack). */
   private readonly L: number;
   private readonly main: number;
+  /** The prelude's tool runner, in the registry: no script can move it, and reading it runs no metamethod. */
+  private readonly toolRunner: number;
+  private closed = false;
   /** Awaited bridge calls by id, until the main coroutine is resumed with their answer. */
   private readonly pending = new Map<number, Promise<CallAnswer>>();
   private nextId = 0;
@@ -147,16 +152,26 @@ class LuaEngine implements Engine {
     const { lua } = module;
     module.engines.set(this.id, this);
     this.L = lua._lua_newstate(module.allocator, this.id);
-    if (!this.L) throw new Error('lua_newstate returned a null pointer');
+    if (!this.L) {
+      module.engines.delete(this.id);
+      throw new Error('lua_newstate returned a null pointer');
+    }
     const L = this.L;
-    lua._luaL_openlibs(L);
-    module.load(L, chunk, 'b');
-    lua._lua_pushinteger(L, BigInt(this.id));
-    lua._lua_pushcclosure(L, module.host, 1);
-    module.check(L, lua._lua_pcallk(L, 1, 0, 0, 0, 0));
-    // Left on the main stack, which anchors it; its function is the prelude's driver.
-    this.main = lua._lua_newthread(L);
-    lua._lua_getglobal(this.main, module.name('__llmspell_main'));
+    try {
+      lua._luaL_openlibs(L);
+      module.load(L, chunk, 'b');
+      lua._lua_pushinteger(L, BigInt(this.id));
+      lua._lua_pushcclosure(L, module.host, 1);
+      module.check(L, lua._lua_pcallk(L, 1, 0, 0, 0, 0));
+      lua._lua_getglobal(L, module.name('__llmspell_call_tool'));
+      this.toolRunner = lua._luaL_ref(L, LUA_REGISTRYINDEX);
+      // Left on the main stack, which anchors it; its function is the prelude's driver.
+      this.main = lua._lua_newthread(L);
+      lua._lua_getglobal(this.main, module.name('__llmspell_main'));
+    } catch (error) {
+      this.dispose();
+      throw error;
+    }
   }
 
   /**
@@ -267,7 +282,12 @@ class LuaEngine implements Engine {
         return;
       }
     }
-    for (const arg of [request.spell.id, request.spell.attempt, request.spell.startedAtMs, request.limits.outputLimitBytes, request.limits.memoryLimitBytes]) {
+    if (!values.pushProtected(this.L, thread, request.spell.id)) {
+      runtime.finish({ ok: false, error: { type: 'SpellMemoryLimit', message: `the spell's id takes more memory than the script's limit of ${request.limits.memoryLimitBytes} bytes` } });
+      return;
+    }
+    // Numbers: no allocation (the coroutine's stack has room for the driver's 8 arguments).
+    for (const arg of [request.spell.attempt, request.spell.startedAtMs, request.limits.outputLimitBytes, request.limits.memoryLimitBytes]) {
       values.push(thread, arg);
     }
     let text: string;
@@ -310,6 +330,7 @@ class LuaEngine implements Engine {
         answer = await pending;
         // Work that settles into more work (never in practice) is awaited here too.
         while (answer.status === 'async') answer = await answer.promise;
+        if (this.closed) throw new Error('the engine was disposed while the script waited');
       } else {
         answer = { status: 'error', error: { type: 'NotSupported', message: 'coroutine.yield outside a coroutine is not supported' } };
       }
@@ -334,9 +355,12 @@ class LuaEngine implements Engine {
     const L = this.L;
     const top = lua._lua_gettop(L);
     try {
-      lua._lua_getglobal(L, this.module.name('__llmspell_call_tool'));
-      values.push(L, name);
-      values.push(L, JSON.stringify(args));
+      lua._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.toolRunner));
+      // Under the script's memory limit: protected, so running out is an error, not an abort.
+      if (!values.pushProtected(L, L, name) || !values.pushProtected(L, L, JSON.stringify(args))) {
+        this.memoryHit = true;
+        return { ok: false, error: { type: 'SpellMemoryLimit', message: `tool "${name}": its arguments take more memory than the script's limit` } };
+      }
       this.module.check(L, lua._lua_pcallk(L, 2, 1, 0, 0, 0));
       return JSON.parse(values.text(L, -1)) as EffectResult;
     } finally {
@@ -349,8 +373,10 @@ class LuaEngine implements Engine {
   }
 
   dispose(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.runtime = undefined;
-    this.module.lua._lua_close(this.L);
+    if (this.L) this.module.lua._lua_close(this.L);
     this.module.engines.delete(this.id);
   }
 }
