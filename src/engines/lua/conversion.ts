@@ -6,7 +6,7 @@ import type { Json } from '../../journal/types.ts';
 import { kindAt, textAt } from '../memory-text.ts';
 
 /** The parts of wasmoon's Emscripten module (Lua's C API) the conversion calls directly. */
-interface LuaModule {
+export interface LuaCApi {
   HEAPU8: Uint8Array;
   _malloc(bytes: number): number;
   _free(pointer: number): void;
@@ -24,7 +24,7 @@ interface LuaModule {
   _lua_pcallk(L: number, args: number, results: number, handler: number, context: number, continuation: number): number;
   _lua_settop(L: number, index: number): void;
   _lua_xmove(from: number, to: number, n: number): void;
-  addFunction(fn: (L: number) => number, signature: string): number;
+  addFunction(fn: (...args: number[]) => number, signature: string): number;
 }
 
 /** The string buffer kept between pushes; a larger one is made for one string and freed. */
@@ -37,7 +37,7 @@ const SCRATCH_KEPT_BYTES = 64 * 1024;
  * string conversion per C call) took ~10 µs a value: an agent's result cost milliseconds.
  */
 export class LuaValues {
-  private readonly module: LuaModule;
+  private readonly module: LuaCApi;
   private readonly encoder = new TextEncoder();
   /** Where lua_tolstring writes a string's length (a size_t: 4 bytes in wasm32). */
   private readonly lengthCell: number;
@@ -50,8 +50,8 @@ export class LuaValues {
   private readonly pusher: number;
   private pending: Json = null;
 
-  constructor(module: unknown) {
-    this.module = module as LuaModule;
+  constructor(module: LuaCApi) {
+    this.module = module;
     this.lengthCell = this.module._malloc(4);
     this.pusher = this.module.addFunction((L) => {
       this.push(L, this.pending);
@@ -115,6 +115,12 @@ export class LuaValues {
   text(L: number, index: number): string {
     const pointer = this.stringAt(L, index);
     return pointer ? textAt(this.bytes(), pointer, pointer + this.length()) : '';
+  }
+
+  /** The bytes of the string at `index` of L's stack, copied out of Lua's memory (a binary chunk, say). */
+  bytesAt(L: number, index: number): Uint8Array {
+    const pointer = this.stringAt(L, index);
+    return this.module.HEAPU8.slice(pointer, pointer + (pointer ? this.length() : 0));
   }
 
   /** The host call kind at `index` of L's stack (see kindAt). */

@@ -10,17 +10,13 @@ import type { Engine, EngineFactory } from '../engine.ts';
 import type { CallAnswer, EffectResult, RunRequest } from '../../runtime/protocol.ts';
 import type { SpellRuntime } from '../../runtime/runtime.ts';
 import { LUA_PRELUDE } from './prelude.ts';
-import { LuaValues } from './conversion.ts';
+import { LuaValues, type LuaCApi } from './conversion.ts';
 
 type Outcome = { ok: true; value: Json } | { ok: false; error: SpellErrorData };
 
-/** The parts of Lua's C API (wasmoon's Emscripten module) the engine calls. */
-interface LuaApi {
-  HEAPU8: Uint8Array;
-  _malloc(bytes: number): number;
-  _free(pointer: number): void;
+/** The parts of Lua's C API (wasmoon's Emscripten module) the engine calls, besides the conversion's. */
+interface LuaApi extends LuaCApi {
   _realloc(pointer: number, bytes: number): number;
-  addFunction(fn: (...args: number[]) => number, signature: string): number;
   stringToUTF8(text: string, pointer: number, maxBytes: number): void;
   lengthBytesUTF8(text: string): number;
   _lua_newstate(allocator: number, ud: number): number;
@@ -28,17 +24,12 @@ interface LuaApi {
   _luaL_openlibs(L: number): void;
   _lua_close(L: number): void;
   _luaL_loadbufferx(L: number, buffer: number, size: number, name: number, mode: number): number;
-  _lua_pcallk(L: number, args: number, results: number, handler: number, context: number, continuation: number): number;
   _lua_resume(L: number, from: number, args: number, results: number): number;
   _lua_newthread(L: number): number;
   _lua_getglobal(L: number, name: number): number;
-  _lua_pushcclosure(L: number, fn: number, upvalues: number): void;
-  _lua_pushinteger(L: number, n: bigint): void;
   _lua_tonumberx(L: number, index: number, isNumber: number): number;
-  _lua_tolstring(L: number, index: number, length: number): number;
   _lua_type(L: number, index: number): number;
   _lua_gettop(L: number): number;
-  _lua_settop(L: number, index: number): void;
   _lua_error(L: number): number;
   _luaL_ref(L: number, table: number): number;
   _lua_rawgeti(L: number, table: number, n: bigint): number;
@@ -58,7 +49,7 @@ class LuaModule {
   readonly engines = new Map<number, LuaEngine>();
   readonly allocator: number;
   readonly host: number;
-  /** A size_t (4 bytes in wasm32) Lua writes lengths and result counts to. */
+  /** Where lua_resume writes how many values the coroutine yielded or returned. */
   readonly cell: number;
   private readonly names = new Map<string, number>();
 
@@ -111,12 +102,6 @@ class LuaModule {
     const message = this.lua._lua_tolstring(L, -1, 0) ? this.values.text(L, -1) : '(an error that is not a string)';
     this.lua._lua_settop(L, -2);
     throw new Error(message);
-  }
-
-  /** The string at the top of L's stack, as bytes. */
-  bytesAt(L: number): Uint8Array {
-    const pointer = this.lua._lua_tolstring(L, -1, this.cell);
-    return this.lua.HEAPU8.slice(pointer, pointer + new DataView(this.lua.HEAPU8.buffer).getUint32(this.cell, true));
   }
 }
 
@@ -276,15 +261,12 @@ class LuaEngine implements Engine {
     const thread = this.main;
     // Under the script's memory limit, protected: a source or input larger than the limit fails
     // the run (unprotected, Lua's out-of-memory error aborted the thread's whole WebAssembly module).
-    for (const [what, value] of [['source', request.source], ['file name', `@${request.fileName}`], ['input', request.input ?? null]] as const) {
+    const texts = [['source', request.source], ['file name', `@${request.fileName}`], ['input', request.input ?? null], ['id', request.spell.id]] as const;
+    for (const [what, value] of texts) {
       if (!values.pushProtected(this.L, thread, value)) {
         runtime.finish({ ok: false, error: { type: 'SpellMemoryLimit', message: `the spell's ${what} takes more memory than the script's limit of ${request.limits.memoryLimitBytes} bytes` } });
         return;
       }
-    }
-    if (!values.pushProtected(this.L, thread, request.spell.id)) {
-      runtime.finish({ ok: false, error: { type: 'SpellMemoryLimit', message: `the spell's id takes more memory than the script's limit of ${request.limits.memoryLimitBytes} bytes` } });
-      return;
     }
     // Numbers: no allocation (the coroutine's stack has room for the driver's 8 arguments).
     for (const arg of [request.spell.attempt, request.spell.startedAtMs, request.limits.outputLimitBytes, request.limits.memoryLimitBytes]) {
@@ -376,7 +358,7 @@ class LuaEngine implements Engine {
     if (this.closed) return;
     this.closed = true;
     this.runtime = undefined;
-    if (this.L) this.module.lua._lua_close(this.L);
+    this.module.lua._lua_close(this.L);
     this.module.engines.delete(this.id);
   }
 }
@@ -394,7 +376,7 @@ function preludeChunk(module: LuaModule): Uint8Array {
     module.load(L, new TextEncoder().encode('return string.dump(assert(load(..., "=llmspell", "t")))'), 't');
     values.push(L, LUA_PRELUDE);
     module.check(L, lua._lua_pcallk(L, 1, 1, 0, 0, 0));
-    return module.bytesAt(L);
+    return values.bytesAt(L, -1);
   } finally {
     lua._lua_close(L);
   }
