@@ -116,12 +116,17 @@ class JavaScriptEngine implements Engine {
     return this.timeoutMs - Number(this.isolate.cpuTime - this.cpuAtStart) / 1e6;
   }
 
+  /** The isolate hit its heap limit (it is disposed then, and says so). */
+  private outOfMemory(message: string): boolean {
+    return /memory limit/i.test(message) || this.isolate.isDisposed;
+  }
+
   private fail(error: unknown): void {
     const message = error instanceof Error ? error.message : String(error);
     const limits = this.runtimeLimits;
     if (/timed out/i.test(message)) {
       this.finished?.({ ok: false, error: { type: 'SpellTimeout', message: `the script ran longer than its time limit of ${limits.timeoutMs} ms` } });
-    } else if (/memory limit/i.test(message) || this.isolate.isDisposed) {
+    } else if (this.outOfMemory(message)) {
       this.finished?.({ ok: false, error: { type: 'SpellMemoryLimit', message: `the script used more memory than its limit of ${limits.memoryLimitBytes} bytes` } });
     } else {
       this.finished?.({ ok: false, error: { type: 'SpellScriptError', message } });
@@ -149,10 +154,9 @@ class JavaScriptEngine implements Engine {
       main = script.runSync(this.context, { reference: true, timeout: this.remainingMs() }) as ivm.Reference<unknown>;
     } catch (error) {
       // No script code has run yet: a source too large to compile under the limit ends the isolate.
-      const memory = this.isolate.isDisposed || /memory limit/i.test(error instanceof Error ? error.message : String(error));
       runtime.finish({
         ok: false,
-        error: memory
+        error: this.outOfMemory(error instanceof Error ? error.message : String(error))
           ? { type: 'SpellMemoryLimit', message: `the spell's source takes more memory than the script's limit of ${request.limits.memoryLimitBytes} bytes` }
           : syntaxError(error, request.fileName),
       });
