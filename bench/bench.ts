@@ -19,8 +19,7 @@ import { createModelResolver, providerOf } from '../src/models/registry.ts';
 import { OfflineEchoModel } from '../src/models/offline.ts';
 import { runFromHistory } from '../src/activities/history.ts';
 import type { JournalEntry } from '../src/journal/types.ts';
-import { createSpellWorker } from '../src/spell-worker.ts';
-import { median, root, startBench } from './harness.ts';
+import { median, startBench } from './harness.ts';
 
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
 // `bench:echo` answers like the offline model but is not quick: each call is a regular activity.
@@ -116,25 +115,14 @@ const executions = bench.pool.executions.total - countsBefore.total;
 const resumed = bench.pool.executions.resumed - countsBefore.resumed;
 const replayedCalls = bench.pool.executions.replayedCalls - countsBefore.replayedCalls;
 // The same spell on a second worker whose pool re-executes every step from the top, alternating.
-const fromTopQueue = `bench-from-top-${randomUUID()}`;
-const fromTop = await createSpellWorker({
-  connection: native,
-  client,
-  taskQueue: fromTopQueue,
-  cacheDir: join(root, '.llmspell/cache'),
-  providers: benchProviders,
-  pool: { keepRuns: false },
-});
-const fromTopRunning = fromTop.worker.run();
+const fromTop = await bench.startWorker({ providers: benchProviders, pool: { keepRuns: false } });
 const keptMs: number[] = [big.ms];
 const fromTopMs200: number[] = [];
 for (let round = 0; round < 2; round++) {
-  fromTopMs200.push((await timeSpell(200, 'bench:echo', fromTopQueue)).ms);
+  fromTopMs200.push((await timeSpell(200, 'bench:echo', fromTop.taskQueue)).ms);
   if (round > 0) keptMs.push((await timeSpell(200, 'bench:echo')).ms);
 }
-fromTop.worker.shutdown();
-await fromTopRunning;
-await fromTop.pool.close();
+await fromTop.stop();
 const journal = (await runFromHistory(await client.workflow.getHandle(big.workflowId).fetchHistory(), client.options.loadedDataConverter)).chains['']!;
 // What re-executing every step from the top would cost: each execution timed against a fresh run
 // (no journal) right after it (one fresh run timed once made the share 0.1% or 8-10% depending on
