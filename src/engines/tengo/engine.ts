@@ -50,6 +50,8 @@ interface RunImports {
 interface TengoApi {
   /** Starts a run: the numbers are arguments, the texts Go asks for (RunImports.request). */
   run(attempt: number, outputLimitBytes: number, memoryLimitBytes: number, maxAllocs: number): void;
+  /** Sets the next run's API up (the prelude's setup) while the host is idle; a run without one sets it up itself. */
+  prepare(): void;
   /** Resumes the parked VM; it reads the answer as it reads a host call's (RunImports.call, length -1). */
   deliver(): void;
   callTool(name: string, args: string): string;
@@ -308,6 +310,13 @@ export class TengoEngineFactory implements EngineFactory {
     const reuse = this.idle;
     this.idle = undefined;
     const instance = reuse && !reuse.dead ? reuse : await this.start();
+    // Engines are made ahead of their runs (see thread.ts): so is the run's API. Should Go
+    // crash doing it, the run reports what Go printed and the next engine starts a new program.
+    try {
+      instance.api.prepare();
+    } catch {
+      instance.dead = true;
+    }
     return new TengoEngine(instance, (done) => {
       if (done.dead || this.idle || done.memory.buffer.byteLength > done.baseBytes + REUSE_BELOW_BYTES) done.exit();
       else this.idle = done;

@@ -59,8 +59,14 @@ describe('tengo sandbox', () => {
   });
 
   it('gives every run a fresh VM: nothing a script changes leaks into the next run', async () => {
-    await runOnce(pool, 'state.set("k", 1); llm.x = "leaked"; hook.before("*", func(a) { return hook.refuse("leaked hook") })', { engine: 'tengo' });
-    expect(resultOf(await runOnce(pool, 'return {x: llm.x, r: tool.call("t", {})}', { engine: 'tengo' }))).toEqual({ r: { echoed: { name: 't', args: {} } } });
+    await runOnce(pool, 'state.set("k", 1); llm.x = "leaked"; spell.id = "leaked"; spell.input.n = 2; hook.before("*", func(a) { return hook.refuse("leaked hook") })', {
+      engine: 'tengo',
+      input: { n: 1 },
+    });
+    expect(resultOf(await runOnce(pool, 'return {x: llm.x, id: spell.id, input: spell.input, r: tool.call("t", {})}', { engine: 'tengo', spellId: 'next' }))).toEqual({
+      id: 'next',
+      r: { echoed: { name: 't', args: {} } },
+    });
   });
 
   it('enforces the memory limit on the WebAssembly heap', async () => {

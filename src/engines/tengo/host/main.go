@@ -28,6 +28,11 @@ func main() {
 		})
 		return nil
 	}))
+	// Sets the next run's API up while the host is idle (see prepare); a run without one sets it up itself.
+	api.Set("prepare", js.FuncOf(func(js.Value, []js.Value) any {
+		_ = prepare()
+		return nil
+	}))
 	// The answer to work the script awaits (an effect): the VM goroutine resumes
 	// and runs to its next await or to the end before this call returns.
 	// The answer waits on the host's side, read as an answer to a host call is.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math/rand"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"unsafe"
 
@@ -31,12 +32,12 @@ const suffix = "\n})"
 var apiGlobals = []string{"__l", "llm", "agent", "tool", "step", "parallel", "sleep", "signal", "spell", "state", "event", "hook", "json", "log"}
 
 // The prelude, compiled once per instance, so a run compiles only the user's script:
-// every run's bytecode starts with the prelude's constants, and its main function with
-// setup, which calls the module function and sets the API's globals.
+// every run's bytecode starts with the prelude's constants. Setup calls the module
+// function and sets the API's globals (see prepare).
 type preludeCode struct {
 	fileSet   *parser.SourceFileSet
 	constants []tengo.Object
-	setup     []byte
+	setup     *tengo.Bytecode
 	modules   *tengo.ModuleMap
 }
 
@@ -75,7 +76,75 @@ func loadPrelude() (*preludeCode, error) {
 		setup = append(setup, tengo.MakeInstruction(parser.OpIndex)...)
 		setup = append(setup, tengo.MakeInstruction(parser.OpSetGlobal, i+1)...)
 	}
-	return &preludeCode{fileSet: fileSet, constants: constants, setup: setup, modules: stdModules()}, nil
+	setup = append(setup, tengo.MakeInstruction(parser.OpSuspend)...)
+	code := &tengo.Bytecode{FileSet: fileSet, MainFunction: &tengo.CompiledFunction{Instructions: setup}, Constants: constants}
+	return &preludeCode{fileSet: fileSet, constants: constants, setup: code, modules: stdModules()}, nil
+}
+
+// The API of the next run, set up ahead while the host is idle: the prelude's setup makes
+// most of the objects of a short run, which then waited on it.
+var prepared []tengo.Object
+
+// The VM that runs setup, kept from one setup to the next (Run resets it), with its globals.
+var setupVM *tengo.VM
+var setupGlobals []tengo.Object
+
+// The global that holds the API's spell table, whose run fields startRun fills in.
+var spellGlobal = slices.Index(apiGlobals, "spell")
+
+// prepare sets the API up for the next run, unless a run is in progress or one is ready.
+func prepare() error {
+	if prepared != nil || (current != nil && !current.done) {
+		return nil
+	}
+	if compiled == nil {
+		p, err := loadPrelude()
+		if err != nil {
+			return err
+		}
+		compiled = p
+	}
+	if setupVM == nil {
+		setupGlobals = make([]tengo.Object, tengo.GlobalsSize)
+		setupVM = tengo.NewVM(compiled.setup, setupGlobals, -1)
+	}
+	// Natives find the run through current: a placeholder while no run is in progress.
+	previous := current
+	current = &runState{cfg: config{Input: "null"}, done: true}
+	defer func() { current = previous }()
+	if err := setupVM.Run(); err != nil {
+		// Run does not clear a VM's error: the next setup gets a new one.
+		setupVM = nil
+		return err
+	}
+	globals := make([]tengo.Object, tengo.GlobalsSize)
+	copy(globals, setupGlobals[:len(apiGlobals)])
+	clear(setupGlobals)
+	prepared = globals
+	return nil
+}
+
+// takePrepared hands the set-up API to a run, with the run's own spell fields.
+func (r *runState) takePrepared() ([]tengo.Object, error) {
+	if err := prepare(); err != nil {
+		return nil, err
+	}
+	globals := prepared
+	prepared = nil
+	input, err := decodeValue(r.cfg.Input)
+	if err != nil {
+		return nil, err
+	}
+	spell := mapValue(globals[spellGlobal])
+	if spell == nil {
+		return nil, errors.New("tengo: the prelude's spell is not a map")
+	}
+	spell["input"] = input
+	spell["id"] = &tengo.String{Value: r.cfg.ID}
+	spell["attempt"] = &tengo.Int{Value: r.cfg.Attempt}
+	// The API is set up once per run: importing the prelude again is refused (spell_info).
+	r.setUp = true
+	return globals, nil
 }
 
 // Run settings chosen by the host (src/engines/tengo/engine.ts): the numbers are arguments
@@ -113,6 +182,8 @@ type runState struct {
 	finished bool
 	// The prelude has set the API up (once per run).
 	setUp bool
+	// The run has ended: its goroutine is done.
+	done bool
 	// exp_float, norm_float, perm and read of the rand module: fed by the run's sequence.
 	seeded *rand.Rand
 	// The running program, for calls into it from natives (callable.go).
@@ -173,6 +244,7 @@ func startRun(cfg config) {
 		if cap(r.buf) <= callBufBytes {
 			spareBuf = r.buf
 		}
+		r.done = true
 		hostDone(uint32(uintptr(unsafe.Pointer(unsafe.StringData(outcome)))), int32(len(outcome)))
 	}
 	select {
@@ -192,9 +264,13 @@ func (r *runState) execute(source string) (outcome string) {
 			outcome = failure(panicData(p))
 		}
 	}()
-	bytecode, globals, err := r.compile(source)
+	bytecode, err := r.compile(source)
 	if err != nil {
 		return failure(r.compileError(err))
+	}
+	globals, err := r.takePrepared()
+	if err != nil {
+		return failure(errorData{Type: "SpellHostError", Message: "tengo: setting the spell API up: " + err.Error()})
 	}
 	r.bytecode, r.globals = bytecode, globals
 	vm := tengo.NewVM(bytecode, globals, r.cfg.MaxAllocs)
@@ -214,13 +290,13 @@ var scriptOrder []string
 
 const scriptsKept = 16
 
-func (r *runState) compile(source string) (*tengo.Bytecode, []tengo.Object, error) {
+func (r *runState) compile(source string) (*tengo.Bytecode, error) {
 	key := r.fileName + "\x00" + source
 	bytecode := scripts[key]
 	if bytecode == nil {
 		var err error
 		if bytecode, err = compileScript(r.fileName, source); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if len(scriptOrder) == scriptsKept {
 			delete(scripts, scriptOrder[0])
@@ -229,7 +305,7 @@ func (r *runState) compile(source string) (*tengo.Bytecode, []tengo.Object, erro
 		scripts[key] = bytecode
 		scriptOrder = append(scriptOrder, key)
 	}
-	return bytecode, make([]tengo.Object, tengo.GlobalsSize), nil
+	return bytecode, nil
 }
 
 func compileScript(fileName, source string) (*tengo.Bytecode, error) {
@@ -262,30 +338,7 @@ func compileScript(fileName, source string) (*tengo.Bytecode, error) {
 		return nil, err
 	}
 	// No RemoveDuplicates: it would rewrite the prelude's shared functions.
-	bytecode := compiler.Bytecode()
-	bytecode.MainFunction = afterSetup(compiled.setup, bytecode.MainFunction)
-	return bytecode, nil
-}
-
-// afterSetup puts setup before main's instructions; main's jumps and source positions
-// move with them (the script may have closed its function and gone on at the top level).
-func afterSetup(setup []byte, main *tengo.CompiledFunction) *tengo.CompiledFunction {
-	by := len(setup)
-	ins := append(append(make([]byte, 0, by+len(main.Instructions)), setup...), main.Instructions...)
-	for pos := by; pos < len(ins); {
-		op := ins[pos]
-		operands, read := parser.ReadOperands(parser.OpcodeOperands[op], ins[pos+1:])
-		switch op {
-		case parser.OpJump, parser.OpJumpFalsy, parser.OpAndJump, parser.OpOrJump:
-			copy(ins[pos:], tengo.MakeInstruction(op, operands[0]+by))
-		}
-		pos += 1 + read
-	}
-	sourceMap := make(map[int]parser.Pos, len(main.SourceMap))
-	for pos, source := range main.SourceMap {
-		sourceMap[pos+by] = source
-	}
-	return &tengo.CompiledFunction{Instructions: ins, NumLocals: main.NumLocals, SourceMap: sourceMap}
+	return compiler.Bytecode(), nil
 }
 
 // outcome encodes a script value as an outcome: an error value is a failure of type
