@@ -80,6 +80,12 @@ describe('tengo engine: conversion', () => {
     });
   });
 
+  it('reads and deletes state by key, and names the count when state.get or state.delete gets the wrong number of arguments', async () => {
+    expect(resultOf(await tengo('state.set("a", 2)\nx := state.get("a")\nstate.delete("a")\nreturn [x, state.get("a")]'))).toEqual([2, null]);
+    expect(errorOf(await tengo('x := 1\nreturn state.get()', { fileName: 'k.tengo' }))).toEqual({ type: 'SpellScriptError', message: 'wrong number of arguments: want=1, got=0', where: 'k.tengo:2' });
+    expect(errorOf(await tengo('return state.delete("a", "b")'))).toMatchObject({ type: 'SpellScriptError', message: 'wrong number of arguments: want=1, got=2' });
+  });
+
   it('fails the run when the script returns an error value', async () => {
     expect(errorOf(await tengo('return error("gave up")'))).toEqual({ type: 'SpellScriptError', message: 'gave up' });
     expect(errorOf(await tengo('return error({type: "Policy", message: "no"})'))).toEqual({ type: 'Policy', message: 'no' });
