@@ -25,6 +25,22 @@ let preludeCode: ivm.ExternalCopy<ArrayBuffer> | undefined;
  */
 const scriptCode = new Map<string, ivm.ExternalCopy<ArrayBuffer>>();
 const SCRIPTS_KEPT = 16;
+/** The script of the last run, compiled into the next isolate while the host is idle: its next step is most likely the same script. */
+let lastScript: { key: string; fileName: string; source: string } | undefined;
+
+/** Compiles a run's script in `isolate`, from the code cache when it has the script. */
+function compileScript(isolate: ivm.Isolate, key: string, fileName: string, source: string): ivm.Script {
+  const cachedData = scriptCode.get(key);
+  const script = isolate.compileScriptSync(wrap(source), {
+    filename: fileName,
+    ...(cachedData ? { cachedData } : { produceCachedData: true }),
+  }) as ivm.Script & ivm.CachedDataResult;
+  if (!cachedData && script.cachedData) {
+    if (scriptCode.size === SCRIPTS_KEPT) scriptCode.delete(scriptCode.keys().next().value!);
+    scriptCode.set(key, script.cachedData);
+  }
+  return script;
+}
 
 /** The user's script runs as the body of an async function: top-level await and return work, lines keep their numbers. */
 const wrap = (source: string) => `(async function (input) {${source}\n})`;
@@ -45,6 +61,8 @@ class JavaScriptEngine implements Engine {
   /** The isolate's CPU time when this run started: the limit counts CPU time from there. */
   private cpuAtStart = 0n;
   private timeoutMs = 0;
+  /** A script compiled ahead, by its cache key (see lastScript). */
+  precompiled: { key: string; script: ivm.Script } | undefined;
 
   constructor(isolate: ivm.Isolate, context: ivm.Context, memoryLimitBytes: number) {
     this.isolate = isolate;
@@ -142,15 +160,11 @@ class JavaScriptEngine implements Engine {
     let main: ivm.Reference<unknown>;
     try {
       const key = `${request.fileName}\0${request.source}`;
-      const cachedData = scriptCode.get(key);
-      const script = this.isolate.compileScriptSync(wrap(request.source), {
-        filename: request.fileName,
-        ...(cachedData ? { cachedData } : { produceCachedData: true }),
-      }) as ivm.Script & ivm.CachedDataResult;
-      if (!cachedData && script.cachedData) {
-        if (scriptCode.size === SCRIPTS_KEPT) scriptCode.delete(scriptCode.keys().next().value!);
-        scriptCode.set(key, script.cachedData);
-      }
+      lastScript = { key, fileName: request.fileName, source: request.source };
+      const ahead = this.precompiled;
+      this.precompiled = undefined;
+      if (ahead && ahead.key !== key) ahead.script.release();
+      const script = ahead?.key === key ? ahead.script : compileScript(this.isolate, key, request.fileName, request.source);
       main = script.runSync(this.context, { reference: true, timeout: this.remainingMs() }) as ivm.Reference<unknown>;
     } catch (error) {
       // No script code has run yet: a source too large to compile under the limit ends the isolate.
@@ -225,8 +239,15 @@ export class JavaScriptEngineFactory implements EngineFactory {
     const isolate = new ivm.Isolate({ memoryLimit: Math.max(MIN_MEMORY_MB, Math.ceil(memoryLimitBytes / (1024 * 1024))) });
     const context = isolate.createContextSync();
     const engine = new JavaScriptEngine(isolate, context, memoryLimitBytes);
-    // An isolate's first compile costs ~70 µs more than the next: paid here, before a run takes it.
-    isolate.compileScriptSync(wrap('return 0'), { filename: 'llmspell:warm' }).runSync(context, { reference: true }).release();
+    // An isolate's first compile costs ~70 µs more than the next: paid here, before a run takes
+    // it, on the script the last run ran (most likely this one's too).
+    const last = lastScript;
+    try {
+      if (last) engine.precompiled = { key: last.key, script: compileScript(isolate, last.key, last.fileName, last.source) };
+    } catch {
+      // Its run reports what is wrong with it.
+    }
+    if (!engine.precompiled) isolate.compileScriptSync(wrap('return 0'), { filename: 'llmspell:warm' }).runSync(context, { reference: true }).release();
     return engine;
   }
 }
