@@ -82,6 +82,10 @@ describe('javascript engine: conversion', () => {
       if (n === 1) expect(resultOf(outcome)).toBe(2);
       else expect(errorOf(outcome)).toEqual({ type: 'SpellScriptError', message: 'RangeError: too big: 2', where: 'again.js:2' });
     }
+    // The next isolate has the last script compiled ahead; the same source under another name
+    // is compiled again, so its errors name this run's file.
+    expect(errorOf(await js(source, { fileName: 'other.js', input: { n: 3 } }))).toEqual({ type: 'SpellScriptError', message: 'RangeError: too big: 3', where: 'other.js:2' });
+    expect(resultOf(await js(source, { fileName: 'other.js', input: { n: 0 } }))).toBe(0);
   });
 
   it('has no Node globals and deterministic Math.random and Date', async () => {
