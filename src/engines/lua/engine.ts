@@ -52,6 +52,8 @@ class LuaModule {
   /** Where lua_resume writes how many values the coroutine yielded or returned. */
   readonly cell: number;
   private readonly names = new Map<string, number>();
+  /** The script of the last run, compiled into the next state while the thread is idle: a spell's next step most likely runs it again. */
+  lastScript: { source: string; chunkname: string } | undefined;
 
   constructor(lua: LuaApi) {
     this.lua = lua;
@@ -85,12 +87,14 @@ class LuaModule {
   }
 
   /** Loads a chunk (text, or the host's own binary: scripts may load text only) onto L's stack. */
-  load(L: number, chunk: Uint8Array, mode: 't' | 'b'): void {
+  load(L: number, chunk: Uint8Array, mode: 't' | 'b', chunkname = '=llmspell'): void {
     const lua = this.lua;
-    const pointer = lua._malloc(chunk.length);
+    const nameBytes = lua.lengthBytesUTF8(chunkname) + 1;
+    const pointer = lua._malloc(chunk.length + nameBytes);
     try {
       lua.HEAPU8.set(chunk, pointer);
-      this.check(L, lua._luaL_loadbufferx(L, pointer, chunk.length, this.name('=llmspell'), this.name(mode)));
+      lua.stringToUTF8(chunkname, pointer + chunk.length, nameBytes);
+      this.check(L, lua._luaL_loadbufferx(L, pointer, chunk.length, pointer + chunk.length, this.name(mode)));
     } finally {
       lua._free(pointer);
     }
@@ -127,6 +131,8 @@ class LuaEngine implements Engine {
   private memoryHit = false;
   /** An allocation the limit refused (block, old size, new size), until Lua retries it (after an emergency collection) or gives up. */
   private refused: [number, number, number] | undefined;
+  /** The last run's script compiled ahead (see LuaModule.lastScript), in the registry. */
+  private precompiled: { source: string; chunkname: string; ref: number } | undefined;
 
   /**
    * Makes a state with the standard libraries and runs the prelude (`chunk`: its compiled form,
@@ -156,6 +162,16 @@ class LuaEngine implements Engine {
     } catch (error) {
       this.dispose();
       throw error;
+    }
+    const last = module.lastScript;
+    if (last) {
+      try {
+        // Loaded as the driver loads a script (text only; its _ENV is the globals, as there).
+        module.load(L, new TextEncoder().encode(last.source), 't', last.chunkname);
+        this.precompiled = { ...last, ref: lua._luaL_ref(L, LUA_REGISTRYINDEX) };
+      } catch {
+        // A script that does not compile: its run reports why.
+      }
     }
   }
 
@@ -261,8 +277,17 @@ class LuaEngine implements Engine {
     const thread = this.main;
     // Under the script's memory limit, protected: a source or input larger than the limit fails
     // the run (unprotected, Lua's out-of-memory error aborted the thread's whole WebAssembly module).
-    const texts = [['source', request.source], ['file name', `@${request.fileName}`], ['input', request.input ?? null], ['id', request.spell.id]] as const;
+    const chunkname = `@${request.fileName}`;
+    this.module.lastScript = { source: request.source, chunkname };
+    const ahead = this.precompiled;
+    this.precompiled = undefined;
+    const texts = [['source', request.source], ['file name', chunkname], ['input', request.input ?? null], ['id', request.spell.id]] as const;
     for (const [what, value] of texts) {
+      // The script compiled ahead goes in place of its source (the driver takes either).
+      if (what === 'source' && ahead?.source === value && ahead.chunkname === chunkname) {
+        this.module.lua._lua_rawgeti(thread, LUA_REGISTRYINDEX, BigInt(ahead.ref));
+        continue;
+      }
       if (!values.pushProtected(this.L, thread, value)) {
         runtime.finish({ ok: false, error: { type: 'SpellMemoryLimit', message: `the spell's ${what} takes more memory than the script's limit of ${request.limits.memoryLimitBytes} bytes` } });
         return;

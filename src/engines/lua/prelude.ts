@@ -647,7 +647,9 @@ function __llmspell_main(source, chunkname, input, id, attempt, started_ms, outp
     spawn = spawn,
     continue_as_new = function(next_input) return boundary('spell.continue_as_new', { input = next_input }) end,
   }
-  local chunk, syntax = raw_load(source, chunkname, 't', _ENV)
+  -- The host may pass the script already compiled (a function), or its source.
+  local chunk, syntax = source, nil
+  if type(source) ~= 'function' then chunk, syntax = raw_load(source, chunkname, 't', _ENV) end
   if not chunk then
     local where, msg = smatch(syntax, '^([^:]+:%d+): (.*)$')
     return '{"ok":false,"error":' .. encode({ type = 'SpellSyntaxError', message = msg or syntax, where = where }) .. '}'

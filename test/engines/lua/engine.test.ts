@@ -88,6 +88,21 @@ describe('lua engine: conversion', () => {
     for (const text of encoded) expect(Object.keys(JSON.parse(text) as object)).toEqual(Object.keys(JSON.parse(text) as object).sort());
   });
 
+  it('runs a script again from the code compiled ahead of it: its own input, and errors name its own file', async () => {
+    // One thread: each run's engine is made after the last run, with the last run's script compiled.
+    const one = new EnginePool({ maxThreadsPerEngine: 1 });
+    try {
+      const source = 'local n = ...\nif n.fail then error("failed " .. n.v) end\nreturn n.v * 2';
+      for (let i = 0; i < 3; i++) expect(resultOf(await runOnce(one, source, { input: { v: i }, fileName: 'same.lua' }))).toBe(i * 2);
+      // The same source under another name: compiled again, so errors name this run's file.
+      expect(errorOf(await runOnce(one, source, { input: { v: 1, fail: true }, fileName: 'other.lua' }))).toMatchObject({ message: 'failed 1', where: 'other.lua:2' });
+      expect(errorOf(await runOnce(one, source, { input: { v: 2, fail: true }, fileName: 'other.lua' }))).toMatchObject({ message: 'failed 2', where: 'other.lua:2' });
+      for (let i = 0; i < 2; i++) expect(errorOf(await runOnce(one, 'return 1 +', { fileName: 'bad.lua' }))).toMatchObject({ type: 'SpellSyntaxError', where: 'bad.lua:1' });
+    } finally {
+      await one.close();
+    }
+  });
+
   it('reports syntax errors with file and line', async () => {
     const error = errorOf(await runOnce(pool, 'local x = \nreturn = 2', { fileName: 'broken.lua' }));
     expect(error).toMatchObject({ type: 'SpellSyntaxError', where: 'broken.lua:2' });
