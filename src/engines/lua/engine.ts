@@ -32,10 +32,12 @@ interface LuaApi extends LuaCApi {
   _lua_gettop(L: number): number;
   _lua_error(L: number): number;
   _luaL_ref(L: number, table: number): number;
+  _luaL_unref(L: number, table: number, ref: number): void;
   _lua_rawgeti(L: number, table: number, n: bigint): number;
 }
 
 const LUA_TNUMBER = 3;
+const PRECOMPILED_MAX_CHARS = 64 * 1024;
 /** The host function's one upvalue: the id of the engine it belongs to. */
 const ENGINE_ID = LUA_REGISTRYINDEX - 1;
 
@@ -52,7 +54,11 @@ class LuaModule {
   /** Where lua_resume writes how many values the coroutine yielded or returned. */
   readonly cell: number;
   private readonly names = new Map<string, number>();
-  /** The script of the last run, compiled into the next state while the thread is idle: a spell's next step most likely runs it again. */
+  /**
+   * The script of the last run, compiled into the next state while the thread is idle: a
+   * spell's next step most likely runs it again. Only a script of up to PRECOMPILED_MAX_CHARS:
+   * compiling a large one ahead would take memory no run asked for.
+   */
   lastScript: { source: string; chunkname: string } | undefined;
 
   constructor(lua: LuaApi) {
@@ -275,19 +281,23 @@ class LuaEngine implements Engine {
     this.memoryMax = request.limits.memoryLimitBytes;
     const { values } = this.module;
     const thread = this.main;
-    // Under the script's memory limit, protected: a source or input larger than the limit fails
-    // the run (unprotected, Lua's out-of-memory error aborted the thread's whole WebAssembly module).
     const chunkname = `@${request.fileName}`;
-    this.module.lastScript = { source: request.source, chunkname };
+    this.module.lastScript = request.source.length <= PRECOMPILED_MAX_CHARS ? { source: request.source, chunkname } : undefined;
     const ahead = this.precompiled;
     this.precompiled = undefined;
+    // Taken only where the source itself would have fit under the run's limit; either way the
+    // registry lets go of it (one not taken is garbage, collected before any allocation fails).
+    const compiledAhead = ahead?.source === request.source && ahead.chunkname === chunkname && this.memoryUsed + 3 * request.source.length <= this.memoryMax;
+    if (ahead) {
+      if (compiledAhead) this.module.lua._lua_rawgeti(thread, LUA_REGISTRYINDEX, BigInt(ahead.ref));
+      this.module.lua._luaL_unref(this.L, LUA_REGISTRYINDEX, ahead.ref);
+    }
+    // Under the script's memory limit, protected: a source or input larger than the limit fails
+    // the run (unprotected, Lua's out-of-memory error aborted the thread's whole WebAssembly module).
     const texts = [['source', request.source], ['file name', chunkname], ['input', request.input ?? null], ['id', request.spell.id]] as const;
     for (const [what, value] of texts) {
       // The script compiled ahead goes in place of its source (the driver takes either).
-      if (what === 'source' && ahead?.source === value && ahead.chunkname === chunkname) {
-        this.module.lua._lua_rawgeti(thread, LUA_REGISTRYINDEX, BigInt(ahead.ref));
-        continue;
-      }
+      if (what === 'source' && compiledAhead) continue;
       if (!values.pushProtected(this.L, thread, value)) {
         runtime.finish({ ok: false, error: { type: 'SpellMemoryLimit', message: `the spell's ${what} takes more memory than the script's limit of ${request.limits.memoryLimitBytes} bytes` } });
         return;

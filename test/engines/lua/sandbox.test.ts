@@ -1,5 +1,5 @@
 /** Hostile Lua scripts: each ends with a typed error within its limit, and the next spell runs. */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { EnginePool } from '../../../src/engines/pool.ts';
 import { errorOf, resultOf, runOnce } from '../../helpers/engine.ts';
 import { hostileCase, type HostileCase } from '../../helpers/hostile.ts';
@@ -78,6 +78,17 @@ describe('lua sandbox', () => {
     const outcome = await runOnce(pool, source, how === 'effect' ? { limits, effect: async () => ({ ok: true, value: big }) } : how === 'input' ? { limits, input: big } : { limits });
     expect(errorOf(outcome)).toMatchObject({ type: 'SpellMemoryLimit', message: expect.stringMatching(message) });
     expect(resultOf(await runOnce(pool, 'return 1 + 1'))).toBe(2);
+  });
+
+  it('holds each run to its own memory limit, whatever ran on the thread before it', async () => {
+    // One thread: each run's state is made after the last run, with the last run's script compiled ahead when it is small.
+    const one = new EnginePool({ maxThreadsPerEngine: 1 });
+    onTestFinished(() => one.close());
+    const limits = { memoryLimitBytes: 8 * 1024 * 1024 };
+    expect(resultOf(await runOnce(one, `return #"${'y'.repeat(6 * 1024 * 1024)}"`))).toBe(6 * 1024 * 1024);
+    expect(resultOf(await runOnce(one, 'local t = {} for i = 1, 1e5 do t[i] = i end return #t', { limits }))).toBe(100000);
+    // A source larger than the limit fails on every attempt, not only on the first.
+    for (let i = 0; i < 2; i++) expect(errorOf(await runOnce(one, `-- ${'x'.repeat(9 * 1024 * 1024)}\nreturn 1`, { limits }))).toMatchObject({ type: 'SpellMemoryLimit' });
   });
 
   it('ends a run with SpellMemoryLimit when a bridge call answers with more than the script may still hold', async () => {
