@@ -25,8 +25,13 @@ let preludeCode: ivm.ExternalCopy<ArrayBuffer> | undefined;
  */
 const scriptCode = new Map<string, ivm.ExternalCopy<ArrayBuffer>>();
 const SCRIPTS_KEPT = 16;
-/** The script of the last run, compiled into the next isolate while the host is idle: its next step is most likely the same script. */
+/**
+ * The script of the last run, compiled into the next isolate while the host is idle: its next
+ * step is most likely the same script. Only a script of up to PRECOMPILED_MAX_CHARS: compiling a
+ * large one ahead would take memory and time no run asked for.
+ */
 let lastScript: { key: string; fileName: string; source: string } | undefined;
+const PRECOMPILED_MAX_CHARS = 64 * 1024;
 
 /** Compiles a run's script in `isolate`, from the code cache when it has the script. */
 function compileScript(isolate: ivm.Isolate, key: string, fileName: string, source: string): ivm.Script {
@@ -160,7 +165,7 @@ class JavaScriptEngine implements Engine {
     let main: ivm.Reference<unknown>;
     try {
       const key = `${request.fileName}\0${request.source}`;
-      lastScript = { key, fileName: request.fileName, source: request.source };
+      lastScript = request.source.length <= PRECOMPILED_MAX_CHARS ? { key, fileName: request.fileName, source: request.source } : undefined;
       const ahead = this.precompiled;
       this.precompiled = undefined;
       if (ahead && ahead.key !== key) ahead.script.release();
@@ -234,20 +239,24 @@ function syntaxError(error: unknown, fileName: string): SpellErrorData {
   };
 }
 
+function makeEngine(memoryLimitBytes: number, last: typeof lastScript): JavaScriptEngine {
+  const isolate = new ivm.Isolate({ memoryLimit: Math.max(MIN_MEMORY_MB, Math.ceil(memoryLimitBytes / (1024 * 1024))) });
+  const context = isolate.createContextSync();
+  const engine = new JavaScriptEngine(isolate, context, memoryLimitBytes);
+  // An isolate's first compile costs ~70 µs more than the next: paid here, before a run takes
+  // it, on the script the last run ran (most likely this one's too).
+  try {
+    if (last) engine.precompiled = { key: last.key, script: compileScript(isolate, last.key, last.fileName, last.source) };
+  } catch {
+    // Its run reports what is wrong with it; an isolate it left out of memory is made again.
+    if (isolate.isDisposed) return makeEngine(memoryLimitBytes, undefined);
+  }
+  if (!engine.precompiled) isolate.compileScriptSync(wrap('return 0'), { filename: 'llmspell:warm' }).runSync(context, { reference: true }).release();
+  return engine;
+}
+
 export class JavaScriptEngineFactory implements EngineFactory {
   async create(memoryLimitBytes = DEFAULT_LIMITS.memoryLimitBytes): Promise<Engine> {
-    const isolate = new ivm.Isolate({ memoryLimit: Math.max(MIN_MEMORY_MB, Math.ceil(memoryLimitBytes / (1024 * 1024))) });
-    const context = isolate.createContextSync();
-    const engine = new JavaScriptEngine(isolate, context, memoryLimitBytes);
-    // An isolate's first compile costs ~70 µs more than the next: paid here, before a run takes
-    // it, on the script the last run ran (most likely this one's too).
-    const last = lastScript;
-    try {
-      if (last) engine.precompiled = { key: last.key, script: compileScript(isolate, last.key, last.fileName, last.source) };
-    } catch {
-      // Its run reports what is wrong with it.
-    }
-    if (!engine.precompiled) isolate.compileScriptSync(wrap('return 0'), { filename: 'llmspell:warm' }).runSync(context, { reference: true }).release();
-    return engine;
+    return makeEngine(memoryLimitBytes, lastScript);
   }
 }

@@ -1,5 +1,5 @@
 /** Hostile JavaScript: each ends with a typed error within its limit, and the next spell runs. */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { EnginePool } from '../../../src/engines/pool.ts';
 import { errorOf, resultOf, runOnce } from '../../helpers/engine.ts';
 import { hostileCase, type HostileCase } from '../../helpers/hostile.ts';
@@ -57,6 +57,16 @@ describe('javascript sandbox', () => {
     const outcome = await runOnce(pool, `// ${'x'.repeat(9 * 1024 * 1024)}\nreturn 1`, { engine: 'javascript', fileName: 'test.js', limits: { memoryLimitBytes: 8 * 1024 * 1024 } });
     expect(errorOf(outcome)).toMatchObject({ type: 'SpellMemoryLimit', message: expect.stringMatching(/source takes more memory than the script's limit of 8388608 bytes/) });
     expect(resultOf(await js('return 1 + 1'))).toBe(2);
+  });
+
+  it('makes the next isolate whatever the last run\'s source was: a large one, then a smaller limit', async () => {
+    // One process: its next isolate is made after the last run, with that run's script compiled ahead when it is small.
+    const one = new EnginePool({ maxThreadsPerEngine: 1 });
+    onTestFinished(() => one.close());
+    const run = (source: string, limits = {}) => runOnce(one, source, { engine: 'javascript', fileName: 'test.js', limits });
+    expect(resultOf(await run(`// ${'x'.repeat(9 * 1024 * 1024)}\nreturn 1`))).toBe(1);
+    expect(resultOf(await run('return 2', { memoryLimitBytes: 8 * 1024 * 1024 }))).toBe(2);
+    expect(resultOf(await run('return 3'))).toBe(3);
   });
 
   it('survives 100k bridge calls within the limit', async () => {
