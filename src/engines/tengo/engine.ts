@@ -295,6 +295,18 @@ export interface TengoEngineFactoryOptions {
   compiled?: WasmModule;
 }
 
+/** Sets the next run's API up in `instance`, with no run's memory limit on it; false if Go failed. */
+function prepared(instance: GoInstance): boolean {
+  instance.limitBytes = Number.POSITIVE_INFINITY;
+  try {
+    instance.api.prepare();
+    return true;
+  } catch {
+    instance.dead = true;
+    return false;
+  }
+}
+
 export class TengoEngineFactory implements EngineFactory {
   /** Compiled once per factory (one per engine thread) unless given; each Go program is made from it. */
   private compiled: Promise<WasmModule> | undefined;
@@ -309,13 +321,14 @@ export class TengoEngineFactory implements EngineFactory {
   async create(): Promise<Engine> {
     const reuse = this.idle;
     this.idle = undefined;
-    const instance = reuse && !reuse.dead ? reuse : await this.start();
-    // Engines are made ahead of their runs (see thread.ts): so is the run's API. Should Go
-    // crash doing it, the run reports what Go printed and the next engine starts a new program.
-    try {
-      instance.api.prepare();
-    } catch {
-      instance.dead = true;
+    let instance = reuse && !reuse.dead ? reuse : await this.start();
+    // Engines are made ahead of their runs (see thread.ts): so is the run's API. A reused
+    // program that fails at it is replaced; should a new one fail too, its run reports what Go
+    // printed (a run without an API set up ahead sets one up itself).
+    if (!prepared(instance) && instance === reuse) {
+      instance.exit();
+      instance = await this.start();
+      prepared(instance);
     }
     return new TengoEngine(instance, (done) => {
       if (done.dead || this.idle || done.memory.buffer.byteLength > done.baseBytes + REUSE_BELOW_BYTES) done.exit();

@@ -1,5 +1,5 @@
 /** Hostile Tengo scripts: each ends with a typed error within its limit, and the next spell runs. */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { EnginePool } from '../../../src/engines/pool.ts';
 import { errorOf, resultOf, runOnce } from '../../helpers/engine.ts';
 import { hostileCase, type HostileCase } from '../../helpers/hostile.ts';
@@ -59,11 +59,14 @@ describe('tengo sandbox', () => {
   });
 
   it('gives every run a fresh VM: nothing a script changes leaks into the next run', async () => {
-    await runOnce(pool, 'state.set("k", 1); llm.x = "leaked"; spell.id = "leaked"; spell.input.n = 2; hook.before("*", func(a) { return hook.refuse("leaked hook") })', {
+    // One thread, so both runs use the same Go program (and the API it set up ahead for the second).
+    const one = new EnginePool({ maxThreadsPerEngine: 1 });
+    onTestFinished(() => one.close());
+    await runOnce(one, 'state.set("k", 1); llm.x = "leaked"; spell.id = "leaked"; spell.input.n = 2; hook.before("*", func(a) { return hook.refuse("leaked hook") })', {
       engine: 'tengo',
       input: { n: 1 },
     });
-    expect(resultOf(await runOnce(pool, 'return {x: llm.x, id: spell.id, input: spell.input, r: tool.call("t", {})}', { engine: 'tengo', spellId: 'next' }))).toEqual({
+    expect(resultOf(await runOnce(one, 'return {x: llm.x, id: spell.id, input: spell.input, r: tool.call("t", {})}', { engine: 'tengo', spellId: 'next' }))).toEqual({
       id: 'next',
       r: { echoed: { name: 't', args: {} } },
     });

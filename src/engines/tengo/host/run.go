@@ -89,18 +89,29 @@ var prepared []tengo.Object
 var setupVM *tengo.VM
 var setupGlobals []tengo.Object
 
-// The global that holds the API's spell table, whose run fields startRun fills in.
+// The global that holds the API's spell table, whose run fields takeAPI fills in.
 var spellGlobal = slices.Index(apiGlobals, "spell")
 
-// prepare sets the API up for the next run, unless a run is in progress or one is ready.
+// prepare sets the API up for the next run while no run is in progress, unless one is ready.
 func prepare() error {
 	if prepared != nil || (current != nil && !current.done) {
 		return nil
 	}
+	globals, err := setUp()
+	if err == nil {
+		prepared = globals
+	}
+	return err
+}
+
+// setUp runs the prelude's setup: the globals of a fresh copy of the API. Its spell table has
+// placeholders for the run's input, id and attempt (spell_info reads them from a placeholder
+// run); setup calls no other native that reads the run (a clock, a random number, the host).
+func setUp() ([]tengo.Object, error) {
 	if compiled == nil {
 		p, err := loadPrelude()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		compiled = p
 	}
@@ -108,29 +119,32 @@ func prepare() error {
 		setupGlobals = make([]tengo.Object, tengo.GlobalsSize)
 		setupVM = tengo.NewVM(compiled.setup, setupGlobals, -1)
 	}
-	// Natives find the run through current: a placeholder while no run is in progress.
+	// Natives find the run through current: a placeholder while setup runs (a run that sets
+	// its API up itself gets it afterwards, its own fields filled in).
 	previous := current
 	current = &runState{cfg: config{Input: "null"}, done: true}
 	defer func() { current = previous }()
 	if err := setupVM.Run(); err != nil {
 		// Run does not clear a VM's error: the next setup gets a new one.
 		setupVM = nil
-		return err
+		return nil, err
 	}
 	globals := make([]tengo.Object, tengo.GlobalsSize)
 	copy(globals, setupGlobals[:len(apiGlobals)])
 	clear(setupGlobals)
-	prepared = globals
-	return nil
+	return globals, nil
 }
 
-// takePrepared hands the set-up API to a run, with the run's own spell fields.
-func (r *runState) takePrepared() ([]tengo.Object, error) {
-	if err := prepare(); err != nil {
-		return nil, err
-	}
+// takeAPI gives the run the API set up ahead (or sets one up), with the run's own spell fields.
+func (r *runState) takeAPI() ([]tengo.Object, error) {
 	globals := prepared
 	prepared = nil
+	if globals == nil {
+		var err error
+		if globals, err = setUp(); err != nil {
+			return nil, err
+		}
+	}
 	input, err := decodeValue(r.cfg.Input)
 	if err != nil {
 		return nil, err
@@ -268,7 +282,7 @@ func (r *runState) execute(source string) (outcome string) {
 	if err != nil {
 		return failure(r.compileError(err))
 	}
-	globals, err := r.takePrepared()
+	globals, err := r.takeAPI()
 	if err != nil {
 		return failure(errorData{Type: "SpellHostError", Message: "tengo: setting the spell API up: " + err.Error()})
 	}
