@@ -86,6 +86,13 @@ describe('tengo engine: conversion', () => {
     expect(errorOf(await tengo('return state.delete("a", "b")'))).toMatchObject({ type: 'SpellScriptError', message: 'wrong number of arguments: want=1, got=2' });
   });
 
+  it('calls state.get and state.delete given as callbacks with the one argument they take', async () => {
+    // A hook gets as many arguments as its function declares: state.delete takes one (the call).
+    expect(resultOf(await tengo('state.set("a", 1)\nhook.after("tool.call", state.delete)\ntool.call("t", {})\nreturn state.get("a")'))).toBe(1);
+    const mapped = await tengo('return parallel.map(["a", "b"], state.get)');
+    expect(mapped.next).toMatchObject({ type: 'boundary', call: { kind: 'parallel', args: { items: 2, fn: 'function' } } });
+  });
+
   it('fails the run when the script returns an error value', async () => {
     expect(errorOf(await tengo('return error("gave up")'))).toEqual({ type: 'SpellScriptError', message: 'gave up' });
     expect(errorOf(await tengo('return error({type: "Policy", message: "no"})'))).toEqual({ type: 'Policy', message: 'no' });

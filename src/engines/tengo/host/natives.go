@@ -55,6 +55,8 @@ func natives() map[string]tengo.Object {
 		"call":     fn("call", (*runState).call),
 		"call_key": fn("call_key", (*runState).callKey),
 		// state.get and state.delete themselves: natives, one Tengo call fewer per bridge call.
+		// They take one key (arity says so: hooks and parallel.map call them with as many
+		// arguments as they declare, as any script function).
 		"state_get":    fn("state.get", keyCall(stateGet)),
 		"state_delete": fn("state.delete", keyCall(stateDelete)),
 		"step_end": fn("step_end", func(r *runState, args ...tengo.Object) (tengo.Object, error) {
@@ -84,6 +86,10 @@ func natives() map[string]tengo.Object {
 		"arity": fn("arity", func(r *runState, args ...tengo.Object) (tengo.Object, error) {
 			if f, ok := arg(args, 0).(*tengo.CompiledFunction); ok && !f.VarArgs {
 				return &tengo.Int{Value: int64(f.NumParameters)}, nil
+			}
+			// The module hands out copies of its natives: known by name (scripts cannot make one).
+			if f, ok := arg(args, 0).(*tengo.UserFunction); ok && (f.Name == "state.get" || f.Name == "state.delete") {
+				return &tengo.Int{Value: 1}, nil
 			}
 			return &tengo.Int{Value: -1}, nil
 		}),
