@@ -650,6 +650,8 @@ function __llmspell_main(source, chunkname, input, id, attempt, started_ms, outp
   -- The host may pass the script already compiled (a function), or its source.
   local chunk, syntax = source, nil
   if type(source) ~= 'function' then chunk, syntax = raw_load(source, chunkname, 't', _ENV) end
+  -- The run holds no source text either way, so its memory is the same on both paths.
+  source = nil
   if not chunk then
     local where, msg = smatch(syntax, '^([^:]+:%d+): (.*)$')
     return '{"ok":false,"error":' .. encode({ type = 'SpellSyntaxError', message = msg or syntax, where = where }) .. '}'
