@@ -300,7 +300,8 @@ function prepared(instance: GoInstance): boolean {
   instance.limitBytes = Number.POSITIVE_INFINITY;
   try {
     instance.api.prepare();
-    return true;
+    // A Go crash ends the program without throwing here.
+    return !instance.dead;
   } catch {
     instance.dead = true;
     return false;
