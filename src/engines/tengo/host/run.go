@@ -43,6 +43,18 @@ type preludeCode struct {
 
 var compiled *preludeCode
 
+// loadCompiled compiles the prelude the first time this instance needs it.
+func loadCompiled() error {
+	if compiled != nil {
+		return nil
+	}
+	p, err := loadPrelude()
+	if err == nil {
+		compiled = p
+	}
+	return err
+}
+
 func loadPrelude() (*preludeCode, error) {
 	loader := []byte(`__m := import("llmspell")`)
 	fileSet := parser.NewFileSet()
@@ -108,12 +120,8 @@ func prepare() error {
 // placeholders for the run's input, id and attempt (spell_info reads them from a placeholder
 // run); setup calls no other native that reads the run (a clock, a random number, the host).
 func setUp() ([]tengo.Object, error) {
-	if compiled == nil {
-		p, err := loadPrelude()
-		if err != nil {
-			return nil, err
-		}
-		compiled = p
+	if err := loadCompiled(); err != nil {
+		return nil, err
 	}
 	if setupVM == nil {
 		setupGlobals = make([]tengo.Object, tengo.GlobalsSize)
@@ -323,12 +331,8 @@ func (r *runState) compile(source string) (*tengo.Bytecode, error) {
 }
 
 func compileScript(fileName, source string) (*tengo.Bytecode, error) {
-	if compiled == nil {
-		p, err := loadPrelude()
-		if err != nil {
-			return nil, err
-		}
-		compiled = p
+	if err := loadCompiled(); err != nil {
+		return nil, err
 	}
 	text := prefix + source + suffix
 	// The run's files: the prelude's, shared (positions in its functions stay valid), and its own.
