@@ -53,7 +53,10 @@ func (r *runState) callCompiled(fn *tengo.CompiledFunction, args []tengo.Object)
 	insts = append(insts, tengo.MakeInstruction(parser.OpSetGlobal, resultSlot)...)
 	insts = append(insts, tengo.MakeInstruction(parser.OpSuspend)...)
 	bytecode := &tengo.Bytecode{FileSet: r.bytecode.FileSet, MainFunction: &tengo.CompiledFunction{Instructions: insts}, Constants: constants}
-	if err := tengo.NewVM(bytecode, r.globals, r.cfg.MaxAllocs).Run(); err != nil {
+	vm := newVM(bytecode, r.globals, r.cfg.MaxAllocs)
+	err := vm.Run()
+	releaseVM(vm)
+	if err != nil {
 		return nil, nestedError{err}
 	}
 	result := r.globals[resultSlot]

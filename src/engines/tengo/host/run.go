@@ -109,6 +109,7 @@ func prepare() error {
 	if prepared != nil || (current != nil && !current.done) {
 		return nil
 	}
+	clearReleasedVMs()
 	globals, err := setUp()
 	if err == nil {
 		prepared = globals
@@ -295,7 +296,8 @@ func (r *runState) execute(source string) (outcome string) {
 		return failure(errorData{Type: "SpellHostError", Message: "tengo: setting the spell API up: " + err.Error()})
 	}
 	r.bytecode, r.globals = bytecode, globals
-	vm := tengo.NewVM(bytecode, globals, r.cfg.MaxAllocs)
+	vm := newVM(bytecode, globals, r.cfg.MaxAllocs)
+	defer releaseVM(vm)
 	if err := vm.Run(); err != nil {
 		return failure(r.runtimeError(err))
 	}
