@@ -46,14 +46,21 @@ interface RunImports {
   done(ptr: number, length: number): void;
 }
 
+/**
+ * The Go host's entry points for a run and its effects, WebAssembly exports (host/exports.go):
+ * each hands the work to the run's goroutine, which runs when Go is resumed.
+ */
+interface TengoExports {
+  /** Asks for a run: the numbers are arguments, the texts Go asks for (RunImports.request); 1 if a run is still in progress. */
+  llmspell_run(attempt: number, outputLimitBytes: number, memoryLimitBytes: number, maxAllocs: number): number;
+  /** The answer to the VM's awaited work is ready; it reads it as it reads a host call's (RunImports.call, length -1). */
+  llmspell_deliver(): void;
+}
+
 /** What the Go host (host/main.go) puts on the object it finds at globalThis.__llmspellTengo. */
 interface TengoApi {
-  /** Starts a run: the numbers are arguments, the texts Go asks for (RunImports.request). */
-  run(attempt: number, outputLimitBytes: number, memoryLimitBytes: number, maxAllocs: number): void;
   /** Sets the next run's API up (the prelude's setup) while the host is idle; a run without one sets it up itself. */
   prepare(): void;
-  /** Resumes the parked VM; it reads the answer as it reads a host call's (RunImports.call, length -1). */
-  deliver(): void;
   callTool(name: string, args: string): string;
   cancel(): void;
   exit(): void;
@@ -78,6 +85,7 @@ class MemoryLimitExceeded extends Error {}
  */
 class GoInstance {
   readonly api: TengoApi;
+  readonly exports: TengoExports;
   readonly memory: WasmMemory;
   /** WebAssembly memory once Go has started: a run's memory limit is on top of it. */
   readonly baseBytes: number;
@@ -91,9 +99,10 @@ class GoInstance {
   private readonly go: GoRuntime;
   private view: Buffer | undefined;
 
-  constructor(go: GoRuntime, api: TengoApi, memory: WasmMemory) {
+  constructor(go: GoRuntime, api: TengoApi, exports: TengoExports, memory: WasmMemory) {
     this.go = go;
     this.api = api;
+    this.exports = exports;
     this.memory = memory;
     this.baseBytes = memory.buffer.byteLength;
     go.exit = (code) => {
@@ -106,6 +115,11 @@ class GoInstance {
   bytes(): Buffer {
     if (this.view?.buffer !== this.memory.buffer) this.view = Buffer.from(this.memory.buffer);
     return this.view;
+  }
+
+  /** Runs Go's goroutines until they all wait: the work an export handed over is done or awaits. */
+  resume(): void {
+    this.go._resume();
   }
 
   /** Ends the Go program. */
@@ -163,15 +177,12 @@ class TengoEngine implements Engine {
         runtime.finish(outcome);
         resolve();
       };
-      this.enter(() =>
-        this.instance.api.run(
-          request.spell.attempt,
-          request.limits.outputLimitBytes,
-          memoryLimitBytes,
-          // Tengo counts every object it creates, integer results included.
-          Math.floor(memoryLimitBytes / 8),
-        ),
-      );
+      this.enter(() => {
+        // Tengo counts every object it creates, integer results included.
+        const busy = this.instance.exports.llmspell_run(request.spell.attempt, request.limits.outputLimitBytes, memoryLimitBytes, Math.floor(memoryLimitBytes / 8));
+        if (busy) throw new Error('the Tengo engine was given a run while another was in progress');
+        this.instance.resume();
+      });
     });
   }
 
@@ -245,7 +256,10 @@ class TengoEngine implements Engine {
     while (next.status === 'async') next = await next.promise;
     if (!this.runtime || this.runtime.isStopped) return;
     this.pendingAnswer = this.answer(next);
-    this.enter(() => this.instance.api.deliver());
+    this.enter(() => {
+      this.instance.exports.llmspell_deliver();
+      this.instance.resume();
+    });
   }
 
   resume(request: RunRequest): void {
@@ -376,7 +390,7 @@ export class TengoEngineFactory implements EngineFactory {
     // Go's main runs synchronously up to its wait: by then it has filled `api`.
     void go.run(wasm);
     delete global.__llmspellTengo;
-    instance = new GoInstance(go, api, wasm.exports.mem as WasmMemory);
+    instance = new GoInstance(go, api, wasm.exports as unknown as TengoExports, wasm.exports.mem as WasmMemory);
     return instance;
   }
 }

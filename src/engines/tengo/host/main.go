@@ -18,28 +18,13 @@ func main() {
 	// Local time is the host machine's zone in js/wasm: spells see UTC everywhere.
 	time.Local = time.UTC
 	go runLoop()
+	// The entry points that may block (they wait for the run's goroutine) are js.FuncOf
+	// calls; run and deliver are WebAssembly exports (exports.go).
 	api := js.Global().Get("__llmspellTengo")
 	quit := make(chan struct{})
-	// Numbers only: the run's texts come through hostRequest (syscall/js's string and object
-	// values cost more than the rest of a short run).
-	api.Set("run", js.FuncOf(func(_ js.Value, args []js.Value) any {
-		startRun(config{
-			Attempt: int64(args[0].Int()), OutputLimitBytes: args[1].Int(), MemoryLimitBytes: int64(args[2].Float()), MaxAllocs: int64(args[3].Float()),
-		})
-		return nil
-	}))
 	// Sets the next run's API up while the host is idle (see prepare); a run without one sets it up itself.
 	api.Set("prepare", js.FuncOf(func(js.Value, []js.Value) any {
 		_ = prepare()
-		return nil
-	}))
-	// The answer to work the script awaits (an effect): the VM goroutine resumes
-	// and runs to its next await or to the end before this call returns.
-	// The answer waits on the host's side, read as an answer to a host call is.
-	api.Set("deliver", js.FuncOf(func(js.Value, []js.Value) any {
-		if current != nil {
-			current.deliver(current.pendingAnswer())
-		}
 		return nil
 	}))
 	// Runs a tool the script defined (tool.define) while the script awaits an

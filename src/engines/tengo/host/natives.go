@@ -232,7 +232,7 @@ func (r *runState) await() (tengo.Object, error) {
 	if m.tool != nil {
 		return m.tool, nil
 	}
-	return r.answer(m.answer)
+	return r.answer(r.pendingAnswer())
 }
 
 // errCancelled unwinds a run the host has finished with.
@@ -241,12 +241,6 @@ var errCancelled = errors.New("cancelled")
 func (r *runState) cancel() {
 	if r.awaiting {
 		r.inbox <- message{cancel: true}
-	}
-}
-
-func (r *runState) deliver(answer string) {
-	if r.awaiting {
-		r.inbox <- message{answer: answer}
 	}
 }
 

@@ -182,9 +182,9 @@ type config struct {
 	MaxAllocs        int64
 }
 
-// A message to the VM goroutine while it awaits: the answer to its work, or a tool to run.
+// A message to the VM goroutine while it awaits: its answer is ready (the host holds it),
+// a tool to run, or the end.
 type message struct {
-	answer string
 	tool   *toolRequest
 	cancel bool
 }
@@ -221,16 +221,21 @@ var spareBuf []byte
 
 const callBufBytes = 64 * 1024
 
-// Runs wait here for the goroutine that runs them: one goroutine for every run of this
-// instance keeps the stack it grew, where a new one per run grew (copied) its stack again.
-var runs = make(chan func())
-
+// runLoop runs the runs the host asks for (exportRun), one after the other, on one
+// goroutine: it keeps the stack it grew, where a new goroutine per run grew (copied) its
+// stack again.
 func runLoop() {
-	for run := range runs {
-		run()
+	for range wake {
+		if asked {
+			asked, loopBusy = false, true
+			startRun(nextRun)
+			loopBusy = false
+		}
 	}
 }
 
+// startRun runs the run to its end; an awaited effect parks this goroutine, and Go hands
+// control back to the host until the answer is delivered.
 func startRun(cfg config) {
 	buf := spareBuf
 	if buf == nil {
@@ -257,25 +262,16 @@ func startRun(cfg config) {
 	// The collector works harder near the limit instead of growing the heap; the host
 	// enforces the hard limit on the WebAssembly memory.
 	debug.SetMemoryLimit(r.cfg.MemoryLimitBytes)
-	// Runs before control returns to JavaScript: up to the first awaited effect, or the end.
-	run := func() {
-		outcome := r.execute(source)
-		if r.toolPending {
-			r.toolPending = false
-			r.toolReply <- failure(errorData{Type: "SpellScriptError", Message: "the script stopped while running a tool"})
-		}
-		if cap(r.buf) <= callBufBytes {
-			spareBuf = r.buf
-		}
-		r.done = true
-		hostDone(uint32(uintptr(unsafe.Pointer(unsafe.StringData(outcome)))), int32(len(outcome)))
+	outcome := r.execute(source)
+	if r.toolPending {
+		r.toolPending = false
+		r.toolReply <- failure(errorData{Type: "SpellScriptError", Message: "the script stopped while running a tool"})
 	}
-	select {
-	case runs <- run:
-	default:
-		// The host starts a run only once the last one has ended; should one still be parked, this one does not wait for it.
-		go run()
+	if cap(r.buf) <= callBufBytes {
+		spareBuf = r.buf
 	}
+	r.done = true
+	hostDone(uint32(uintptr(unsafe.Pointer(unsafe.StringData(outcome)))), int32(len(outcome)))
 }
 
 // execute compiles and runs the script; it returns the outcome as JSON ({ok, value} or {ok, error}).
