@@ -22,7 +22,15 @@ const MAX_EVENT_BYTES = 64 * 1024;
  */
 export interface ChainState {
   length: number;
+  /** The chain's hash up to its last entry not in `unhashed` (see RunState.hashOf). */
   hash: string;
+  /**
+   * Entries of the chain's last activity, with the digests it sent, when that activity ended
+   * the chain (its script returned or failed): their hash is needed only if another activity
+   * of the chain comes (see RunState.hashOf). Hashing in the sandbox is slow (~1 ms for a 4 KB
+   * agent result); other entries are hashed as they come, so no parked run holds them.
+   */
+  unhashed: Array<{ entry: JournalEntry; digest: string | undefined }>;
   /** Entries the workflow appended since an activity of this chain last returned. */
   tail: JournalEntry[];
   /** Bridge-call counter of the chain's last execution: side effects below it were reported. */
@@ -80,7 +88,7 @@ export class RunState {
   chain(path: string): ChainState {
     let chain = this.chains.get(path);
     if (!chain) {
-      chain = { length: 0, hash: EMPTY_JOURNAL_HASH, tail: [], calls: 0, stateOps: [], usage: emptyUsage() };
+      chain = { length: 0, hash: EMPTY_JOURNAL_HASH, unhashed: [], tail: [], calls: 0, stateOps: [], usage: emptyUsage() };
       this.chains.set(path, chain);
     }
     return chain;
@@ -93,10 +101,11 @@ export class RunState {
    */
   append(path: string, entry: JournalEntry, fromWorkflow: boolean, digest?: string): void {
     const chain = this.chain(path);
-    if (fromWorkflow) entry.prevHash = chain.hash;
+    if (fromWorkflow) entry.prevHash = this.hashOf(chain);
     chain.length++;
-    chain.hash = chainHash(chain.hash, digest ?? entryDigest(entry));
+    chain.unhashed.push({ entry, digest });
     if (fromWorkflow) {
+      this.hashOf(chain);
       chain.tail.push(entry);
       // State changes of branches reach the run's state when their parallel call returns.
       if (entry.stateOps?.length) this.applyState(path, entry.stateOps);
@@ -115,10 +124,11 @@ export class RunState {
     const chain = this.chain(path);
     for (const entry of entries) {
       chain.length++;
-      chain.hash = chainHash(chain.hash, entryDigest(entry));
+      chain.unhashed.push({ entry, digest: undefined });
       if (entry.stateOps?.length) this.applyState(path, entry.stateOps);
       this.lines.push(lineOf(entryPath(path, entry.seq), entry));
     }
+    this.hashOf(chain);
     if (this.lines.length > MAX_KEPT) this.droppedLines += this.lines.splice(0, this.lines.length - MAX_KEPT).length;
   }
 
@@ -132,6 +142,7 @@ export class RunState {
     const chain = this.chain(path);
     chain.tail = [];
     outcome.entries.forEach((entry, i) => this.append(path, entry, false, outcome.digests?.[String(i)]));
+    if (outcome.next.type !== 'done' && outcome.next.type !== 'failed') this.hashOf(chain);
     this.applyState(path, outcome.stateOps);
     for (const event of withBridgeEvents(outcome.events, outcome.entries)) this.keepEvent(event);
     chain.calls = outcome.calls;
@@ -169,10 +180,17 @@ export class RunState {
     const paths = [...pathTo(path).map((step) => step.chain), path];
     const chains = paths.map((p) => {
       const chain = this.chain(p);
-      return { chain: p, length: chain.length, hash: chain.hash };
+      return { chain: p, length: chain.length, hash: this.hashOf(chain) };
     });
     const tails = Object.fromEntries(paths.filter((p) => this.chain(p).tail.length > 0).map((p) => [p, this.chain(p).tail]));
     return { chains, ...(Object.keys(tails).length > 0 ? { tails } : {}) };
+  }
+
+  /** The chain's hash after its last entry. */
+  private hashOf(chain: ChainState): string {
+    for (const { entry, digest } of chain.unhashed) chain.hash = chainHash(chain.hash, digest ?? entryDigest(entry));
+    chain.unhashed = [];
+    return chain.hash;
   }
 
   /** Drops a finished branch's chain: its parallel entry holds what replays need. */
