@@ -55,7 +55,7 @@ func (r *runState) callCompiled(fn *tengo.CompiledFunction, args []tengo.Object)
 	bytecode := &tengo.Bytecode{FileSet: r.bytecode.FileSet, MainFunction: &tengo.CompiledFunction{Instructions: insts}, Constants: constants}
 	vm := newVM(bytecode, r.globals, r.cfg.MaxAllocs)
 	err := vm.Run()
-	releaseVM(vm)
+	releaseNestedVM(vm)
 	if err != nil {
 		return nil, nestedError{err}
 	}

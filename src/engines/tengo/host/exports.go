@@ -20,10 +20,11 @@ var (
 
 // exportRun asks for a run with these settings (its texts come through hostRequest). It
 // returns 0, or 1 when a run is still in progress in this program (the host starts a run
-// only once the last one has ended).
+// only once the last one has ended). Limits are float64: an i32 would wrap limits of 2 GiB
+// and more (JavaScript converts a number to an i32 modulo 2^32).
 //
 //go:wasmexport llmspell_run
-func exportRun(attempt int32, outputLimitBytes int32, memoryLimitBytes float64, maxAllocs float64) int32 {
+func exportRun(attempt int32, outputLimitBytes float64, memoryLimitBytes float64, maxAllocs float64) int32 {
 	if loopBusy || asked {
 		return 1
 	}

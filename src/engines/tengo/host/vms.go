@@ -100,10 +100,20 @@ func newVM(bytecode *tengo.Bytecode, globals []tengo.Object, maxAllocs int64) *t
 	return v
 }
 
-// releaseVM keeps a VM whose run is over (and that nothing runs in any more) for the next.
+// releaseVM keeps a VM whose run is over (and that nothing runs in any more) for the next;
+// it is cleared while the host is idle.
 func releaseVM(v *tengo.VM) {
 	if vmsReusable && len(clearVMs)+len(releasedVMs) < vmsKept {
 		releasedVMs = append(releasedVMs, v)
+	}
+}
+
+// releaseNestedVM keeps the VM of a nested call, cleared now: the run goes on, and the VM's
+// stack and arguments must not keep values the run no longer holds in its memory.
+func releaseNestedVM(v *tengo.VM) {
+	if vmsReusable && len(clearVMs)+len(releasedVMs) < vmsKept {
+		clearVM(v)
+		clearVMs = append(clearVMs, v)
 	}
 }
 

@@ -86,3 +86,17 @@ func TestVMsKeptAreBounded(t *testing.T) {
 		t.Fatalf("%d VMs kept", n)
 	}
 }
+
+// A nested call's VM is cleared as it is released: the run goes on, and its stack and
+// arguments must not keep values alive in the run's memory.
+func TestNestedVMsAreClearedAtOnce(t *testing.T) {
+	clearVMs, releasedVMs = nil, nil
+	v := newVM(compileForTest(t, `x := "kept"; y := x + x`), make([]tengo.Object, tengo.GlobalsSize), -1)
+	if err := v.Run(); err != nil {
+		t.Fatal(err)
+	}
+	releaseNestedVM(v)
+	if len(clearVMs) != 1 || !reflect.ValueOf(*(*vmLayout)(unsafe.Pointer(v))).IsZero() {
+		t.Fatal("a released nested VM was not cleared")
+	}
+}
