@@ -25,10 +25,11 @@ export interface ChainState {
   /** The chain's hash up to its last entry not in `unhashed` (see RunState.hashOf). */
   hash: string;
   /**
-   * Entries of the chain's last activity, with the digests it sent, when that activity ended
-   * the chain (its script returned or failed): their hash is needed only if another activity
-   * of the chain comes (see RunState.hashOf). Hashing in the sandbox is slow (~1 ms for a 4 KB
-   * agent result); other entries are hashed as they come, so no parked run holds them.
+   * Entries of the main line's last activity, with the digests it sent, when that activity
+   * ended the run's script (it returned or failed): their hash is needed only if another
+   * activity of the chain comes (see RunState.hashOf), and the run is ending. Hashing in the
+   * sandbox is slow (~1 ms for a 4 KB agent result). Every other entry is hashed as it comes,
+   * so no waiting run, and no branch waiting for its siblings, holds its entries.
    */
   unhashed: Array<{ entry: JournalEntry; digest: string | undefined }>;
   /** Entries the workflow appended since an activity of this chain last returned. */
@@ -142,7 +143,7 @@ export class RunState {
     const chain = this.chain(path);
     chain.tail = [];
     outcome.entries.forEach((entry, i) => this.append(path, entry, false, outcome.digests?.[String(i)]));
-    if (outcome.next.type !== 'done' && outcome.next.type !== 'failed') this.hashOf(chain);
+    if (path !== MAIN_CHAIN || (outcome.next.type !== 'done' && outcome.next.type !== 'failed')) this.hashOf(chain);
     this.applyState(path, outcome.stateOps);
     for (const event of withBridgeEvents(outcome.events, outcome.entries)) this.keepEvent(event);
     chain.calls = outcome.calls;

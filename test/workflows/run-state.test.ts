@@ -24,4 +24,12 @@ describe('RunState chains', () => {
     expect(command.prevHash).not.toBe(EMPTY_JOURNAL_HASH);
     expect(run.refs('').chains[0]!.hash).toBe(journalHash([...entries.slice(0, 3), command]));
   });
+
+  it('keeps no entry of a finished branch while its siblings run on (a parallel call of many branches)', () => {
+    const run = new RunState(resolveSettings(undefined, 'wf'));
+    const branch = '0/1';
+    run.applyOutcome(branch, outcome([entry(0, 'x'.repeat(1000))], { type: 'done', result: 1 }));
+    expect(run.chains.get(branch)!.unhashed).toEqual([]);
+    expect(run.refs(branch).chains.at(-1)!.hash).toBe(journalHash([entry(0, 'x'.repeat(1000))]));
+  });
 });
