@@ -15,10 +15,9 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Worker } from '@temporalio/worker';
-import { MockLanguageModelV4 } from 'ai/test';
-import type { LanguageModelV4CallOptions, LanguageModelV4GenerateResult } from '@ai-sdk/provider';
 import type { EnginePool } from '../src/engines/pool.ts';
 import { median, startBench } from './harness.ts';
+import { AGENT_SPELL, inc, loopingModel } from './test-agent.ts';
 
 const [dirA, dirB, sourceFile] = process.argv.slice(2);
 if (!dirA || !dirB) {
@@ -26,25 +25,7 @@ if (!dirA || !dirB) {
   process.exit(2);
 }
 const RUNS = Number(process.env.LLMSPELL_BENCH_RUNS ?? 60);
-const source = sourceFile
-  ? readFileSync(sourceFile, 'utf8')
-  : 'local a = agent.create{ name = "loop", model = "test:loop", instructions = "go", tools = { "inc" }, max_steps = 10 }\nreturn { steps = #a:run("go").steps }';
-
-// The test model of bench/models.ts: nine tool calls, then an answer.
-const usage = {
-  inputTokens: { total: 1, noCache: undefined, cacheRead: undefined, cacheWrite: undefined },
-  outputTokens: { total: 1, text: undefined, reasoning: undefined },
-};
-const looping = new MockLanguageModelV4({
-  doGenerate: async (options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> => {
-    const done = options.prompt.filter((m) => m.role === 'tool').length;
-    if (done < 9) {
-      return { content: [{ type: 'tool-call', toolCallId: `c${done}`, toolName: 'inc', input: JSON.stringify({ n: done }) }], finishReason: { unified: 'tool-calls', raw: 'tool_calls' }, usage, warnings: [] };
-    }
-    return { content: [{ type: 'text', text: 'done' }], finishReason: { unified: 'stop', raw: 'stop' }, usage, warnings: [] };
-  },
-});
-const inc = { description: 'increments', schema: { type: 'object' as const, properties: { n: { type: 'number' as const } } }, execute: (args: unknown) => (args as { n: number }).n + 1 };
+const source = sourceFile ? readFileSync(sourceFile, 'utf8') : AGENT_SPELL;
 
 // The server and connections come from this checkout; each side's worker and client calls from its own.
 const { client, native, close } = await startBench();
@@ -63,7 +44,7 @@ async function side(dir: string): Promise<Side> {
   const { startSpell } = await from('src/client.ts');
   const taskQueue = `compare-${randomUUID()}`;
   const created = (await createSpellWorker({
-    providers: { ...providersFromEnv({}), test: providerOf({ loop: looping }) },
+    providers: { ...providersFromEnv({}), test: providerOf({ loop: loopingModel }) },
     tools: { inc },
     connection: native,
     client,

@@ -10,32 +10,15 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { generateText, jsonSchema, stepCountIs, tool } from 'ai';
-import { MockLanguageModelV4 } from 'ai/test';
-import type { LanguageModelV4CallOptions, LanguageModelV4GenerateResult } from '@ai-sdk/provider';
 import { startSpell } from '../src/client.ts';
 import { median, startBench } from './harness.ts';
+import { AGENT_SPELL, inc, loopingModel } from './test-agent.ts';
 import { providersFromEnv } from '../src/models/providers.ts';
 import { createModelResolver, providerOf } from '../src/models/registry.ts';
 
 const f = (n: number, d = 2) => n.toFixed(d);
 
-// A 10-step agent: nine tool calls, then an answer.
-const usage = {
-  inputTokens: { total: 1, noCache: undefined, cacheRead: undefined, cacheWrite: undefined },
-  outputTokens: { total: 1, text: undefined, reasoning: undefined },
-};
-const looping = new MockLanguageModelV4({
-  doGenerate: async (options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> => {
-    const done = options.prompt.filter((m) => m.role === 'tool').length;
-    if (done < 9) {
-      return { content: [{ type: 'tool-call', toolCallId: `c${done}`, toolName: 'inc', input: JSON.stringify({ n: done }) }], finishReason: { unified: 'tool-calls', raw: 'tool_calls' }, usage, warnings: [] };
-    }
-    return { content: [{ type: 'text', text: 'done' }], finishReason: { unified: 'stop', raw: 'stop' }, usage, warnings: [] };
-  },
-});
-const inc = { description: 'increments', schema: { type: 'object' as const, properties: { n: { type: 'number' as const } } }, execute: (args: unknown) => (args as { n: number }).n + 1 };
-
-const providers = { ...providersFromEnv({}), test: providerOf({ loop: looping }) };
+const providers = { ...providersFromEnv({}), test: providerOf({ loop: loopingModel }) };
 const { client, native, taskQueue, close } = await startBench({ providers, tools: { inc } });
 const models = createModelResolver(providers);
 
@@ -112,7 +95,7 @@ for (let i = 0; i < AGENT_SAMPLES; i++) {
   const steps = await client.workflow.execute('oneActivityAgent', { taskQueue: baseQueue, workflowId: `agent-${randomUUID()}` });
   if (steps !== 10) throw new Error(`expected 10 steps, got ${String(steps)}`);
   activityAgent.push(performance.now() - t0);
-  const spell = await viaSpell('local a = agent.create{ name = "loop", model = "test:loop", instructions = "go", tools = { "inc" }, max_steps = 10 }\nreturn { steps = #a:run("go").steps }');
+  const spell = await viaSpell(AGENT_SPELL);
   if (spell.result.steps !== 10) throw new Error(`expected 10 steps, got ${String(spell.result.steps)}`);
   spellAgent.push(spell.ms);
 }
