@@ -29,9 +29,19 @@ export interface Engine {
   dispose(): void;
 }
 
+/** A script the host expects the next run to run: the last run's (a spell runs again at every step). */
+export interface ScriptAhead {
+  fileName: string;
+  source: string;
+}
+
 /** Creates engines of one kind; `create` is called ahead of time so a run never pays a cold start. */
 export interface EngineFactory {
-  create(memoryLimitBytes?: number): Promise<Engine>;
+  /**
+   * `ahead`: a script an engine may compile while the host is idle; the run takes that code
+   * only if its own file name and source are the same.
+   */
+  create(memoryLimitBytes?: number, ahead?: ScriptAhead): Promise<Engine>;
 }
 
 /** What the engine registry knows of an engine: its folder exports one of these. */

@@ -5,7 +5,7 @@
  * engine is kept ready for the next run so no run pays a cold start.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Engine } from './engine.ts';
+import type { Engine, ScriptAhead } from './engine.ts';
 import { keptRunKey, type FromThread, type ToThread } from './protocol.ts';
 import type { EffectResult, RunRequest, RuntimeHost } from '../runtime/protocol.ts';
 import { SpellRuntime } from '../runtime/runtime.ts';
@@ -34,6 +34,13 @@ const pendingEffects = new Map<number, { run: number; resolve: (result: EffectRe
 let nextCallId = 0;
 /** The engine the next run takes, made ahead of time. */
 let warm: Promise<Engine> | undefined = factory.create();
+/**
+ * The last run's script, which engines made from now on compile ahead (see EngineFactory):
+ * a spell's next step most likely runs it again. Only one of up to SCRIPT_AHEAD_MAX_CHARS:
+ * compiling a large one ahead would take memory and time no run asked for.
+ */
+let lastScript: ScriptAhead | undefined;
+const SCRIPT_AHEAD_MAX_CHARS = 64 * 1024;
 
 const runs = new Map<number, { engine: Engine; runtime: SpellRuntime; timeoutMs: number }>();
 
@@ -96,14 +103,14 @@ async function take(limit: number): Promise<Engine> {
   let engine = await ready;
   if (engine.fixedMemoryLimitBytes !== undefined && engine.fixedMemoryLimitBytes !== limit) {
     engine.dispose();
-    engine = await factory.create(limit);
+    engine = await factory.create(limit, lastScript);
   }
   return engine;
 }
 
 /** Makes the next engine once the host is idle (after answering, so no run waits on it). */
 function rewarm(): void {
-  warm ??= new Promise((resolve) => setImmediate(resolve)).then(() => factory.create());
+  warm ??= new Promise((resolve) => setImmediate(resolve)).then(() => factory.create(undefined, lastScript));
 }
 
 async function run(id: number, request: RunRequest): Promise<void> {
@@ -133,6 +140,7 @@ async function run(id: number, request: RunRequest): Promise<void> {
       kept.delete(other);
       drop(run.engine);
     }
+    lastScript = request.source.length <= SCRIPT_AHEAD_MAX_CHARS ? { fileName: request.fileName, source: request.source } : undefined;
     starting++;
     const engine = await take(request.limits.memoryLimitBytes).finally(() => starting--);
     const runtime = new SpellRuntime(request, host);

@@ -2,7 +2,7 @@
 import { setFlagsFromString } from 'node:v8';
 import ivm from 'isolated-vm';
 import type { Json, SpellErrorData } from '../../journal/types.ts';
-import type { Engine, EngineFactory } from '../engine.ts';
+import type { Engine, EngineFactory, ScriptAhead } from '../engine.ts';
 import { DEFAULT_LIMITS } from '../../contract/settings.ts';
 import type { CallAnswer, EffectResult, RunRequest } from '../../runtime/protocol.ts';
 import type { SpellRuntime } from '../../runtime/runtime.ts';
@@ -25,13 +25,7 @@ let preludeCode: ivm.ExternalCopy<ArrayBuffer> | undefined;
  */
 const scriptCode = new Map<string, ivm.ExternalCopy<ArrayBuffer>>();
 const SCRIPTS_KEPT = 16;
-/**
- * The script of the last run, compiled into the next isolate while the host is idle: its next
- * step is most likely the same script. Only a script of up to PRECOMPILED_MAX_CHARS: compiling a
- * large one ahead would take memory and time no run asked for.
- */
-let lastScript: { key: string; fileName: string; source: string } | undefined;
-const PRECOMPILED_MAX_CHARS = 64 * 1024;
+const scriptKey = (fileName: string, source: string) => `${fileName}\0${source}`;
 
 /** Compiles a run's script in `isolate`, from the code cache when it has the script. */
 function compileScript(isolate: ivm.Isolate, key: string, fileName: string, source: string): ivm.Script {
@@ -66,7 +60,7 @@ class JavaScriptEngine implements Engine {
   /** The isolate's CPU time when this run started: the limit counts CPU time from there. */
   private cpuAtStart = 0n;
   private timeoutMs = 0;
-  /** A script compiled ahead, by its cache key (see lastScript). */
+  /** The script compiled ahead (see EngineFactory.create), by its cache key. */
   precompiled: { key: string; script: ivm.Script } | undefined;
 
   constructor(isolate: ivm.Isolate, context: ivm.Context, memoryLimitBytes: number) {
@@ -164,8 +158,7 @@ class JavaScriptEngine implements Engine {
     const outcome = new Promise<Outcome>((resolve) => (this.finished = resolve));
     let main: ivm.Reference<unknown>;
     try {
-      const key = `${request.fileName}\0${request.source}`;
-      lastScript = request.source.length <= PRECOMPILED_MAX_CHARS ? { key, fileName: request.fileName, source: request.source } : undefined;
+      const key = scriptKey(request.fileName, request.source);
       const ahead = this.precompiled;
       this.precompiled = undefined;
       if (ahead && ahead.key !== key) ahead.script.release();
@@ -239,14 +232,17 @@ function syntaxError(error: unknown, fileName: string): SpellErrorData {
   };
 }
 
-function makeEngine(memoryLimitBytes: number, last: typeof lastScript): JavaScriptEngine {
+function makeEngine(memoryLimitBytes: number, ahead: ScriptAhead | undefined): JavaScriptEngine {
   const isolate = new ivm.Isolate({ memoryLimit: Math.max(MIN_MEMORY_MB, Math.ceil(memoryLimitBytes / (1024 * 1024))) });
   const context = isolate.createContextSync();
   const engine = new JavaScriptEngine(isolate, context, memoryLimitBytes);
   // An isolate's first compile costs ~70 µs more than the next: paid here, before a run takes
-  // it, on the script the last run ran (most likely this one's too).
+  // it, on the script the host expects (most likely this run's too).
   try {
-    if (last) engine.precompiled = { key: last.key, script: compileScript(isolate, last.key, last.fileName, last.source) };
+    if (ahead) {
+      const key = scriptKey(ahead.fileName, ahead.source);
+      engine.precompiled = { key, script: compileScript(isolate, key, ahead.fileName, ahead.source) };
+    }
   } catch {
     // Its run reports what is wrong with it; an isolate it left out of memory is made again.
     if (isolate.isDisposed) return makeEngine(memoryLimitBytes, undefined);
@@ -256,7 +252,7 @@ function makeEngine(memoryLimitBytes: number, last: typeof lastScript): JavaScri
 }
 
 export class JavaScriptEngineFactory implements EngineFactory {
-  async create(memoryLimitBytes = DEFAULT_LIMITS.memoryLimitBytes): Promise<Engine> {
-    return makeEngine(memoryLimitBytes, lastScript);
+  async create(memoryLimitBytes = DEFAULT_LIMITS.memoryLimitBytes, ahead?: ScriptAhead): Promise<Engine> {
+    return makeEngine(memoryLimitBytes, ahead);
   }
 }

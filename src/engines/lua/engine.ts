@@ -6,7 +6,7 @@
  */
 import { LUA_REGISTRYINDEX, LuaFactory, LuaReturn } from 'wasmoon';
 import type { Json, SpellErrorData } from '../../journal/types.ts';
-import type { Engine, EngineFactory } from '../engine.ts';
+import type { Engine, EngineFactory, ScriptAhead } from '../engine.ts';
 import type { CallAnswer, EffectResult, RunRequest } from '../../runtime/protocol.ts';
 import type { SpellRuntime } from '../../runtime/runtime.ts';
 import { LUA_PRELUDE } from './prelude.ts';
@@ -37,7 +37,6 @@ interface LuaApi extends LuaCApi {
 }
 
 const LUA_TNUMBER = 3;
-const PRECOMPILED_MAX_CHARS = 64 * 1024;
 /** The host function's one upvalue: the id of the engine it belongs to. */
 const ENGINE_ID = LUA_REGISTRYINDEX - 1;
 
@@ -54,12 +53,6 @@ class LuaModule {
   /** Where lua_resume writes how many values the coroutine yielded or returned. */
   readonly cell: number;
   private readonly names = new Map<string, number>();
-  /**
-   * The script of the last run, compiled into the next state while the thread is idle: a
-   * spell's next step most likely runs it again. Only a script of up to PRECOMPILED_MAX_CHARS:
-   * compiling a large one ahead would take memory no run asked for.
-   */
-  lastScript: { source: string; chunkname: string } | undefined;
 
   constructor(lua: LuaApi) {
     this.lua = lua;
@@ -137,14 +130,14 @@ class LuaEngine implements Engine {
   private memoryHit = false;
   /** An allocation the limit refused (block, old size, new size), until Lua retries it (after an emergency collection) or gives up. */
   private refused: [number, number, number] | undefined;
-  /** The last run's script compiled ahead (see LuaModule.lastScript), in the registry. */
+  /** The script compiled ahead (see EngineFactory.create), in the registry. */
   private precompiled: { source: string; chunkname: string; ref: number } | undefined;
 
   /**
    * Makes a state with the standard libraries and runs the prelude (`chunk`: its compiled form,
    * see preludeChunk) with the host function, the only way out of the sandbox.
    */
-  constructor(module: LuaModule, chunk: Uint8Array) {
+  constructor(module: LuaModule, chunk: Uint8Array, ahead?: ScriptAhead) {
     this.module = module;
     const { lua } = module;
     module.engines.set(this.id, this);
@@ -169,12 +162,12 @@ class LuaEngine implements Engine {
       this.dispose();
       throw error;
     }
-    const last = module.lastScript;
-    if (last) {
+    if (ahead) {
       try {
         // Loaded as the driver loads a script (text only; its _ENV is the globals, as there).
-        module.load(L, new TextEncoder().encode(last.source), 't', last.chunkname);
-        this.precompiled = { ...last, ref: lua._luaL_ref(L, LUA_REGISTRYINDEX) };
+        const chunkname = `@${ahead.fileName}`;
+        module.load(L, new TextEncoder().encode(ahead.source), 't', chunkname);
+        this.precompiled = { source: ahead.source, chunkname, ref: lua._luaL_ref(L, LUA_REGISTRYINDEX) };
       } catch {
         // A script that does not compile: its run reports why.
       }
@@ -282,7 +275,6 @@ class LuaEngine implements Engine {
     const { values } = this.module;
     const thread = this.main;
     const chunkname = `@${request.fileName}`;
-    this.module.lastScript = request.source.length <= PRECOMPILED_MAX_CHARS ? { source: request.source, chunkname } : undefined;
     const ahead = this.precompiled;
     this.precompiled = undefined;
     // Taken only where the source itself would have fit under the run's limit; either way the
@@ -422,9 +414,9 @@ export class LuaEngineFactory implements EngineFactory {
   private module: LuaModule | undefined;
   private chunk: Uint8Array | undefined;
 
-  async create(): Promise<Engine> {
+  async create(_memoryLimitBytes?: number, ahead?: ScriptAhead): Promise<Engine> {
     this.module ??= new LuaModule((await this.factory.getLuaModule()).module as unknown as LuaApi);
     this.chunk ??= preludeChunk(this.module);
-    return new LuaEngine(this.module, this.chunk);
+    return new LuaEngine(this.module, this.chunk, ahead);
   }
 }
