@@ -114,6 +114,13 @@ describe('tengo engine: conversion', () => {
     });
   });
 
+  // The script runs inside a wrapper; a script that ends too early must not be reported at the
+  // wrapper's closing token, on a line past the end of the file.
+  it('reports a script that ends too early at its own last line', async () => {
+    expect(errorOf(await tengo('return 1 +', { fileName: 'cut.tengo' }))).toEqual({ type: 'SpellSyntaxError', message: "expected operand, found 'EOF'", where: 'cut.tengo:1' });
+    expect(errorOf(await tengo('x := 1\nif x > 0 {\n  x = 2\n', { fileName: 'open.tengo' }))).toEqual({ type: 'SpellSyntaxError', message: "expected '}', found 'EOF'", where: 'open.tengo:3' });
+  });
+
   // A script's bytecode is kept for its next runs (a spell runs again at every step).
   it('runs a script again with its own input, lines and file name', async () => {
     for (let i = 0; i < 4; i++) {

@@ -22,11 +22,6 @@ import (
 //go:embed prelude.tengo
 var prelude []byte
 
-// The user's script runs as the body of a function, so a spell ends with `return`
-// as in Lua and JavaScript. The prefix shares line 1 so error lines stay the user's.
-const prefix = `__l.main(func() { `
-const suffix = "\n})"
-
 // The spell API's globals, in the order every run defines them: `__l` holds the API the
 // prelude's module function makes for the run, the others its fields.
 var apiGlobals = []string{"__l", "llm", "agent", "tool", "step", "parallel", "sleep", "signal", "spell", "state", "event", "hook", "json", "log"}
@@ -339,7 +334,7 @@ func compileScript(fileName, source string) (*tengo.Bytecode, error) {
 	file := fileSet.AddFile(fileName, -1, len(text))
 	parsed, err := parser.NewParser(file, []byte(text), nil).ParseFile()
 	if err != nil {
-		return nil, err
+		return nil, endOfFileError(fileName, source, err)
 	}
 	// NewCompiler defines the builtins.
 	symbols := tengo.NewSymbolTable()
