@@ -42,7 +42,8 @@ function compileScript(isolate: ivm.Isolate, key: string, fileName: string, sour
 }
 
 /** The user's script runs as the body of an async function: top-level await and return work, lines keep their numbers. */
-const wrap = (source: string) => `(async function (input) {${source}\n})`;
+const WRAP_OPEN = '(async function (input) {';
+const wrap = (source: string) => `${WRAP_OPEN}${source}\n})`;
 
 /** Smallest heap V8 accepts for an isolate. */
 const MIN_MEMORY_MB = 8;
@@ -170,7 +171,7 @@ class JavaScriptEngine implements Engine {
         ok: false,
         error: this.outOfMemory(error instanceof Error ? error.message : String(error))
           ? { type: 'SpellMemoryLimit', message: `the spell's source takes more memory than the script's limit of ${request.limits.memoryLimitBytes} bytes` }
-          : syntaxError(error, request.fileName),
+          : syntaxError(endOfInput(this.isolate, error, request.fileName, request.source), request.fileName),
       });
       return;
     }
@@ -222,9 +223,27 @@ class JavaScriptEngine implements Engine {
   }
 }
 
+const lineOf = (error: unknown) => /:(\d+)/.exec(String((error as Error)?.stack ?? ''))?.[1];
+
+/**
+ * A syntax error past the script's last line is the parser reaching the wrapper's closing `})`
+ * because the script ended too early: it would name the wrapper's token and a line the file
+ * does not have. What V8 says of the script without that closing is reported instead: the end
+ * of the input, on the script's own lines.
+ */
+function endOfInput(isolate: ivm.Isolate, error: unknown, fileName: string, source: string): unknown {
+  if (Number(lineOf(error) ?? 0) <= source.split('\n').length) return error;
+  try {
+    isolate.compileScriptSync(WRAP_OPEN + source, { filename: fileName }).release();
+  } catch (alone) {
+    return alone;
+  }
+  return error;
+}
+
 function syntaxError(error: unknown, fileName: string): SpellErrorData {
   const message = error instanceof Error ? error.message : String(error);
-  const line = /:(\d+)/.exec(String((error as Error)?.stack ?? ''))?.[1];
+  const line = lineOf(error);
   return {
     type: error instanceof SyntaxError || /SyntaxError/.test(String((error as Error)?.name)) ? 'SpellSyntaxError' : 'SpellScriptError',
     message: message.replace(/ \[.*?:\d+:\d+\]$/, ''),

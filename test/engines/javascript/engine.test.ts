@@ -74,6 +74,13 @@ describe('javascript engine: conversion', () => {
     });
   });
 
+  // The script runs inside a wrapper; a script that ends too early must not be reported at the
+  // wrapper's closing token, on a line past the end of the file.
+  it('reports a script that ends too early at its own last line', async () => {
+    expect(errorOf(await js('return 1 +', { fileName: 'cut.js' }))).toEqual({ type: 'SpellSyntaxError', message: 'Unexpected end of input', where: 'cut.js:1' });
+    expect(errorOf(await js('let x = 1\nif (x > 0) {\n  x = 2\n', { fileName: 'open.js' }))).toEqual({ type: 'SpellSyntaxError', message: 'Unexpected end of input', where: 'open.js:4' });
+  });
+
   it('runs a script again from its compiled code with the same results and error lines', async () => {
     // Every step runs the script again: the second run of a source takes V8's code cache.
     const source = 'const n = input.n;\nif (n > 1) throw new RangeError("too big: " + n)\nreturn n * 2';
