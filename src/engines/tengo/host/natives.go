@@ -51,14 +51,16 @@ func natives() map[string]tengo.Object {
 	fn := func(name string, f func(r *runState, args ...tengo.Object) (tengo.Object, error)) tengo.Object {
 		return &tengo.UserFunction{Name: name, Value: func(args ...tengo.Object) (tengo.Object, error) { return f(current, args...) }}
 	}
+	keyNative := func(kind string) tengo.Object {
+		oneKey[kind] = true
+		return fn(kind, keyCall(&tengo.String{Value: kind}))
+	}
 	return map[string]tengo.Object{
 		"call":     fn("call", (*runState).call),
 		"call_key": fn("call_key", (*runState).callKey),
 		// state.get and state.delete themselves: natives, one Tengo call fewer per bridge call.
-		// They take one key (arity says so: hooks and parallel.map call them with as many
-		// arguments as they declare, as any script function).
-		"state_get":    fn("state.get", keyCall(stateGet)),
-		"state_delete": fn("state.delete", keyCall(stateDelete)),
+		"state_get":    keyNative("state.get"),
+		"state_delete": keyNative("state.delete"),
 		"step_end": fn("step_end", func(r *runState, args ...tengo.Object) (tengo.Object, error) {
 			return r.answer(r.invoke("step.end", "", r.outcome(arg(args, 0), "step result", "")))
 		}),
@@ -88,7 +90,7 @@ func natives() map[string]tengo.Object {
 				return &tengo.Int{Value: int64(f.NumParameters)}, nil
 			}
 			// The module hands out copies of its natives: known by name (scripts cannot make one).
-			if f, ok := arg(args, 0).(*tengo.UserFunction); ok && (f.Name == "state.get" || f.Name == "state.delete") {
+			if f, ok := arg(args, 0).(*tengo.UserFunction); ok && oneKey[f.Name] {
 				return &tengo.Int{Value: 1}, nil
 			}
 			return &tengo.Int{Value: -1}, nil
@@ -180,7 +182,9 @@ func (r *runState) callKey(args ...tengo.Object) (tengo.Object, error) {
 	return r.answer(r.invoke(kind, ":key", key.Value))
 }
 
-var stateGet, stateDelete tengo.Object = &tengo.String{Value: "state.get"}, &tengo.String{Value: "state.delete"}
+// Natives that take one key, by name: arity says so (hooks and parallel.map call them with as
+// many arguments as they declare, as any script function).
+var oneKey = map[string]bool{}
 
 // keyCall is a bridge call that takes one key (callKey with its kind bound).
 func keyCall(kind tengo.Object) func(r *runState, args ...tengo.Object) (tengo.Object, error) {
