@@ -171,7 +171,7 @@ class JavaScriptEngine implements Engine {
         ok: false,
         error: this.outOfMemory(error instanceof Error ? error.message : String(error))
           ? { type: 'SpellMemoryLimit', message: `the spell's source takes more memory than the script's limit of ${request.limits.memoryLimitBytes} bytes` }
-          : syntaxError(endOfInput(this.isolate, error, request.fileName, request.source), request.fileName),
+          : compileError(this.isolate, error, request.fileName, request.source),
       });
       return;
     }
@@ -223,32 +223,43 @@ class JavaScriptEngine implements Engine {
   }
 }
 
-const lineOf = (error: unknown) => /:(\d+)/.exec(String((error as Error)?.stack ?? ''))?.[1];
+/** The line of a compile error, from the `[file:line:column]` isolated-vm ends its message with. */
+const lineOf = (message: string) => /\[.*:(\d+):\d+\]$/.exec(message)?.[1];
+const isSyntaxError = (error: unknown) => error instanceof SyntaxError || /SyntaxError/.test(String((error as Error)?.name));
 
 /**
- * A syntax error past the script's last line is the parser reaching the wrapper's closing `})`
- * because the script ended too early: it would name the wrapper's token and a line the file
- * does not have. What V8 says of the script without that closing is reported instead: the end
- * of the input, on the script's own lines.
+ * A compile error as the user's file has it. An error past the script's last line is the
+ * parser reaching the wrapper's closing `})`, named on a line the file does not have. Either
+ * the script ends too early, and what V8 says of it without that closing is reported (the end
+ * of its input), or it closes the wrapper's function itself with a `}` too many, and V8's error
+ * (that token) is reported on the script's last line of code.
  */
-function endOfInput(isolate: ivm.Isolate, error: unknown, fileName: string, source: string): unknown {
-  if (Number(lineOf(error) ?? 0) <= source.split('\n').length) return error;
-  try {
-    isolate.compileScriptSync(WRAP_OPEN + source, { filename: fileName }).release();
-  } catch (alone) {
-    return alone;
+function compileError(isolate: ivm.Isolate, error: unknown, fileName: string, source: string): SpellErrorData {
+  let message = error instanceof Error ? error.message : String(error);
+  const type = isSyntaxError(error) ? 'SpellSyntaxError' : 'SpellScriptError';
+  let line = lineOf(message);
+  const lines = source.split('\n');
+  if (type === 'SpellSyntaxError' && Number(line) > lines.length) {
+    if (compiles(isolate, `${WRAP_OPEN}${source}\n)`, fileName)) {
+      line = String(lines.findLastIndex((text) => text.trim() !== '') + 1 || lines.length);
+    } else {
+      try {
+        isolate.compileScriptSync(WRAP_OPEN + source, { filename: fileName }).release();
+      } catch (alone) {
+        if (isSyntaxError(alone)) line = lineOf((message = (alone as Error).message));
+      }
+    }
   }
-  return error;
+  return { type, message: message.replace(/ \[.*?:\d+:\d+\]$/, ''), ...(line ? { where: `${fileName}:${line}` } : {}) };
 }
 
-function syntaxError(error: unknown, fileName: string): SpellErrorData {
-  const message = error instanceof Error ? error.message : String(error);
-  const line = lineOf(error);
-  return {
-    type: error instanceof SyntaxError || /SyntaxError/.test(String((error as Error)?.name)) ? 'SpellSyntaxError' : 'SpellScriptError',
-    message: message.replace(/ \[.*?:\d+:\d+\]$/, ''),
-    ...(line ? { where: `${fileName}:${line}` } : {}),
-  };
+function compiles(isolate: ivm.Isolate, code: string, fileName: string): boolean {
+  try {
+    isolate.compileScriptSync(code, { filename: fileName }).release();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function makeEngine(memoryLimitBytes: number, ahead: ScriptAhead | undefined): JavaScriptEngine {

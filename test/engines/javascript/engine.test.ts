@@ -79,6 +79,8 @@ describe('javascript engine: conversion', () => {
   it('reports a script that ends too early at its own last line', async () => {
     expect(errorOf(await js('return 1 +', { fileName: 'cut.js' }))).toEqual({ type: 'SpellSyntaxError', message: 'Unexpected end of input', where: 'cut.js:1' });
     expect(errorOf(await js('let x = 1\nif (x > 0) {\n  x = 2\n', { fileName: 'open.js' }))).toEqual({ type: 'SpellSyntaxError', message: 'Unexpected end of input', where: 'open.js:4' });
+    // A '}' too many closes the wrapper's function: the error names it, on the script's last line of code.
+    expect(errorOf(await js('if (input) {\n  return 1\n}\n}\n', { fileName: 'brace.js' }))).toEqual({ type: 'SpellSyntaxError', message: "Unexpected token '}'", where: 'brace.js:4' });
   });
 
   it('runs a script again from its compiled code with the same results and error lines', async () => {
