@@ -14,6 +14,8 @@ func TestSyntaxErrorAtEndOfFile(t *testing.T) {
 		{"return 1 +", "bad.tengo:1:", "found 'EOF'"},
 		{"x := 1\nif x > 0 {\n  x = 2\n", "bad.tengo:3:", "expected '}', found 'EOF'"},
 		{"x := 1\ny := = 2", "bad.tengo:2:", "found '='"},
+		// An error on the script's own last line is kept as the wrapped parse reports it.
+		{"x := 1\n}\nfunc() {", "bad.tengo:3:", "expected ')', found 'func'"},
 	} {
 		text := prefix + c.source + suffix
 		file := parser.NewFileSet().AddFile("bad.tengo", -1, len(text))
