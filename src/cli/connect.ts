@@ -20,6 +20,9 @@ import { home, mcpServersFromEnv, type LoadedSpell } from './options.ts';
  */
 export async function connect(flags: ConnectionFlags, { withWorker = false }: { withWorker?: boolean } = {}) {
   const { address, namespace, profile } = flags;
+  // A worker's first model call makes Node load its fetch implementation (undici, ~25 ms of
+  // CPU): loaded here, in the next turn, while this process waits on the server instead.
+  if (withWorker) setImmediate(() => globalThis.Headers);
   const target = await ensureTemporal({ ...(address ? { address } : {}), ...(namespace ? { namespace } : {}), ...(profile ? { profile } : {}), stateDir: home() });
   const native = withWorker ? await workerConnection(target) : undefined;
   const connection: Connection | NativeConnection = native ?? (await clientConnection(target));
