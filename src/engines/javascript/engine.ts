@@ -240,25 +240,23 @@ function compileError(isolate: ivm.Isolate, error: unknown, fileName: string, so
   let line = lineOf(message);
   const lines = source.split('\n');
   if (type === 'SpellSyntaxError' && Number(line) > lines.length) {
-    if (compiles(isolate, `${WRAP_OPEN}${source}\n)`, fileName)) {
+    if (failureToCompile(isolate, `${WRAP_OPEN}${source}\n)`, fileName) === undefined) {
       line = String(lines.findLastIndex((text) => text.trim() !== '') + 1 || lines.length);
     } else {
-      try {
-        isolate.compileScriptSync(WRAP_OPEN + source, { filename: fileName }).release();
-      } catch (alone) {
-        if (isSyntaxError(alone)) line = lineOf((message = (alone as Error).message));
-      }
+      const alone = failureToCompile(isolate, WRAP_OPEN + source, fileName);
+      if (isSyntaxError(alone)) line = lineOf((message = (alone as Error).message));
     }
   }
   return { type, message: message.replace(/ \[.*?:\d+:\d+\]$/, ''), ...(line ? { where: `${fileName}:${line}` } : {}) };
 }
 
-function compiles(isolate: ivm.Isolate, code: string, fileName: string): boolean {
+/** What compiling `code` in the isolate throws, or undefined if it compiles (nothing runs). */
+function failureToCompile(isolate: ivm.Isolate, code: string, fileName: string): unknown {
   try {
     isolate.compileScriptSync(code, { filename: fileName }).release();
-    return true;
-  } catch {
-    return false;
+    return undefined;
+  } catch (error) {
+    return error;
   }
 }
 
